@@ -1,0 +1,12 @@
+/**
+ * `mdswarm-node`: the node daemon and local engine commands.
+ * Each command lives in `./commands/<name>.ts` and is loaded on demand.
+ */
+import { runCli, type CommandTable } from '../../src/cli/run-command.ts'
+
+const commands: CommandTable = {
+  energy: async () => await import('./commands/energy.ts'),
+  run: async () => await import('./commands/run.ts'),
+}
+
+await runCli('mdswarm-node', commands, process.argv.slice(2))

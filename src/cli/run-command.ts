@@ -1,0 +1,55 @@
+/**
+ * Shared CLI plumbing for both binaries: dispatch `argv[0]` to a command
+ * module, print typed errors as one clear line (never a bare stack trace),
+ * and set the exit code. Set MDSWARM_DEBUG=1 to also print stacks.
+ */
+export interface CommandModule {
+  /** One-line summary for `--help`. */
+  readonly summary: string
+  /** Runs the command with the arguments after its name; returns the exit code. */
+  run (args: string[]): Promise<number>
+}
+
+export type CommandTable = Record<string, () => Promise<CommandModule>>
+
+/** Thrown for wrong or missing flags; printed with the command's usage. */
+export class UsageError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+export async function runCli (binary: string, commands: CommandTable, argv: string[]): Promise<void> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`usage: ${binary} <command> [options]\n\ncommands:\n`)
+    for (const [commandName, load] of Object.entries(commands)) {
+      const mod = await load()
+      process.stdout.write(`  ${commandName.padEnd(14)} ${mod.summary}\n`)
+    }
+    process.exitCode = name === undefined ? 1 : 0
+    return
+  }
+  const load = commands[name]
+  if (load === undefined) {
+    process.stderr.write(`${binary}: unknown command '${name}'. Run '${binary} --help' for the list.\n`)
+    process.exitCode = 2
+    return
+  }
+  try {
+    const mod = await load()
+    process.exitCode = await mod.run(rest)
+  } catch (err) {
+    process.exitCode = reportError(binary, name, err)
+  }
+}
+
+/** Prints an error as `<binary> <command>: <Name>: <message>` and returns the exit code. */
+export function reportError (binary: string, command: string, err: unknown): number {
+  const e = err instanceof Error ? err : new Error(String(err))
+  const label = e.name !== 'Error' ? `${e.name}: ` : ''
+  process.stderr.write(`${binary} ${command}: ${label}${e.message}\n`)
+  if (process.env.MDSWARM_DEBUG === '1' && e.stack !== undefined) process.stderr.write(`${e.stack}\n`)
+  return e.name === 'UsageError' ? 2 : 1
+}
