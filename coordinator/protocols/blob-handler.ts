@@ -1,0 +1,51 @@
+/**
+ * `/mdswarm/blob/1`: content-addressed payloads. `get` returns the bytes of a
+ * hash (inputs, checkpoints); `put` stores a checkpoint from the node that
+ * holds the unit's current lease, after checking that the bytes hash to the
+ * name given. Stored with a synced write before `stored` is answered.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { serveStream } from '../../src/wire/serve.ts'
+import { validateBlobRequest } from '../../src/wire/validate.ts'
+import type { BlobRequest, BlobResponse } from '../../src/wire/messages.ts'
+import { blobHash } from '../store/blob-hash.ts'
+import type { CoordinatorStore } from '../store/coordinator-store.ts'
+
+const log = logger('mdswarm:coordinator:blob')
+
+export interface BlobHandlerDeps {
+  readonly store: CoordinatorStore
+  readonly signal: AbortSignal
+}
+
+export async function handleBlobRequest (deps: BlobHandlerDeps, peerId: string, request: BlobRequest): Promise<BlobResponse> {
+  if (request.type === 'get') {
+    const bytes = await deps.store.blobs.get(request.hash)
+    if (bytes === undefined) return { type: 'error', code: 'not-found', reason: `no blob ${request.hash} on this coordinator` }
+    return { type: 'blob', hash: request.hash, bytes }
+  }
+  const unit = await deps.store.getUnit(request.unitId)
+  if (unit?.state !== 'leased' || unit.lease?.peerId !== peerId || unit.lease.attempt !== request.attempt) {
+    return { type: 'error', code: 'not-holder', reason: `attempt ${request.attempt} of unit ${request.unitId} is not leased to you` }
+  }
+  const actual = blobHash(request.bytes)
+  if (actual !== request.hash) return { type: 'error', code: 'hash-mismatch', reason: `bytes hash to ${actual}, not ${request.hash}` }
+  if ((await deps.store.blobs.get(request.hash)) === undefined) {
+    await deps.store.batch().putBlob(request.hash, request.bytes).write({ sync: true })
+  }
+  return { type: 'stored', hash: request.hash }
+}
+
+export function blobStreamHandler (deps: BlobHandlerDeps) {
+  return async (stream: Stream, connection: Connection): Promise<void> => {
+    const peerId = connection.remotePeer.toString()
+    await serveStream(stream, {
+      validate: (value: unknown) => validateBlobRequest(value),
+      onMessage: async (request: BlobRequest) => await handleBlobRequest(deps, peerId, request),
+      onInvalid: (err: Error): BlobResponse => ({ type: 'error', code: 'bad-request', reason: err.message }),
+      onError: (err) => log('blob stream from %s ended: %s', peerId, err.message),
+      signal: deps.signal,
+    })
+  }
+}

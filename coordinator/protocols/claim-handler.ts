@@ -1,0 +1,67 @@
+/**
+ * `/mdswarm/claim/1`: a node claims work, renews its leases, reports a unit
+ * complete or failed. Many request/response exchanges per stream.
+ *
+ * - claim → `lease` (the unit spec to run, from its resume point) or
+ *   `refused` (no-work | no-match with the unmet requirement).
+ * - renew → `renewed`, one entry per lease; `cancel: true` means stop that
+ *   unit now (its job was cancelled, or the lease was lost/reassigned).
+ * - complete → `ok` once every frame of the unit is stored and (for all but a
+ *   job's last unit) the final checkpoint was put over /mdswarm/blob/1;
+ *   otherwise `refused` bad-request (send the missing frames/blob, then retry)
+ *   or stale (the attempt no longer holds the unit: drop it).
+ * - fail → `ok` (retried elsewhere or the job failed) or `refused` stale.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { serveStream } from '../../src/wire/serve.ts'
+import { validateClaimRequest } from '../../src/wire/validate.ts'
+import type { ClaimRequest, ClaimResponse } from '../../src/wire/messages.ts'
+import type { WorkQueue } from '../queue/work-queue.ts'
+import type { PeerTable } from '../peers/peer-table.ts'
+
+const log = logger('mdswarm:coordinator:claim')
+
+export interface ClaimHandlerDeps {
+  readonly queue: WorkQueue
+  readonly peers: PeerTable
+  readonly signal: AbortSignal
+}
+
+export async function handleClaimRequest (deps: ClaimHandlerDeps, peerId: string, request: ClaimRequest): Promise<ClaimResponse> {
+  switch (request.type) {
+    case 'claim': {
+      deps.peers.noteClaim(peerId, request.capabilities)
+      const outcome = await deps.queue.claim(peerId, request.capabilities, {
+        ...(request.unitId !== undefined ? { unitId: request.unitId } : {}),
+        otherNodes: deps.peers.liveNodes(),
+      })
+      if (outcome.type === 'lease') log('leased %s attempt %d to %s', outcome.lease.unitId, outcome.lease.attempt, peerId)
+      return outcome
+    }
+    case 'renew': {
+      deps.peers.noteSeen(peerId)
+      return { type: 'renewed', leases: await deps.queue.renew(peerId, request.leases) }
+    }
+    case 'complete':
+      deps.peers.noteSeen(peerId)
+      return await deps.queue.complete(peerId, request.unitId, request.attempt, request.checkpointHash)
+    case 'fail':
+      deps.peers.noteSeen(peerId)
+      log('unit %s attempt %d failed on %s: %s', request.unitId, request.attempt, peerId, request.errorName)
+      return await deps.queue.fail(peerId, request.unitId, request.attempt, request)
+  }
+}
+
+export function claimStreamHandler (deps: ClaimHandlerDeps) {
+  return async (stream: Stream, connection: Connection): Promise<void> => {
+    const peerId = connection.remotePeer.toString()
+    await serveStream(stream, {
+      validate: validateClaimRequest,
+      onMessage: async (request: ClaimRequest) => await handleClaimRequest(deps, peerId, request),
+      onInvalid: (err: Error): ClaimResponse => ({ type: 'refused', code: 'bad-request', reason: err.message }),
+      onError: (err) => log('claim stream from %s ended: %s', peerId, err.message),
+      signal: deps.signal,
+    })
+  }
+}

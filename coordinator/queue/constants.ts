@@ -1,0 +1,14 @@
+/** Queue defaults, built from `second`. */
+export const second = 1000
+export const minute = 60 * second
+
+/** How long a lease lasts without a renewal, ms. */
+export const DEFAULT_LEASE_TTL_MS = 30 * second
+/** Reported failures of one unit after which its job fails. */
+export const DEFAULT_MAX_ATTEMPTS = 3
+/** How often the sweeper looks for expired leases, ms. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 1 * second
+/** Most replicas one submit may create. */
+export const MAX_REPLICAS = 100_000
+/** Longest failure reason kept, characters. */
+export const MAX_REASON_CHARS = 2000

@@ -1,0 +1,87 @@
+/**
+ * Asks the coordinator for work whenever the node has a free slot: at
+ * start, after a unit ends, after a reconnect, when a gossip offer arrives,
+ * and otherwise every `pollIntervalMs` (gossip is only a hint; a node that
+ * missed every offer still finds work by asking).
+ */
+import { logger } from '@libp2p/logger'
+import type { CoordinatorLink } from '../link/coordinator-link.ts'
+import type { Capabilities, Lease, UnitSpec } from '../../src/wire/messages.ts'
+import { WakeSignal } from '../wake-signal.ts'
+import { backoffDelayMs } from '../link/backoff.ts'
+import { second } from '../../src/wire/constants.ts'
+
+const log = logger('mdswarm:node:claim')
+
+/** How often an idle node asks for work without being prompted, ms. */
+export const DEFAULT_CLAIM_POLL_INTERVAL_MS = 3 * second
+
+export interface ClaimLoopDeps {
+  readonly link: CoordinatorLink
+  readonly capabilities: Capabilities
+  /** Units the node is running now (slots in use). */
+  readonly busySlots: () => number
+  /** Takes a granted lease: records it durably and starts the worker. */
+  readonly onLease: (lease: Lease, unit: UnitSpec) => Promise<void>
+  readonly onRefused?: (code: string, reason: string) => void
+  readonly pollIntervalMs?: number
+}
+
+export class ClaimLoop {
+  private readonly deps: ClaimLoopDeps
+  private readonly wakeSignal = new WakeSignal()
+  private running = false
+  private loopDone: Promise<void> = Promise.resolve()
+
+  constructor (deps: ClaimLoopDeps) {
+    this.deps = deps
+  }
+
+  start (): void {
+    if (this.running) return
+    this.running = true
+    this.loopDone = this.loop()
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    this.wakeSignal.wake()
+    await this.loopDone
+  }
+
+  /** Something changed (offer, free slot, reconnect): ask again now. */
+  wake (): void { this.wakeSignal.wake() }
+
+  private freeSlots (): number {
+    return this.deps.capabilities.concurrency - this.deps.busySlots()
+  }
+
+  private async loop (): Promise<void> {
+    let failures = 0
+    const poll = this.deps.pollIntervalMs ?? DEFAULT_CLAIM_POLL_INTERVAL_MS
+    let delay = 0
+    while (this.running) {
+      await this.wakeSignal.sleep(delay)
+      if (!this.running) break
+      delay = poll
+      if (!this.deps.link.connected || this.freeSlots() <= 0) continue
+      try {
+        const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities })
+        failures = 0
+        if (response.type === 'lease') {
+          await this.deps.onLease(response.lease, response.unit)
+          delay = 0 // maybe more slots to fill
+        } else if (response.type === 'refused') {
+          this.deps.onRefused?.(response.code, response.reason)
+          if (response.code === 'rate-limited') delay = 2 * poll
+        } else {
+          log('claim answered with %s', response.type)
+        }
+      } catch (err) {
+        failures += 1
+        delay = backoffDelayMs(failures, 250, poll)
+        log('claim failed (%s: %s)', (err as Error).name, (err as Error).message)
+      }
+    }
+  }
+}

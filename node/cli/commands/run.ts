@@ -1,0 +1,196 @@
+/**
+ * `mdswarm-node run`: a local simulation with the builtin engine, written
+ * as a DCD trajectory (OpenMM DCDReporter layout) and, optionally, a
+ * portable checkpoint.
+ *
+ *   mdswarm-node run --system system.xml --integrator integrator.xml --pdb structure.pdb
+ *     [--state state.xml] --steps N --report-every K -o out.dcd
+ *     [--checkpoint out.chk] [--seed X] [--resume out.chk]
+ *
+ * --steps counts from the starting state; a run resumed from its checkpoint
+ * (the same command plus --resume) continues to the same end and appends to
+ * the same DCD, dropping frames written after the checkpoint. Ctrl-C (SIGINT)
+ * or SIGTERM stops between blocks of steps, writes the checkpoint and exits
+ * with status 130.
+ */
+import * as fs from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import cliProgress from 'cli-progress'
+import { Simulation } from '../../../src/engine/simulation.ts'
+import { encodeCheckpoint } from '../../../src/engine/checkpoint.ts'
+import { parseStateXml } from '../../../src/engine/xml/state-xml.ts'
+import { DEFAULT_INPUT_LIMITS } from '../../../src/engine/limits.ts'
+import { usesPeriodicBoundaryConditions } from '../../../src/engine/system.ts'
+import { DcdWriter } from '../../../src/formats/dcd.ts'
+import { MoleculeWrapper } from '../../../src/formats/periodic-wrap.ts'
+import { UsageError } from '../../../src/cli/run-command.ts'
+import { integerFlag, parseFlags, requireFlag } from '../parse-flags.ts'
+import { readInputBytes, readInputText } from '../input-files.ts'
+import { openOutput, writeFileAtomic } from '../output-files.ts'
+
+export const summary = 'Run a simulation locally with the builtin engine, writing a DCD trajectory'
+
+const USAGE = 'mdswarm-node run --system system.xml --integrator integrator.xml --pdb structure.pdb [--state state.xml] ' +
+  '--steps N --report-every K -o out.dcd [--checkpoint out.chk] [--seed X] [--resume out.chk]'
+
+const FLAGS = {
+  system: { type: 'string' },
+  integrator: { type: 'string' },
+  pdb: { type: 'string' },
+  state: { type: 'string' },
+  steps: { type: 'string' },
+  'report-every': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  checkpoint: { type: 'string' },
+  'checkpoint-every-s': { type: 'string' },
+  seed: { type: 'string' },
+  resume: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const HELP = `usage: ${USAGE}
+
+${summary}.
+  --steps N               steps to run, counted from the starting state (--resume continues to the same end)
+  --report-every K        write a frame every K steps (at steps that are multiples of K)
+  -o, --output out.dcd    DCD trajectory (positions in Å, unit cell for periodic systems)
+  --checkpoint out.chk    portable checkpoint, written at the end, on Ctrl-C and every --checkpoint-every-s seconds (default 60)
+  --seed X                random seed for initial velocities and the Langevin thermostat
+  --resume out.chk        continue from a checkpoint; appends to the DCD if it exists
+`
+
+/** Wall time one block of steps aims at, so that Ctrl-C and the progress bar respond quickly. */
+const TARGET_BLOCK_MS = 200
+const DEFAULT_CHECKPOINT_EVERY_S = 60
+/** Largest checkpoint accepted: 48 bytes per particle for the largest system, plus slack. */
+const MAX_CHECKPOINT_BYTES = 64 * DEFAULT_INPUT_LIMITS.maxAtoms
+
+/** Exit status after an interrupted run (128 + SIGINT), as shells report it. */
+const INTERRUPTED_EXIT_CODE = 130
+
+export async function run (args: string[]): Promise<number> {
+  const flags = parseFlags(args, FLAGS, USAGE)
+  if (flags.help === true) {
+    process.stdout.write(HELP)
+    return 0
+  }
+  const systemPath = requireFlag(flags.system, 'system', USAGE)
+  const integratorPath = requireFlag(flags.integrator, 'integrator', USAGE)
+  const outputPath = requireFlag(flags.output, 'o', USAGE)
+  if (flags.pdb === undefined && flags.state === undefined) throw new UsageError(`give the starting positions with --pdb (or --state). Usage: ${USAGE}`)
+  const steps = integerFlag(requireFlag(flags.steps, 'steps', USAGE), 'steps', 0, DEFAULT_INPUT_LIMITS.maxSteps)
+  const reportEvery = integerFlag(requireFlag(flags['report-every'], 'report-every', USAGE), 'report-every', 1, 2 ** 31 - 1)
+  const seed = flags.seed === undefined ? undefined : integerFlag(flags.seed, 'seed', 0, 2 ** 32 - 1)
+  const checkpointEveryS = flags['checkpoint-every-s'] === undefined ? DEFAULT_CHECKPOINT_EVERY_S : integerFlag(flags['checkpoint-every-s'], 'checkpoint-every-s', 1)
+  const checkpointPath = flags.checkpoint
+
+  const limits = DEFAULT_INPUT_LIMITS
+  const stateXml = flags.state === undefined ? undefined : readInputText(flags.state, 'State XML', limits.maxXmlBytes)
+  const resumeBytes = flags.resume === undefined ? undefined : readInputBytes(flags.resume, 'checkpoint', MAX_CHECKPOINT_BYTES)
+  const simulation = Simulation.fromInputs({
+    systemXml: readInputText(systemPath, 'System XML', limits.maxXmlBytes),
+    integratorXml: readInputText(integratorPath, 'Integrator XML', limits.maxXmlBytes),
+    pdb: flags.pdb === undefined ? undefined : readInputText(flags.pdb, 'PDB file', limits.maxPdbBytes),
+    stateXml,
+    checkpoint: resumeBytes,
+    seed,
+  })
+
+  // The run ends `steps` after the starting state's step, also when resumed.
+  const initialStep = stateXml === undefined ? 0 : parseStateXml(stateXml).step
+  const endStep = initialStep + steps
+  const stepsToRun = Math.max(0, endStep - simulation.step)
+  const stepSizePs = simulation.integrator.stepSizePs
+  const atomCount = simulation.system.particleCount
+  const hasUnitCell = usesPeriodicBoundaryConditions(simulation.system) && simulation.context.box !== null
+
+  const writer = openOutput(outputPath, 'trajectory', () =>
+    resumeBytes !== undefined && fs.existsSync(outputPath)
+      ? DcdWriter.append(outputPath, { atomCount, hasUnitCell, interval: reportEvery, keepFramesUpToStep: simulation.step })
+      : DcdWriter.create(outputPath, {
+        atomCount,
+        timeStepPs: stepSizePs,
+        interval: reportEvery,
+        firstStep: (Math.floor(simulation.step / reportEvery) + 1) * reportEvery,
+        hasUnitCell,
+      }))
+
+  const writeCheckpoint = (): void => {
+    if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, encodeCheckpoint(simulation.checkpoint()), 'checkpoint')
+  }
+  let lastCheckpointAt = performance.now()
+  // As OpenMM's DCDReporter: full-precision positions, molecules wrapped into the box for periodic systems.
+  const wrapper = hasUnitCell ? new MoleculeWrapper(simulation.system) : null
+  const wrappedNm = new Float64Array(3 * atomCount)
+  const onFrame = (): void => {
+    const { positionsNm, box } = simulation.context
+    if (wrapper !== null && box !== null) writer.writeFrame(wrapper.wrap(positionsNm, box, wrappedNm), box)
+    else writer.writeFrame(positionsNm, null)
+    if (checkpointPath !== undefined && performance.now() - lastCheckpointAt >= checkpointEveryS * 1000) {
+      writeCheckpoint()
+      lastCheckpointAt = performance.now()
+    }
+  }
+
+  const interruption = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => { interruption.abort(signal) }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar({
+      stream: process.stderr,
+      format: ' {bar} {percentage}% | step {value}/{total} | {nsPerDay} ns/day | ETA {eta_formatted}',
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic)
+    : null
+
+  let stepsDone = 0
+  const startedAt = performance.now()
+  try {
+    bar?.start(stepsToRun, 0, { nsPerDay: '-' })
+    let blockSteps = Math.min(reportEvery, 10)
+    while (stepsDone < stepsToRun && !interruption.signal.aborted) {
+      const block = Math.min(blockSteps, stepsToRun - stepsDone)
+      const blockStartedAt = performance.now()
+      simulation.run({ steps: block, reportEvery, onFrame, signal: interruption.signal })
+      stepsDone += block
+      const blockMs = Math.max(performance.now() - blockStartedAt, 1e-3)
+      blockSteps = Math.max(1, Math.min(4 * block, Math.round(block * TARGET_BLOCK_MS / blockMs)))
+      bar?.update(stepsDone, { nsPerDay: nanosecondsPerDay(stepsDone, stepSizePs, performance.now() - startedAt).toFixed(2) })
+      // Lets SIGINT/SIGTERM handlers run between blocks.
+      await yieldToEventLoop()
+    }
+  } finally {
+    bar?.stop()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    writer.close()
+  }
+  const elapsedMs = performance.now() - startedAt
+  writeCheckpoint()
+
+  const frame = simulation.frame()
+  const lines = [
+    `Ran ${stepsDone} steps (${(stepsDone * stepSizePs).toFixed(3)} ps) in ${(elapsedMs / 1000).toFixed(2)} s: ` +
+      `${stepsDone === 0 ? '-' : nanosecondsPerDay(stepsDone, stepSizePs, elapsedMs).toFixed(3)} ns/day`,
+    `Step ${simulation.step}: potential energy ${frame.potentialEnergy.toFixed(3)} kJ/mol, ` +
+      `kinetic energy ${frame.kineticEnergy.toFixed(3)} kJ/mol, temperature ${frame.temperatureK.toFixed(2)} K`,
+    `Trajectory: ${outputPath} (${writer.frameCount} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+  if (interruption.signal.aborted) {
+    process.stderr.write(`Interrupted (${String(interruption.signal.reason)}) at step ${simulation.step} of ${endStep}. ` +
+      (checkpointPath === undefined
+        ? 'No --checkpoint was given, so this run cannot be resumed.\n'
+        : `To continue, run the same command with --resume ${checkpointPath}\n`))
+    return INTERRUPTED_EXIT_CODE
+  }
+  return 0
+}
+
+/** Simulated ns per wall-clock day. */
+function nanosecondsPerDay (steps: number, stepSizePs: number, elapsedMs: number): number {
+  const simulatedNs = steps * stepSizePs / 1000
+  return simulatedNs / (elapsedMs / 86_400_000)
+}

@@ -1,0 +1,45 @@
+/**
+ * Writing the files a local engine command produces (checkpoints), so that a
+ * crash or Ctrl-C never leaves a half-written file behind: write a temporary
+ * file next to the target, fsync, rename over the target.
+ */
+import * as fs from 'node:fs'
+import { describeFsError } from './input-files.ts'
+
+/** An output file named on the command line cannot be created or written. */
+export class OutputFileError extends Error {
+  readonly path: string
+  constructor (path: string, message: string) {
+    super(message)
+    this.name = 'OutputFileError'
+    this.path = path
+  }
+}
+
+/** Atomically replaces `path` with `bytes`; `what` names it in messages (e.g. 'checkpoint'). */
+export function writeFileAtomic (path: string, bytes: Uint8Array, what: string): void {
+  const temporary = `${path}.partial-${process.pid}`
+  try {
+    const fd = fs.openSync(temporary, 'w')
+    try {
+      fs.writeSync(fd, bytes, 0, bytes.length, 0)
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.renameSync(temporary, path)
+  } catch (err) {
+    fs.rmSync(temporary, { force: true })
+    throw new OutputFileError(path, `Cannot write the ${what} '${path}': ${describeFsError(err)}.`)
+  }
+}
+
+/** Runs `open` (which creates an output file) and turns file system errors into OutputFileError. */
+export function openOutput<T> (path: string, what: string, open: () => T): T {
+  try {
+    return open()
+  } catch (err) {
+    if (err instanceof Error && err.name !== 'Error') throw err
+    throw new OutputFileError(path, `Cannot write the ${what} '${path}': ${describeFsError(err)}.`)
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The node's link to its one coordinator: keeps a connection (redialling with
+ * backoff when the coordinator goes away), and speaks the node side of
+ * /mdswarm/claim/1, /mdswarm/blob/1 and /mdswarm/frames/1. The node always
+ * dials out, so it works behind NAT. Every call is bounded by a timeout.
+ *
+ * @example
+ * const link = new CoordinatorLink(peer, '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...')
+ * link.start()
+ * const response = await link.claim({ type: 'claim', capabilities })
+ */
+import { EventEmitter } from 'node:events'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { MdswarmPeer } from '../../src/p2p/create-peer.ts'
+import { parseMultiaddr } from '../../src/p2p/create-peer.ts'
+import { request, wireStream } from '../../src/wire/framing.ts'
+import { BLOB_PROTOCOL, BULK_TIMEOUT_MS, CLAIM_PROTOCOL, FRAMES_PROTOCOL, REQUEST_TIMEOUT_MS } from '../../src/wire/constants.ts'
+import { validateBlobResponse, validateChunkAck, validateClaimResponse } from '../../src/wire/validate.ts'
+import type { BlobRequest, ChunkAck, ChunkMessage, ClaimRequest, ClaimResponse } from '../../src/wire/messages.ts'
+import { sha256Hex } from '../../src/wire/hash.ts'
+import { backoffDelayMs } from './backoff.ts'
+import { DIAL_ATTEMPT_TIMEOUT_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from './constants.ts'
+import { BlobRefusedError, CoordinatorAddressError, LinkClosedError, UnexpectedResponseError } from './errors.ts'
+
+interface LinkEvents {
+  /** A connection to the coordinator is up (first time or after a reconnect). */
+  connected: []
+  /** The last connection to the coordinator closed. */
+  disconnected: []
+}
+
+export class CoordinatorLink extends EventEmitter<LinkEvents> {
+  readonly address: Multiaddr
+  readonly coordinatorPeerId: PeerId
+  private readonly peer: MdswarmPeer
+  private running = false
+  private wake: (() => void) | null = null
+  private framesStream: Stream | null = null
+  private framesBusy: Promise<unknown> = Promise.resolve()
+  private readonly stopController = new AbortController()
+
+  constructor (peer: MdswarmPeer, coordinatorAddress: string) {
+    super()
+    this.peer = peer
+    this.address = parseMultiaddr(coordinatorAddress)
+    const id = this.address.getComponents().findLast(c => c.name === 'p2p')?.value
+    if (id === undefined) throw new CoordinatorAddressError(coordinatorAddress)
+    this.coordinatorPeerId = peerIdFromString(id)
+  }
+
+  get coordinatorPeerIdString (): string { return this.coordinatorPeerId.toString() }
+
+  get connected (): boolean {
+    return this.peer.getConnections(this.coordinatorPeerId).some(c => c.status === 'open')
+  }
+
+  /** Starts keeping the connection up. */
+  start (): void {
+    if (this.running) return
+    this.running = true
+    this.peer.addEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.peer.addEventListener('peer:connect', this.onPeerConnect)
+    void this.keepConnected()
+  }
+
+  stop (): void {
+    this.running = false
+    this.stopController.abort(new LinkClosedError())
+    this.peer.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.peer.removeEventListener('peer:connect', this.onPeerConnect)
+    this.framesStream?.abort(new LinkClosedError())
+    this.framesStream = null
+    this.wake?.()
+  }
+
+  private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
+    if (!event.detail.equals(this.coordinatorPeerId)) return
+    this.framesStream = null
+    this.emit('disconnected')
+    this.wake?.()
+  }
+
+  private readonly onPeerConnect = (event: CustomEvent<PeerId>): void => {
+    if (!event.detail.equals(this.coordinatorPeerId)) return
+    this.emit('connected')
+  }
+
+  /** Dials whenever there is no connection; waits with jittered backoff between failed dials. */
+  private async keepConnected (): Promise<void> {
+    let failures = 0
+    while (this.running) {
+      if (!this.connected) {
+        try {
+          await this.dial()
+          failures = 0
+        } catch {
+          failures += 1
+        }
+      }
+      if (!this.running) break
+      const delay = this.connected ? RECONNECT_MAX_DELAY_MS : backoffDelayMs(failures, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS)
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(resolve, delay)
+        this.wake = () => { clearTimeout(timer); resolve() }
+      })
+      this.wake = null
+    }
+  }
+
+  private async dial (): Promise<Connection> {
+    const signal = AbortSignal.any([AbortSignal.timeout(DIAL_ATTEMPT_TIMEOUT_MS), this.stopController.signal])
+    try {
+      return await this.peer.dial(this.address, { signal })
+    } catch (err) {
+      // The address may be stale: let libp2p look the peer ID up (peer store, DHT).
+      if (this.stopController.signal.aborted) throw err
+      return await this.peer.dial(this.coordinatorPeerId, { signal: AbortSignal.any([AbortSignal.timeout(DIAL_ATTEMPT_TIMEOUT_MS), this.stopController.signal]) })
+    }
+  }
+
+  private async openStream (protocol: string, signal: AbortSignal): Promise<Stream> {
+    const connection = this.peer.getConnections(this.coordinatorPeerId).find(c => c.status === 'open') ?? await this.dial()
+    return await connection.newStream(protocol, { signal })
+  }
+
+  private timeout (ms: number): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(ms), this.stopController.signal])
+  }
+
+  /** One request on /mdswarm/claim/1 (claim, renew, complete, fail), on a fresh stream. */
+  async claim (message: ClaimRequest, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ClaimResponse> {
+    const signal = this.timeout(timeoutMs)
+    const stream = await this.openStream(CLAIM_PROTOCOL, signal)
+    try {
+      const response = await request(stream, message, signal, { validate: validateClaimResponse })
+      await wireStream(stream).close(signal)
+      return response
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+
+  /** Fetches a payload by hash; the bytes are checked against the hash. */
+  async blobGet (hash: string): Promise<Uint8Array> {
+    const response = await this.blob({ type: 'get', hash })
+    if (response.type !== 'blob' || response.hash !== hash) throw new UnexpectedResponseError(`asked for blob ${hash.slice(0, 12)}…, got ${response.type}`)
+    const actual = sha256Hex(response.bytes)
+    if (actual !== hash) throw new UnexpectedResponseError(`blob ${hash.slice(0, 12)}… arrived with content hashing to ${actual.slice(0, 12)}…`)
+    return response.bytes
+  }
+
+  /** Uploads a checkpoint (content-addressed) for a unit this node holds. */
+  async blobPut (bytes: Uint8Array, unitId: string, attempt: number): Promise<string> {
+    const hash = sha256Hex(bytes)
+    const response = await this.blob({ type: 'put', hash, bytes, unitId, attempt })
+    if (response.type !== 'stored' || response.hash !== hash) throw new UnexpectedResponseError(`expected 'stored' for blob ${hash.slice(0, 12)}…, got ${response.type}`)
+    return hash
+  }
+
+  private async blob (message: BlobRequest) {
+    const signal = this.timeout(BULK_TIMEOUT_MS)
+    const stream = await this.openStream(BLOB_PROTOCOL, signal)
+    try {
+      const response = await request(stream, message, signal, { validate: validateBlobResponse })
+      await wireStream(stream).close(signal)
+      if (response.type === 'error') throw new BlobRefusedError(response.code, response.reason)
+      return response
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+
+  /**
+   * Sends one chunk on the long-lived frames stream and waits for its ack or
+   * nack. Calls are serialised; any stream failure drops the stream (the next
+   * call opens a new one) and rethrows.
+   */
+  async sendChunk (chunk: ChunkMessage): Promise<ChunkAck> {
+    const previous = this.framesBusy
+    let release!: () => void
+    this.framesBusy = new Promise<void>(resolve => { release = resolve })
+    await previous.catch(() => {})
+    try {
+      const signal = this.timeout(BULK_TIMEOUT_MS)
+      if (this.framesStream === null || this.framesStream.status !== 'open') this.framesStream = await this.openStream(FRAMES_PROTOCOL, signal)
+      const stream = this.framesStream
+      try {
+        const ack = await request(stream, chunk, signal, { validate: validateChunkAck })
+        if (ack.unitId !== chunk.unitId || ack.firstFrame !== chunk.firstFrame) throw new UnexpectedResponseError(`ack for ${ack.unitId}@${ack.firstFrame} while waiting for ${chunk.unitId}@${chunk.firstFrame}`)
+        return ack
+      } catch (err) {
+        stream.abort(err as Error)
+        if (this.framesStream === stream) this.framesStream = null
+        throw err
+      }
+    } finally {
+      release()
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The node's durable outbox: chunks are written here before they are sent
+ * and deleted only when the coordinator acknowledges them; unit records say
+ * what the node was doing, so a restarted node resends what was not
+ * acknowledged (in frame order) and resumes unfinished units from their last
+ * local checkpoint. Every state change is one LevelDB batch.
+ *
+ * @example
+ * const outbox = await Outbox.open(home)
+ * await outbox.beginUnit(record)
+ * await outbox.addChunk(unitId, { message, checkpoint }, { resumeCheckpoint, resumeStep, nextFrame, engineMs })
+ * for (const chunk of await outbox.pendingChunks(unitId, attempt)) { ... await outbox.ackChunk(chunk.message) }
+ */
+import path from 'node:path'
+import { Level } from 'level'
+import { encode, decode } from 'cborg'
+import type { ChunkMessage } from '../../src/wire/messages.ts'
+import type { OutboxChunk, UnitRecord } from './records.ts'
+
+export type { OutboxChunk, UnitRecord, UnitPhase } from './records.ts'
+
+type Db = Level<string, Uint8Array>
+type Sub = ReturnType<Db['sublevel']> & { put: (k: string, v: Uint8Array) => Promise<void> }
+
+/** Unit IDs are validated by the wire layer; the NUL separator cannot occur in them. */
+const SEPARATOR = '\u0000'
+const FRAME_DIGITS = 12
+
+function chunkPrefix (unitId: string, attempt: number): string {
+  return `${unitId}${SEPARATOR}${attempt}${SEPARATOR}`
+}
+
+function chunkKey (message: Pick<ChunkMessage, 'unitId' | 'attempt' | 'firstFrame'>): string {
+  return chunkPrefix(message.unitId, message.attempt) + String(message.firstFrame).padStart(FRAME_DIGITS, '0')
+}
+
+/** Records are CBOR (byte strings stay Uint8Array); undefined fields are left out. */
+function encodeValue (value: object): Uint8Array {
+  return encode(Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)))
+}
+
+function decodeValue<T> (bytes: Uint8Array): T {
+  return decode(bytes) as T
+}
+
+export class Outbox {
+  private readonly db: Db
+  private readonly units: Sub
+  private readonly chunks: Sub
+
+  private constructor (db: Db) {
+    this.db = db
+    this.units = db.sublevel<string, Uint8Array>('units', { valueEncoding: 'view' }) as unknown as Sub
+    this.chunks = db.sublevel<string, Uint8Array>('chunks', { valueEncoding: 'view' }) as unknown as Sub
+  }
+
+  /** Opens (creating) the outbox database under `<home>/node-db`. */
+  static async open (home: string): Promise<Outbox> {
+    const db = new Level<string, Uint8Array>(path.join(home, 'node-db'), { valueEncoding: 'view' })
+    await db.open()
+    return new Outbox(db)
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+
+  async beginUnit (record: UnitRecord): Promise<void> {
+    // A fresh lease replaces whatever an older attempt of the same unit left behind.
+    const stale = await this.keysWithPrefix(this.chunks, `${record.unit.unitId}${SEPARATOR}`)
+    await this.db.batch([
+      ...stale.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
+      { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(record) }
+    ] as never)
+  }
+
+  async getUnit (unitId: string): Promise<UnitRecord | undefined> {
+    const bytes = await this.units.get(unitId) as Uint8Array | undefined
+    return bytes === undefined ? undefined : decodeValue<UnitRecord>(bytes)
+  }
+
+  /** Every unit record, in unit ID order. */
+  async allUnits (): Promise<UnitRecord[]> {
+    const out: UnitRecord[] = []
+    for await (const [, value] of this.units.iterator()) out.push(decodeValue<UnitRecord>(value as Uint8Array))
+    return out
+  }
+
+  /** Persists one chunk together with the unit's new resume point, atomically. */
+  async addChunk (chunk: OutboxChunk, progress: Pick<UnitRecord, 'resumeCheckpoint' | 'resumeStep' | 'nextFrame' | 'engineMs'>): Promise<void> {
+    const record = await this.requireUnit(chunk.message.unitId)
+    const updated: UnitRecord = { ...record, ...progress }
+    await this.db.batch([
+      { type: 'put', sublevel: this.chunks, key: chunkKey(chunk.message), value: encodeValue(chunk) },
+      { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(updated) }
+    ] as never)
+  }
+
+  async finishUnit (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number): Promise<void> {
+    const record = await this.requireUnit(unitId)
+    await this.units.put(unitId, encodeValue({ ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step }))
+  }
+
+  async failUnit (unitId: string, failure: NonNullable<UnitRecord['failure']>): Promise<void> {
+    const record = await this.requireUnit(unitId)
+    await this.units.put(unitId, encodeValue({ ...record, phase: 'failed', failure }))
+  }
+
+  /** Unacknowledged chunks of one unit attempt, in frame order. */
+  async pendingChunks (unitId: string, attempt: number): Promise<OutboxChunk[]> {
+    const prefix = chunkPrefix(unitId, attempt)
+    const out: OutboxChunk[] = []
+    for await (const [, value] of this.chunks.iterator({ gte: prefix, lt: prefix + '\uffff' })) out.push(decodeValue<OutboxChunk>(value as Uint8Array))
+    return out
+  }
+
+  async countPendingChunks (unitId: string, attempt: number): Promise<number> {
+    return (await this.keysWithPrefix(this.chunks, chunkPrefix(unitId, attempt))).length
+  }
+
+  /** The coordinator acknowledged this chunk: forget it. */
+  async ackChunk (message: Pick<ChunkMessage, 'unitId' | 'attempt' | 'firstFrame'>): Promise<void> {
+    await this.chunks.del(chunkKey(message))
+  }
+
+  /** Forgets a unit and every chunk it left (completed, lease lost, or cancelled). */
+  async dropUnit (unitId: string): Promise<void> {
+    const keys = await this.keysWithPrefix(this.chunks, `${unitId}${SEPARATOR}`)
+    await this.db.batch([
+      ...keys.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
+      { type: 'del', sublevel: this.units, key: unitId }
+    ] as never)
+  }
+
+  private async requireUnit (unitId: string): Promise<UnitRecord> {
+    const record = await this.getUnit(unitId)
+    if (record === undefined) throw new UnknownUnitError(unitId)
+    return record
+  }
+
+  private async keysWithPrefix (sub: Sub, prefix: string): Promise<string[]> {
+    const keys: string[] = []
+    for await (const key of sub.keys({ gte: prefix, lt: prefix + '\uffff' })) keys.push(key as string)
+    return keys
+  }
+}
+
+/** The outbox has no record of this unit (it was dropped or never begun). */
+export class UnknownUnitError extends Error {
+  constructor (unitId: string) {
+    super(`The node holds no record of work unit ${unitId}.`)
+    this.name = 'UnknownUnitError'
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Messages between the node's main thread and a unit worker thread.
+ * The main thread passes `UnitWorkInput` as `workerData`; the worker posts
+ * `WorkerMessage`s back. Frames travel in batches, each closed by a portable
+ * checkpoint at the last frame's step, so a batch is exactly one chunk.
+ */
+import type { Frame } from '../../src/engine/frame.ts'
+
+export interface UnitWorkInput {
+  readonly systemXml: string
+  readonly integratorXml: string
+  readonly pdb: string
+  readonly stateXml?: string
+  /** Encoded checkpoint (src/engine/checkpoint.ts) to start from; absent: start from the inputs at step 0. */
+  readonly checkpoint?: Uint8Array
+  readonly seed: number
+  /** Absolute step the unit ends at (exclusive upper bound of [startStep, endStep)). */
+  readonly endStep: number
+  /** Frames are reported when the absolute step is a multiple of this. */
+  readonly reportEvery: number
+  /** Close a batch after this many frames ... */
+  readonly maxFramesPerBatch: number
+  /** ... or after this many ms of wall time since the last batch, whichever comes first. */
+  readonly maxBatchMs: number
+}
+
+export type WorkerMessage =
+  | { readonly type: 'started', readonly step: number, readonly stepSizePs: number, readonly atomCount: number }
+  /** Frames since the last batch and the checkpoint at `checkpointStep` (the last frame's step). */
+  | { readonly type: 'batch', readonly frames: Frame[], readonly checkpoint: Uint8Array, readonly checkpointStep: number, readonly engineMs: number }
+  /** The unit reached endStep; `checkpoint` is its final state. */
+  | { readonly type: 'done', readonly checkpoint: Uint8Array, readonly step: number, readonly engineMs: number }
+  /** The engine raised an error; its `name` and message are kept. */
+  | { readonly type: 'failed', readonly errorName: string, readonly message: string }

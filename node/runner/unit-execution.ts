@@ -1,0 +1,145 @@
+/**
+ * Runs one held unit end to end on this node: gets its payloads (cache,
+ * else the coordinator), runs it in a worker thread from the latest local
+ * checkpoint (or the coordinator's), and turns each batch of frames into an
+ * encoded chunk persisted in the outbox together with the new resume point.
+ * The result (finished or failed) is recorded in the outbox too; the
+ * uploader reports it to the coordinator.
+ */
+import { logger } from '@libp2p/logger'
+import { encodeChunk } from '../../src/wire/chunk-codec.ts'
+import { sha256Hex } from '../../src/wire/hash.ts'
+import type { ChunkMessage } from '../../src/wire/messages.ts'
+import type { HeldUnit } from '../held-units.ts'
+import type { Outbox } from '../outbox/outbox.ts'
+import type { PayloadCache } from '../payload-cache.ts'
+import { runUnit, type FrameBatch, type UnitOutcome } from './unit-runner.ts'
+import { backoffDelayMs } from '../link/backoff.ts'
+
+const log = logger('mdswarm:node:execution')
+
+export interface ExecutionDeps {
+  readonly outbox: Outbox
+  readonly cache: PayloadCache
+  /** Fetches a payload from the coordinator (verified against its hash). */
+  readonly fetchBlob: (hash: string) => Promise<Uint8Array>
+  readonly maxFramesPerChunk: number
+  readonly maxChunkMs: number
+  /** New chunks are in the outbox. */
+  readonly onChunkStored: () => void
+  /** The unit's result is in the outbox (or the unit was given up). */
+  readonly onSettled: (held: HeldUnit, outcome: UnitOutcome) => void
+}
+
+/** Index within the job of the frame reported after absolute `step` (frame i follows step (i+1)·reportEvery). */
+export function frameIndexOfStep (step: number, reportEvery: number): number {
+  return Math.round(step / reportEvery) - 1
+}
+
+const MAX_PAYLOAD_ATTEMPTS = 8
+
+async function payload (hash: string, deps: ExecutionDeps, signal: AbortSignal): Promise<Uint8Array> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.cache.getOrFetch(hash, deps.fetchBlob)
+    } catch (err) {
+      if (signal.aborted || attempt + 1 >= MAX_PAYLOAD_ATTEMPTS) throw err
+      log('fetching payload %s failed (%s); retrying', hash.slice(0, 12), (err as Error).message)
+      await new Promise(resolve => setTimeout(resolve, backoffDelayMs(attempt, 250, 5000)))
+    }
+  }
+}
+
+/** Runs `held` (already begun in the outbox); resolves when its outcome is stored. Never rejects. */
+export async function executeUnit (held: HeldUnit, deps: ExecutionDeps): Promise<void> {
+  const controller = new AbortController()
+  const { unit, attempt } = held.record
+  held.execution = { controller, startedAtMs: performance.now(), startStep: held.step, stepSizePs: 0 }
+  let outcome: UnitOutcome
+  try {
+    outcome = await run(held, deps, controller.signal)
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    outcome = controller.signal.aborted ? { status: 'aborted' } : { status: 'failed', errorName: e.name, reason: `could not start the unit: ${e.message}`, retryable: true }
+  }
+  held.execution = null
+  if (!held.abandoned) {
+    try {
+      if (outcome.status === 'completed') {
+        const hash = sha256Hex(outcome.checkpoint)
+        await deps.outbox.finishUnit(unit.unitId, { checkpoint: outcome.checkpoint, checkpointHash: hash, step: outcome.step }, held.engineMsBefore + outcome.engineMs)
+      } else if (outcome.status === 'failed') {
+        await deps.outbox.failUnit(unit.unitId, { errorName: outcome.errorName, reason: outcome.reason, retryable: outcome.retryable })
+      }
+    } catch (err) {
+      log.error('recording the outcome of unit %s attempt %d failed: %s', unit.unitId, attempt, (err as Error).message)
+    }
+  }
+  deps.onSettled(held, outcome)
+}
+
+async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): Promise<UnitOutcome> {
+  const { unit, attempt } = held.record
+  const [systemXml, integratorXml, pdb, stateXml] = await Promise.all([
+    payload(unit.systemHash, deps, signal),
+    payload(unit.integratorHash, deps, signal),
+    payload(unit.pdbHash, deps, signal),
+    unit.stateHash !== undefined ? payload(unit.stateHash, deps, signal) : Promise.resolve(undefined)
+  ])
+  const record = await deps.outbox.getUnit(unit.unitId)
+  if (record === undefined || held.abandoned) return { status: 'aborted' }
+  let checkpoint = record.resumeCheckpoint
+  if (checkpoint === undefined && unit.checkpointHash !== undefined) checkpoint = await payload(unit.checkpointHash, deps, signal)
+  held.engineMsBefore = record.engineMs
+  let engineMs = record.engineMs
+  const text = new TextDecoder()
+
+  const onBatch = async (batch: FrameBatch): Promise<void> => {
+    if (held.abandoned || batch.frames.length === 0) return
+    const firstFrame = frameIndexOfStep(batch.frames[0].step, unit.reportEvery)
+    const checkpointHash = sha256Hex(batch.checkpoint)
+    const message: ChunkMessage = {
+      type: 'chunk',
+      unitId: unit.unitId,
+      attempt,
+      firstFrame,
+      frameCount: batch.frames.length,
+      data: encodeChunk(batch.frames, unit.keepAtoms),
+      checkpointHash,
+      checkpointStep: batch.checkpointStep
+    }
+    engineMs += batch.engineMs
+    await deps.outbox.addChunk({ message, checkpoint: batch.checkpoint }, {
+      resumeCheckpoint: batch.checkpoint,
+      resumeStep: batch.checkpointStep,
+      nextFrame: firstFrame + batch.frames.length,
+      engineMs
+    })
+    held.step = batch.checkpointStep
+    deps.onChunkStored()
+  }
+
+  return await runUnit({
+    systemXml: text.decode(systemXml),
+    integratorXml: text.decode(integratorXml),
+    pdb: text.decode(pdb),
+    stateXml: stateXml === undefined ? undefined : text.decode(stateXml),
+    checkpoint,
+    seed: unit.seed,
+    endStep: unit.endStep,
+    reportEvery: unit.reportEvery,
+    maxFramesPerBatch: deps.maxFramesPerChunk,
+    maxBatchMs: deps.maxChunkMs
+  }, {
+    signal,
+    onBatch,
+    onStarted: info => {
+      held.step = info.step
+      if (held.execution !== null) {
+        held.execution.startStep = info.step
+        held.execution.startedAtMs = performance.now()
+        held.execution.stepSizePs = info.stepSizePs
+      }
+    }
+  })
+}

@@ -1,0 +1,115 @@
+/**
+ * Runs one work unit off the main thread: one worker_thread per unit, so the
+ * daemon's heartbeats, lease renewals and uploads never starve while the
+ * engine computes.
+ *
+ * @example
+ * const outcome = await runUnit(input, { signal, onBatch: async b => outbox.add(b) })
+ * if (outcome.status === 'failed') console.log(outcome.errorName, outcome.reason)
+ */
+import { Worker } from 'node:worker_threads'
+import type { Frame } from '../../src/engine/frame.ts'
+import type { UnitWorkInput, WorkerMessage } from './protocol.ts'
+import { WorkerCrashedError } from './errors.ts'
+
+export type { UnitWorkInput } from './protocol.ts'
+
+const WORKER_URL = new URL('./unit-worker.mjs', import.meta.url)
+
+/** Frames closed by the checkpoint at `checkpointStep` (the last frame's step). */
+export interface FrameBatch {
+  readonly frames: Frame[]
+  readonly checkpoint: Uint8Array
+  readonly checkpointStep: number
+  /** Engine compute time spent producing these frames, ms. */
+  readonly engineMs: number
+}
+
+export interface RunUnitOptions {
+  /** Aborting terminates the worker at once; the outcome is `aborted`. */
+  readonly signal?: AbortSignal
+  /** Called in order, one batch at a time; the next waits until the previous promise settles. */
+  readonly onBatch: (batch: FrameBatch) => Promise<void> | void
+  readonly onStarted?: (info: { step: number, stepSizePs: number, atomCount: number }) => void
+}
+
+export type UnitOutcome =
+  | { readonly status: 'completed', readonly checkpoint: Uint8Array, readonly step: number, readonly engineMs: number }
+  /** An engine error (its class name and message) or a worker crash (`WorkerCrashedError`, with exit status). */
+  | { readonly status: 'failed', readonly errorName: string, readonly reason: string, readonly retryable: boolean, readonly exitCode?: number }
+  | { readonly status: 'aborted' }
+
+/** Engine errors caused by the inputs themselves: running them elsewhere gives the same answer. */
+const INPUT_ERRORS = new Set([
+  'XmlParseError', 'InvalidSystemError', 'UnsupportedForceError', 'UnsupportedIntegratorError',
+  'InvalidIntegratorError', 'PdbParseError', 'ParticleCountMismatchError', 'InvalidCoordinatesError',
+  'InvalidBoxError', 'CheckpointError'
+])
+
+export function isRetryableEngineError (errorName: string): boolean {
+  return !INPUT_ERRORS.has(errorName)
+}
+
+export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): Promise<UnitOutcome> {
+  if (options.signal?.aborted === true) return { status: 'aborted' }
+  const worker = new Worker(WORKER_URL, { workerData: input, stdout: false, stderr: false })
+
+  return await new Promise<UnitOutcome>((resolve) => {
+    let settled = false
+    let chain: Promise<void> = Promise.resolve()
+    let batchError: unknown
+    let totalEngineMs = 0
+    let workerError: Error | undefined
+
+    const finish = (outcome: UnitOutcome): void => {
+      if (settled) return
+      settled = true
+      options.signal?.removeEventListener('abort', onAbort)
+      void worker.terminate()
+      resolve(outcome)
+    }
+    const onAbort = (): void => { finish({ status: 'aborted' }) }
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+
+    worker.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'started':
+          options.onStarted?.({ step: message.step, stepSizePs: message.stepSizePs, atomCount: message.atomCount })
+          break
+        case 'batch':
+          totalEngineMs += message.engineMs
+          chain = chain.then(async () => {
+            if (settled || batchError !== undefined) return
+            await options.onBatch({ frames: message.frames, checkpoint: message.checkpoint, checkpointStep: message.checkpointStep, engineMs: message.engineMs })
+          }).catch(err => { batchError = err })
+          break
+        case 'done':
+          totalEngineMs += message.engineMs
+          void chain.then(() => {
+            if (batchError !== undefined) {
+              const e = batchError instanceof Error ? batchError : new Error(String(batchError))
+              finish({ status: 'failed', errorName: e.name, reason: `storing frames failed: ${e.message}`, retryable: true })
+            } else {
+              finish({ status: 'completed', checkpoint: message.checkpoint, step: message.step, engineMs: totalEngineMs })
+            }
+          })
+          break
+        case 'failed':
+          void chain.then(() => {
+            finish({ status: 'failed', errorName: message.errorName, reason: message.message, retryable: isRetryableEngineError(message.errorName) })
+          })
+          break
+      }
+    })
+    worker.on('error', (err) => { workerError = err })
+    worker.on('exit', (exitCode) => {
+      if (settled) return
+      // A clean exit after 'done'/'failed' is handled above once the batch chain drains.
+      void chain.then(() => {
+        if (settled) return
+        const crash = new WorkerCrashedError(exitCode, workerError?.message)
+        finish({ status: 'failed', errorName: crash.name, reason: crash.message, retryable: true, exitCode })
+      })
+    })
+  })
+}

@@ -1,0 +1,66 @@
+/**
+ * Runs one work unit inside a worker thread: builds the engine's
+ * `Simulation` from the unit's inputs (and checkpoint), steps frame by frame
+ * to `endStep`, and posts frames to the main thread in batches closed by a
+ * checkpoint. Any engine error is posted as `failed` with its name.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { Simulation } from '../../src/engine/simulation.ts'
+import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
+import type { Frame } from '../../src/engine/frame.ts'
+import type { UnitWorkInput, WorkerMessage } from './protocol.ts'
+
+const input = workerData as UnitWorkInput
+const port = parentPort
+if (port === null) throw new Error('unit-worker.ts must run in a worker thread')
+
+function post (message: WorkerMessage): void {
+  port!.postMessage(message)
+}
+
+function run (): void {
+  const sim = Simulation.fromInputs({
+    systemXml: input.systemXml,
+    integratorXml: input.integratorXml,
+    pdb: input.pdb,
+    stateXml: input.stateXml,
+    checkpoint: input.checkpoint,
+    seed: input.seed
+  })
+  post({ type: 'started', step: sim.step, stepSizePs: sim.integrator.stepSizePs, atomCount: sim.system.particleCount })
+
+  let pending: Frame[] = []
+  let engineMs = 0
+  let lastBatchAt = performance.now()
+  const onFrame = (frame: Frame): void => { pending.push(frame) }
+
+  const flush = (): void => {
+    const frames = pending
+    pending = []
+    // Structured clone copies the frames; no transfer list, since the engine
+    // may hand out views of buffers it keeps.
+    const checkpoint = encodeCheckpoint(sim.checkpoint())
+    post({ type: 'batch', frames, checkpoint, checkpointStep: sim.step, engineMs })
+    engineMs = 0
+    lastBatchAt = performance.now()
+  }
+
+  while (sim.step < input.endStep) {
+    const toNextFrame = input.reportEvery - (sim.step % input.reportEvery)
+    const steps = Math.min(toNextFrame, input.endStep - sim.step)
+    const t0 = performance.now()
+    sim.run({ steps, reportEvery: input.reportEvery, onFrame })
+    engineMs += performance.now() - t0
+    if (pending.length === 0) continue
+    if (pending.length >= input.maxFramesPerBatch || performance.now() - lastBatchAt >= input.maxBatchMs || sim.step >= input.endStep) flush()
+  }
+  const checkpoint = encodeCheckpoint(sim.checkpoint())
+  post({ type: 'done', checkpoint, step: sim.step, engineMs })
+}
+
+try {
+  run()
+} catch (err) {
+  const e = err instanceof Error ? err : new Error(String(err))
+  post({ type: 'failed', errorName: e.name, message: e.message })
+}

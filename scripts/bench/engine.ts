@@ -1,0 +1,173 @@
+/**
+ * Builtin engine vs OpenMM 7.7 (Reference and CPU platforms), same systems,
+ * same run: steady-state ns/day after a warm-up (JIT, neighbour lists), with
+ * start-up (reading inputs, building the context, first step) shown apart.
+ *
+ *   npx tsx scripts/bench/engine.ts [--quick] [--only ala2-vacuum|ala2-tip3p] [--no-openmm]
+ *
+ * Systems (examples/): alanine dipeptide in vacuum (22 atoms, NoCutoff,
+ * HBonds) and alanine dipeptide in 750 TIP3P waters (2,272 atoms, reaction
+ * field 0.9 nm, rigid water), both LangevinMiddleIntegrator 2 fs, started
+ * from the same state.xml. OpenMM runs in Debian's /usr/bin/python3 through
+ * scripts/bench/openmm_engine.py. Times depend on whatever else the machine
+ * runs; nothing here asserts on them.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { performance } from 'node:perf_hooks'
+import { Simulation } from '../../src/engine/simulation.ts'
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const DEBIAN_PYTHON = '/usr/bin/python3'
+const OPENMM_SCRIPT = path.join(REPO_ROOT, 'scripts', 'bench', 'openmm_engine.py')
+
+interface BenchSystem {
+  readonly name: string
+  readonly folder: string
+  readonly pdb: string
+}
+
+const SYSTEMS: readonly BenchSystem[] = [
+  { name: 'ala2-vacuum', folder: 'examples/ala2', pdb: 'ala2.pdb' },
+  { name: 'ala2-tip3p', folder: 'examples/ala2-tip3p', pdb: 'ala2-tip3p.pdb' },
+]
+
+interface Measurement {
+  readonly engine: string
+  readonly particles: number
+  /** Reading inputs, building the context and the first step, s. */
+  readonly startupS: number
+  readonly steps: number
+  readonly seconds: number
+  readonly nsPerDay: number
+  readonly note?: string
+}
+
+interface Durations { warmupS: number, measureS: number }
+
+function inputPaths (system: BenchSystem): { system: string, integrator: string, state: string, pdb: string } {
+  const folder = path.join(REPO_ROOT, system.folder)
+  return {
+    system: path.join(folder, 'system.xml'),
+    integrator: path.join(folder, 'integrator.xml'),
+    state: path.join(folder, 'state.xml'),
+    pdb: path.join(folder, system.pdb),
+  }
+}
+
+/** Steps in growing blocks until `seconds` of wall time have passed. */
+function stepFor (simulation: Simulation, seconds: number, firstBlock: number): { steps: number, seconds: number } {
+  let steps = 0
+  let block = firstBlock
+  const startedAt = performance.now()
+  for (;;) {
+    simulation.run({ steps: block, reportEvery: Number.MAX_SAFE_INTEGER })
+    steps += block
+    const elapsedS = (performance.now() - startedAt) / 1000
+    if (elapsedS >= seconds) return { steps, seconds: elapsedS }
+    const blockS = elapsedS / steps * block
+    block = Math.max(1, Math.min(4 * block, Math.floor(block * 0.25 * seconds / Math.max(blockS, 1e-9))))
+  }
+}
+
+function measureBuiltin (system: BenchSystem, durations: Durations): Measurement {
+  const files = inputPaths(system)
+  const startedAt = performance.now()
+  const simulation = Simulation.fromInputs({
+    systemXml: fs.readFileSync(files.system, 'utf8'),
+    integratorXml: fs.readFileSync(files.integrator, 'utf8'),
+    pdb: fs.readFileSync(files.pdb, 'utf8'),
+    stateXml: fs.readFileSync(files.state, 'utf8'),
+    seed: 1,
+  })
+  simulation.run({ steps: 1, reportEvery: Number.MAX_SAFE_INTEGER })
+  const startupS = (performance.now() - startedAt) / 1000
+  const warmup = stepFor(simulation, durations.warmupS, 1)
+  const measured = stepFor(simulation, durations.measureS, Math.max(1, Math.floor(warmup.steps / 4)))
+  const stepSizePs = simulation.integrator.stepSizePs
+  return {
+    engine: 'builtin',
+    particles: simulation.system.particleCount,
+    startupS,
+    steps: measured.steps,
+    seconds: measured.seconds,
+    nsPerDay: measured.steps * stepSizePs / 1000 / (measured.seconds / 86_400),
+  }
+}
+
+function measureOpenMM (system: BenchSystem, platform: 'Reference' | 'CPU', durations: Durations): Measurement | string {
+  const files = inputPaths(system)
+  const result = spawnSync(DEBIAN_PYTHON, [OPENMM_SCRIPT, '--system', files.system, '--integrator', files.integrator, '--state', files.state,
+    '--platform', platform, '--warmup-s', String(durations.warmupS), '--measure-s', String(durations.measureS)], { encoding: 'utf8' })
+  if (result.error !== undefined) return `could not start ${DEBIAN_PYTHON}: ${result.error.message}`
+  if (result.status !== 0) return `OpenMM ${platform} failed: ${result.stderr.trim().split('\n').pop() ?? ''}`
+  const parsed = JSON.parse(result.stdout) as { particles: number, startupS: number, steps: number, seconds: number, nsPerDay: number, threads: string, openmmVersion: string }
+  return {
+    engine: `OpenMM ${parsed.openmmVersion} ${platform}`,
+    particles: parsed.particles,
+    startupS: parsed.startupS,
+    steps: parsed.steps,
+    seconds: parsed.seconds,
+    nsPerDay: parsed.nsPerDay,
+    note: platform === 'CPU' ? `${parsed.threads} threads` : undefined,
+  }
+}
+
+function formatNumber (value: number): string {
+  if (value >= 100) return value.toFixed(0)
+  if (value >= 1) return value.toFixed(2)
+  return value.toPrecision(3)
+}
+
+function main (): void {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      'no-openmm': { type: 'boolean' },
+    },
+    strict: true,
+  })
+  const durations: Durations = values.quick === true ? { warmupS: 0.5, measureS: 1.5 } : { warmupS: 2, measureS: 5 }
+  const systems = SYSTEMS.filter((system) => values.only === undefined || system.name === values.only)
+  if (systems.length === 0) throw new Error(`--only must be one of ${SYSTEMS.map((s) => s.name).join(', ')}`)
+
+  const rows: string[][] = []
+  const problems: string[] = []
+  for (const system of systems) {
+    process.stderr.write(`${system.name}: builtin...`)
+    const builtin = measureBuiltin(system, durations)
+    const measurements: Measurement[] = [builtin]
+    if (values['no-openmm'] !== true) {
+      for (const platform of ['Reference', 'CPU'] as const) {
+        process.stderr.write(` OpenMM ${platform}...`)
+        const measurement = measureOpenMM(system, platform, durations)
+        if (typeof measurement === 'string') problems.push(`${system.name}: ${measurement}`)
+        else measurements.push(measurement)
+      }
+    }
+    process.stderr.write(' done\n')
+    const reference = measurements.find((m) => m.engine.endsWith('Reference'))
+    const cpu = measurements.find((m) => m.engine.endsWith('CPU'))
+    for (const m of measurements) {
+      rows.push([
+        system.name, String(m.particles), m.engine + (m.note === undefined ? '' : ` (${m.note})`),
+        formatNumber(m.nsPerDay), String(m.steps), m.startupS.toFixed(3),
+        m === builtin && reference !== undefined ? formatNumber(builtin.nsPerDay / reference.nsPerDay) : '',
+        m === builtin && cpu !== undefined ? formatNumber(builtin.nsPerDay / cpu.nsPerDay) : '',
+      ])
+    }
+  }
+  const header = ['system', 'atoms', 'engine', 'ns/day', 'steps timed', 'start-up s', 'builtin/Ref', 'builtin/CPU']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i <= 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`)
+  process.stdout.write(`\nSteady state: ${durations.measureS} s of stepping after ${durations.warmupS} s of warm-up; LangevinMiddleIntegrator 2 fs; ` +
+    `start-up = reading inputs, building the context, first step. Node ${process.version}.\n`)
+  for (const problem of problems) process.stdout.write(`note: ${problem}\n`)
+}
+
+main()

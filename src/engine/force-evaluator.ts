@@ -1,0 +1,36 @@
+/**
+ * Evaluates all forces of a System: the kernels made once by `createKernels`,
+ * run for the selected force groups.
+ *
+ * @example
+ * const evaluator = new ForceEvaluator(system)
+ * const forces = new Float64Array(3 * system.particleCount)   // kJ/mol/nm
+ * const energyByGroup = new Float64Array(32)                  // kJ/mol
+ * const energy = evaluator.evaluate(positionsNm, box, forces, energyByGroup)
+ */
+import { createKernels } from './kernels/index.ts'
+import { ALL_FORCE_GROUPS, FORCE_GROUP_COUNT, type ForceKernel } from './kernels/kernel.ts'
+import type { BoxVectors, System } from './system.ts'
+
+export class ForceEvaluator {
+  readonly system: System
+  readonly kernels: readonly ForceKernel[]
+
+  constructor (system: System) {
+    this.system = system
+    this.kernels = createKernels(system)
+  }
+
+  /** Zeroes forcesOut (3N) and energyByGroup (32), computes all kernels for groupsMask. Returns total potential energy kJ/mol of the selected groups. */
+  evaluate (positionsNm: Float64Array, box: BoxVectors | null, forcesOut: Float64Array, energyByGroup: Float64Array,
+    groupsMask: number = ALL_FORCE_GROUPS): number {
+    forcesOut.fill(0)
+    energyByGroup.fill(0)
+    for (const kernel of this.kernels) kernel.compute(positionsNm, box, forcesOut, energyByGroup, groupsMask)
+    let total = 0
+    for (let group = 0; group < FORCE_GROUP_COUNT; group++) {
+      if ((groupsMask & (1 << group)) !== 0) total += energyByGroup[group]
+    }
+    return total
+  }
+}

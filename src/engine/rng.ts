@@ -1,0 +1,150 @@
+/**
+ * Seeded, serializable random numbers for the stochastic integrators and for
+ * Maxwell-Boltzmann velocities.
+ *
+ * Generator: xoshiro128** (Blackman & Vigna), 128 bits of state, seeded from
+ * a number through splitmix32 so that nearby seeds give unrelated streams.
+ * Gaussians: Marsaglia's polar Box-Muller (as OpenMM draws them), which makes
+ * two values at a time; the spare one is part of the serialized state, so a
+ * generator restored with `Rng.fromState(rng.state())` continues the exact
+ * same sequence.
+ *
+ * @example
+ * const rng = new Rng(42)
+ * const saved = rng.state()
+ * const a = rng.nextGaussian()
+ * Rng.fromState(saved).nextGaussian() === a // true
+ */
+
+/** Length of the serialized state: 4 generator words, spare flag, spare gaussian (2 words). */
+export const RNG_STATE_WORDS = 7
+
+const TWO_POW_MINUS_53 = 1 / 9007199254740992
+const TWO_POW_26 = 67108864
+
+export class Rng {
+  private s0 = 0
+  private s1 = 0
+  private s2 = 0
+  private s3 = 0
+  private hasSpareGaussian = false
+  private spareGaussian = 0
+  /** Scratch for float64 <-> 2 x uint32 conversion of the spare gaussian. */
+  private readonly bits = new Float64Array(1)
+  private readonly bitWords = new Uint32Array(this.bits.buffer)
+
+  /** `seed` is any finite number; its integer part (up to 2^53) selects the stream. */
+  constructor (seed: number) {
+    if (!Number.isFinite(seed)) throw new RangeError(`Random seed must be a finite number, got ${seed}`)
+    const integerSeed = Math.trunc(Math.abs(seed))
+    let x = (integerSeed >>> 0) ^ Math.imul(Math.floor(integerSeed / 4294967296) >>> 0, 0x9e3779b9)
+    if (seed < 0) x = ~x
+    const next = (): number => {
+      // splitmix32
+      x = (x + 0x9e3779b9) | 0
+      let z = x
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
+      return (z ^ (z >>> 16)) >>> 0
+    }
+    this.s0 = next()
+    this.s1 = next()
+    this.s2 = next()
+    this.s3 = next()
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1
+  }
+
+  /** A generator that continues exactly where the one whose `state()` this is stopped. */
+  static fromState (state: Uint32Array): Rng {
+    if (state.length !== RNG_STATE_WORDS) {
+      throw new RangeError(`Random generator state must have ${RNG_STATE_WORDS} words, got ${state.length}`)
+    }
+    if ((state[0] | state[1] | state[2] | state[3]) === 0) {
+      throw new RangeError('Random generator state is all zero (not a valid xoshiro128** state)')
+    }
+    const rng = new Rng(0)
+    rng.s0 = state[0]
+    rng.s1 = state[1]
+    rng.s2 = state[2]
+    rng.s3 = state[3]
+    rng.hasSpareGaussian = state[4] !== 0
+    rng.bitWords[0] = state[5]
+    rng.bitWords[1] = state[6]
+    rng.spareGaussian = rng.hasSpareGaussian ? rng.bits[0] : 0
+    return rng
+  }
+
+  /** Continues from `state` (as `fromState`, but in place: holders of this generator see the new stream). */
+  setState (state: Uint32Array): void {
+    const restored = Rng.fromState(state)
+    this.s0 = restored.s0
+    this.s1 = restored.s1
+    this.s2 = restored.s2
+    this.s3 = restored.s3
+    this.hasSpareGaussian = restored.hasSpareGaussian
+    this.spareGaussian = restored.spareGaussian
+  }
+
+  /** A copy of the full state (generator words and the pending spare gaussian). */
+  state (): Uint32Array {
+    const out = new Uint32Array(RNG_STATE_WORDS)
+    out[0] = this.s0
+    out[1] = this.s1
+    out[2] = this.s2
+    out[3] = this.s3
+    out[4] = this.hasSpareGaussian ? 1 : 0
+    this.bits[0] = this.hasSpareGaussian ? this.spareGaussian : 0
+    out[5] = this.bitWords[0]
+    out[6] = this.bitWords[1]
+    return out
+  }
+
+  /** Uniform integer in [0, 2^32). */
+  nextUint32 (): number {
+    const s1 = this.s1
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0
+    const t = s1 << 9
+    this.s2 ^= this.s0
+    this.s3 ^= this.s1
+    this.s1 ^= this.s2
+    this.s0 ^= this.s3
+    this.s2 ^= t
+    this.s3 = rotl(this.s3, 11)
+    this.s0 >>>= 0
+    this.s1 >>>= 0
+    this.s2 >>>= 0
+    this.s3 >>>= 0
+    return result
+  }
+
+  /** Uniform double in [0, 1) with 53 random bits. */
+  nextDouble (): number {
+    const high = this.nextUint32() >>> 5
+    const low = this.nextUint32() >>> 6
+    return (high * TWO_POW_26 + low) * TWO_POW_MINUS_53
+  }
+
+  /** Standard normal deviate (mean 0, variance 1). */
+  nextGaussian (): number {
+    if (this.hasSpareGaussian) {
+      this.hasSpareGaussian = false
+      return this.spareGaussian
+    }
+    let x: number
+    let y: number
+    let r2: number
+    do {
+      x = 2 * this.nextDouble() - 1
+      y = 2 * this.nextDouble() - 1
+      r2 = x * x + y * y
+    } while (r2 >= 1 || r2 === 0)
+    const multiplier = Math.sqrt(-2 * Math.log(r2) / r2)
+    this.spareGaussian = y * multiplier
+    this.hasSpareGaussian = true
+    return x * multiplier
+  }
+}
+
+function rotl (x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k))
+}

@@ -1,0 +1,108 @@
+/**
+ * Builds the libp2p peer every mdswarm process runs: TCP, Noise, yamux,
+ * identify, ping, gossipsub (signed messages, StrictSign) and a Kademlia DHT
+ * of the network's own protocol that keeps private (LAN, loopback)
+ * addresses. An optional pre-shared swarm key makes the network private.
+ *
+ * @example
+ * ```ts
+ * const home = resolveHome(flags.home)
+ * const peer = await createPeer({ privateKey: await loadOrCreatePrivateKey(home), listen: ['/ip4/0.0.0.0/tcp/4001'], network: 'default', role: 'coordinator' })
+ * peer.handle(CLAIM_PROTOCOL, async (stream, connection) => { ... })
+ * await peer.stop()
+ * ```
+ */
+import '../polyfill.ts'
+import { createLibp2p } from 'libp2p'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import type { Identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import type { Ping } from '@libp2p/ping'
+import { gossipsub, StrictSign } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import type { KadDHT } from '@libp2p/kad-dht'
+import { preSharedKey } from '@libp2p/pnet'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { kadProtocol, isValidNetworkName } from './topics.ts'
+import { InvalidMultiaddrError, InvalidNetworkNameError } from './errors.ts'
+import { parseSwarmKey } from './swarm-key.ts'
+import { GOSSIPSUB_HARD_LIMIT_BYTES, DIAL_TIMEOUT_MS } from '../wire/constants.ts'
+
+export type PeerRole = 'coordinator' | 'node' | 'client'
+
+export type PeerServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  dht: KadDHT
+}
+
+/** The libp2p node of an mdswarm process. */
+export type MdswarmPeer = Libp2p<PeerServices>
+
+export interface CreatePeerOptions {
+  /** The peer's stable key (identity.ts loadOrCreatePrivateKey). */
+  privateKey: PrivateKey
+  /** Multiaddrs to listen on, e.g. ['/ip4/127.0.0.1/tcp/0']. Clients usually listen on none. */
+  listen?: string[]
+  /** Network name (topics, DHT protocol). */
+  network: string
+  /** Multiaddrs (with /p2p/<id>) dialled after start, best effort, to join the network. */
+  bootstrap?: string[]
+  /** Swarm key file contents (pnet); every peer of the network must have the same. */
+  swarmKey?: Uint8Array
+  role: PeerRole
+}
+
+/** Parses a multiaddr string; throws InvalidMultiaddrError. */
+export function parseMultiaddr (address: string): Multiaddr {
+  try {
+    return multiaddr(address)
+  } catch (err) {
+    throw new InvalidMultiaddrError(address, (err as Error).message)
+  }
+}
+
+/** Creates and starts the peer. Stop it with `peer.stop()`. */
+export async function createPeer (options: CreatePeerOptions): Promise<MdswarmPeer> {
+  if (!isValidNetworkName(options.network)) throw new InvalidNetworkNameError(options.network)
+  const listen = options.listen ?? []
+  for (const address of listen) parseMultiaddr(address)
+  const bootstrap = (options.bootstrap ?? []).map(parseMultiaddr)
+  const psk = options.swarmKey != null ? parseSwarmKey(options.swarmKey) : undefined
+
+  const peer = await createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(psk != null ? { connectionProtector: preSharedKey({ psk }) } : {}),
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: StrictSign,
+        // Gossip is a hint: a node that misses an offer asks over /claim.
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        maxInboundDataLength: GOSSIPSUB_HARD_LIMIT_BYTES
+      }),
+      dht: kadDHT({
+        protocol: kadProtocol(options.network),
+        clientMode: options.role === 'client',
+        peerInfoMapper: passthroughMapper
+      })
+    }
+  })
+  await peer.start()
+  await Promise.allSettled(bootstrap.map(async address => peer.dial(address, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })))
+  return peer
+}

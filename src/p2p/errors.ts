@@ -1,0 +1,37 @@
+/** Typed errors of peer setup. Callers branch on `name`. */
+
+/** The peer key file exists but cannot be read or is not a libp2p key. */
+export class PeerKeyError extends Error {
+  readonly keyPath: string
+  constructor (keyPath: string, detail: string) {
+    super(`Cannot use the peer key ${keyPath}: ${detail}. Move it away to create a new identity (the peer ID will change).`)
+    this.name = 'PeerKeyError'
+    this.keyPath = keyPath
+  }
+}
+
+/** A network name that cannot be used in topics and protocol ids. */
+export class InvalidNetworkNameError extends Error {
+  constructor (network: string) {
+    super(`Invalid network name ${JSON.stringify(network)}: use 1–64 letters, digits, '.', '_' or '-'.`)
+    this.name = 'InvalidNetworkNameError'
+  }
+}
+
+/** A swarm key file that is not in the go-ipfs format (/key/swarm/psk/1.0.0/, /base16/, 64 hex digits). */
+export class SwarmKeyError extends Error {
+  constructor (detail: string) {
+    super(`Invalid swarm key: ${detail}. Generate one with \`mdswarm coordinator swarm-key\` or copy the coordinator's swarm.key.`)
+    this.name = 'SwarmKeyError'
+  }
+}
+
+/** A multiaddr string that cannot be parsed. */
+export class InvalidMultiaddrError extends Error {
+  readonly address: string
+  constructor (address: string, detail: string) {
+    super(`Invalid address ${JSON.stringify(address)}: ${detail}. Expected e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...`)
+    this.name = 'InvalidMultiaddrError'
+    this.address = address
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Pre-shared swarm keys for private networks (libp2p pnet), in the go-ipfs
+ * file format: `/key/swarm/psk/1.0.0/\n/base16/\n<64 hex digits>`.
+ * Every peer of a private network must use the same key.
+ */
+import fs from 'node:fs'
+import { generateKey } from '@libp2p/pnet'
+import { SwarmKeyError } from './errors.ts'
+
+export const SWARM_KEY_FILE_NAME = 'swarm.key'
+const SWARM_KEY_PATTERN = /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-fA-F]{64}\s*$/
+/** Bytes of a swarm key file as `generateKey` writes it. */
+const SWARM_KEY_FILE_BYTES = 95
+
+/** A new random swarm key (file contents). */
+export function generateSwarmKey (): Uint8Array {
+  const key = new Uint8Array(SWARM_KEY_FILE_BYTES)
+  generateKey(key)
+  return key
+}
+
+/** Checks a swarm key's format; returns the bytes pnet expects. Throws SwarmKeyError. */
+export function parseSwarmKey (bytes: Uint8Array): Uint8Array {
+  const text = Buffer.from(bytes).toString('utf8')
+  if (!SWARM_KEY_PATTERN.test(text)) throw new SwarmKeyError('expected /key/swarm/psk/1.0.0/, /base16/ and 64 hex digits on three lines')
+  return new Uint8Array(Buffer.from(text.trimEnd(), 'utf8'))
+}
+
+/** Reads and checks a swarm key file. Throws SwarmKeyError. */
+export function readSwarmKeyFile (filePath: string): Uint8Array {
+  let bytes: Buffer
+  try {
+    bytes = fs.readFileSync(filePath)
+  } catch (err) {
+    throw new SwarmKeyError(`cannot read ${filePath} (${(err as Error).message})`)
+  }
+  return parseSwarmKey(bytes)
+}

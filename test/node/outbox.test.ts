@@ -1,0 +1,54 @@
+import test from 'ava'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Outbox, type UnitRecord } from '../../node/outbox/outbox.ts'
+import type { UnitSpec } from '../../src/wire/messages.ts'
+
+const unit: UnitSpec = {
+  unitId: 'job1:0', jobId: 'job1', segmentIndex: 0, startStep: 0, endStep: 100, reportEvery: 10,
+  firstFrameIndex: 0, seed: 1, systemHash: 'a'.repeat(64), integratorHash: 'b'.repeat(64), pdbHash: 'c'.repeat(64),
+  requirements: { engine: 'builtin', forceTypes: ['HarmonicBondForce'] }
+}
+
+function record (attempt = 1): UnitRecord {
+  return { coordinatorPeerId: 'peer', unit, attempt, phase: 'running', nextFrame: 0, engineMs: 0 }
+}
+
+function chunk (firstFrame: number, attempt = 1) {
+  return { message: { type: 'chunk' as const, unitId: unit.unitId, attempt, firstFrame, frameCount: 2, data: new Uint8Array([firstFrame, 1, 2]) }, checkpoint: new Uint8Array([9, firstFrame]) }
+}
+
+test('chunks survive a reopen, come back in frame order, and go only when acknowledged', async t => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-outbox-'))
+  t.teardown(() => fs.rmSync(home, { recursive: true, force: true }))
+  let outbox = await Outbox.open(home)
+  await outbox.beginUnit(record())
+  for (const first of [0, 2, 4, 6, 8, 10, 12]) {
+    await outbox.addChunk(chunk(first), { resumeCheckpoint: new Uint8Array([first]), resumeStep: (first + 2) * 10, nextFrame: first + 2, engineMs: first })
+  }
+  await outbox.ackChunk({ unitId: unit.unitId, attempt: 1, firstFrame: 0 })
+  await outbox.close()
+
+  outbox = await Outbox.open(home)
+  t.teardown(async () => { await outbox.close() })
+  const pending = await outbox.pendingChunks(unit.unitId, 1)
+  t.deepEqual(pending.map(c => c.message.firstFrame), [2, 4, 6, 8, 10, 12])
+  t.deepEqual(pending[0].checkpoint, new Uint8Array([9, 2]))
+  t.true(pending[0].message.data instanceof Uint8Array)
+  const stored = await outbox.getUnit(unit.unitId)
+  t.is(stored?.nextFrame, 14)
+  t.is(stored?.resumeStep, 140)
+  t.deepEqual(stored?.resumeCheckpoint, new Uint8Array([12]))
+
+  await outbox.finishUnit(unit.unitId, { checkpoint: new Uint8Array([7]), checkpointHash: 'd'.repeat(64), step: 100 }, 42)
+  t.is((await outbox.allUnits())[0].phase, 'finished')
+
+  // A new attempt of the same unit replaces the old attempt's leftovers.
+  await outbox.beginUnit(record(2))
+  t.is(await outbox.countPendingChunks(unit.unitId, 1), 0)
+  await outbox.addChunk(chunk(4, 2), { nextFrame: 6, engineMs: 1 })
+  await outbox.dropUnit(unit.unitId)
+  t.deepEqual(await outbox.allUnits(), [])
+  t.is(await outbox.countPendingChunks(unit.unitId, 2), 0)
+})
