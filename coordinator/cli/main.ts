@@ -5,6 +5,14 @@
 import { runCli, type CommandTable } from '../../src/cli/run-command.ts'
 
 const commands: CommandTable = {
+  coordinator: async () => await import('./commands/coordinator.ts'),
+  submit: async () => await import('./commands/submit.ts'),
+  jobs: async () => await import('./commands/jobs.ts'),
+  status: async () => await import('./commands/status.ts'),
+  wait: async () => await import('./commands/wait.ts'),
+  fetch: async () => await import('./commands/fetch.ts'),
+  cancel: async () => await import('./commands/cancel.ts'),
+  peers: async () => await import('./commands/peers.ts'),
 }
 
 await runCli('mdswarm', commands, process.argv.slice(2))

@@ -44,7 +44,11 @@ export class LeaseKeeper {
   /** Learns the lease time from a grant: `expiresAt` (coordinator clock) minus now. */
   observeLease (expiresAt: number): void {
     const ttl = expiresAt - Date.now()
-    if (ttl > 0) this.leaseTtlMs = ttl
+    if (ttl <= 0) return
+    const before = this.renewIntervalMs
+    this.leaseTtlMs = ttl
+    // A shorter lease than assumed: the sleeping loop must not wait out the old interval.
+    if (this.renewIntervalMs < before * 0.9) this.wakeSignal.wake()
   }
 
   start (): void {

@@ -7,6 +7,7 @@ import { runCli, type CommandTable } from '../../src/cli/run-command.ts'
 const commands: CommandTable = {
   energy: async () => await import('./commands/energy.ts'),
   run: async () => await import('./commands/run.ts'),
+  start: async () => await import('./commands/start.ts'),
 }
 
 await runCli('mdswarm-node', commands, process.argv.slice(2))

@@ -19,9 +19,10 @@ export function parseFlags<T extends Options> (args: string[], options: T, usage
   }
 }
 
-/** The value of a required string flag, or UsageError. */
+/** The value of a required string flag (`flag` without dashes, or as written, e.g. '-o'), or UsageError. */
 export function requireFlag (value: string | undefined, flag: string, usage: string): string {
-  if (value === undefined || value === '') throw new UsageError(`--${flag} is required. Usage: ${usage}`)
+  const shown = flag.startsWith('-') ? flag : `--${flag}`
+  if (value === undefined || value === '') throw new UsageError(`${shown} is required. Usage: ${usage}`)
   return value
 }
 

@@ -1,7 +1,8 @@
 /**
  * Messages between the node's main thread and a unit worker thread.
- * The main thread passes `UnitWorkInput` as `workerData`; the worker posts
- * `WorkerMessage`s back. Frames travel in batches, each closed by a portable
+ * The main thread posts `{ type: 'run', runId, input }` (one unit at a time
+ * per worker); the worker posts `WorkerMessage`s back, each tagged with the
+ * run's id, and waits for the next unit when this one has ended. Frames travel in batches, each closed by a portable
  * checkpoint at the last frame's step, so a batch is exactly one chunk.
  */
 import type { Frame } from '../../src/engine/frame.ts'
@@ -24,7 +25,13 @@ export interface UnitWorkInput {
   readonly maxBatchMs: number
 }
 
-export type WorkerMessage =
+export interface RunMessage {
+  readonly type: 'run'
+  readonly runId: number
+  readonly input: UnitWorkInput
+}
+
+export type WorkerMessage = { readonly runId: number } & (
   | { readonly type: 'started', readonly step: number, readonly stepSizePs: number, readonly atomCount: number }
   /** Frames since the last batch and the checkpoint at `checkpointStep` (the last frame's step). */
   | { readonly type: 'batch', readonly frames: Frame[], readonly checkpoint: Uint8Array, readonly checkpointStep: number, readonly engineMs: number }
@@ -32,3 +39,7 @@ export type WorkerMessage =
   | { readonly type: 'done', readonly checkpoint: Uint8Array, readonly step: number, readonly engineMs: number }
   /** The engine raised an error; its `name` and message are kept. */
   | { readonly type: 'failed', readonly errorName: string, readonly message: string }
+)
+
+/** A WorkerMessage before its run id is added. */
+export type WorkerMessageBody = WorkerMessage extends infer M ? M extends { runId: number } ? Omit<M, 'runId'> : never : never

@@ -15,6 +15,7 @@ import type { Outbox } from '../outbox/outbox.ts'
 import type { PayloadCache } from '../payload-cache.ts'
 import { runUnit, type FrameBatch, type UnitOutcome } from './unit-runner.ts'
 import { backoffDelayMs } from '../link/backoff.ts'
+import type { WorkerPool } from './worker-pool.ts'
 
 const log = logger('mdswarm:node:execution')
 
@@ -23,6 +24,8 @@ export interface ExecutionDeps {
   readonly cache: PayloadCache
   /** Fetches a payload from the coordinator (verified against its hash). */
   readonly fetchBlob: (hash: string) => Promise<Uint8Array>
+  /** Warm engine workers. */
+  readonly pool: WorkerPool
   readonly maxFramesPerChunk: number
   readonly maxChunkMs: number
   /** New chunks are in the outbox. */
@@ -132,6 +135,7 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
     maxBatchMs: deps.maxChunkMs
   }, {
     signal,
+    pool: deps.pool,
     onBatch,
     onStarted: info => {
       held.step = info.step

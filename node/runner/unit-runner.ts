@@ -7,14 +7,14 @@
  * const outcome = await runUnit(input, { signal, onBatch: async b => outbox.add(b) })
  * if (outcome.status === 'failed') console.log(outcome.errorName, outcome.reason)
  */
-import { Worker } from 'node:worker_threads'
 import type { Frame } from '../../src/engine/frame.ts'
-import type { UnitWorkInput, WorkerMessage } from './protocol.ts'
+import type { RunMessage, UnitWorkInput, WorkerMessage } from './protocol.ts'
 import { WorkerCrashedError } from './errors.ts'
+import { WorkerPool } from './worker-pool.ts'
 
 export type { UnitWorkInput } from './protocol.ts'
 
-const WORKER_URL = new URL('./unit-worker.mjs', import.meta.url)
+let nextRunId = 1
 
 /** Frames closed by the checkpoint at `checkpointStep` (the last frame's step). */
 export interface FrameBatch {
@@ -31,6 +31,10 @@ export interface RunUnitOptions {
   /** Called in order, one batch at a time; the next waits until the previous promise settles. */
   readonly onBatch: (batch: FrameBatch) => Promise<void> | void
   readonly onStarted?: (info: { step: number, stepSizePs: number, atomCount: number }) => void
+  /** Warm workers to take the thread from (and give it back to); default: a fresh thread, ended afterwards. */
+  readonly pool?: WorkerPool
+  /** Heap limit of a fresh worker, MiB (a unit over it fails with WorkerCrashedError instead of taking the daemon down). */
+  readonly maxHeapMb?: number
 }
 
 export type UnitOutcome =
@@ -52,7 +56,10 @@ export function isRetryableEngineError (errorName: string): boolean {
 
 export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): Promise<UnitOutcome> {
   if (options.signal?.aborted === true) return { status: 'aborted' }
-  const worker = new Worker(WORKER_URL, { workerData: input, stdout: false, stderr: false })
+  const pool = options.pool ?? new WorkerPool({ maxIdle: 0, maxHeapMb: options.maxHeapMb })
+  const worker = pool.acquire()
+  worker.ref()
+  const runId = nextRunId++
 
   return await new Promise<UnitOutcome>((resolve) => {
     let settled = false
@@ -61,17 +68,22 @@ export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): P
     let totalEngineMs = 0
     let workerError: Error | undefined
 
-    const finish = (outcome: UnitOutcome): void => {
+    const finish = (outcome: UnitOutcome, reusable = false): void => {
       if (settled) return
       settled = true
       options.signal?.removeEventListener('abort', onAbort)
-      void worker.terminate()
+      worker.off('message', onMessage)
+      worker.off('error', onError)
+      worker.off('exit', onExit)
+      if (reusable) pool.release(worker)
+      else void worker.terminate()
       resolve(outcome)
     }
     const onAbort = (): void => { finish({ status: 'aborted' }) }
     options.signal?.addEventListener('abort', onAbort, { once: true })
 
-    worker.on('message', (message: WorkerMessage) => {
+    const onMessage = (message: WorkerMessage): void => {
+      if (message.runId !== runId) return
       switch (message.type) {
         case 'started':
           options.onStarted?.({ step: message.step, stepSizePs: message.stepSizePs, atomCount: message.atomCount })
@@ -90,19 +102,19 @@ export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): P
               const e = batchError instanceof Error ? batchError : new Error(String(batchError))
               finish({ status: 'failed', errorName: e.name, reason: `storing frames failed: ${e.message}`, retryable: true })
             } else {
-              finish({ status: 'completed', checkpoint: message.checkpoint, step: message.step, engineMs: totalEngineMs })
+              finish({ status: 'completed', checkpoint: message.checkpoint, step: message.step, engineMs: totalEngineMs }, true)
             }
           })
           break
         case 'failed':
           void chain.then(() => {
-            finish({ status: 'failed', errorName: message.errorName, reason: message.message, retryable: isRetryableEngineError(message.errorName) })
+            finish({ status: 'failed', errorName: message.errorName, reason: message.message, retryable: isRetryableEngineError(message.errorName) }, true)
           })
           break
       }
-    })
-    worker.on('error', (err) => { workerError = err })
-    worker.on('exit', (exitCode) => {
+    }
+    const onError = (err: Error): void => { workerError = err }
+    const onExit = (exitCode: number): void => {
       if (settled) return
       // A clean exit after 'done'/'failed' is handled above once the batch chain drains.
       void chain.then(() => {
@@ -110,6 +122,11 @@ export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): P
         const crash = new WorkerCrashedError(exitCode, workerError?.message)
         finish({ status: 'failed', errorName: crash.name, reason: crash.message, retryable: true, exitCode })
       })
-    })
+    }
+    worker.on('message', onMessage)
+    worker.on('error', onError)
+    worker.on('exit', onExit)
+    const run: RunMessage = { type: 'run', runId, input }
+    worker.postMessage(run)
   })
 }

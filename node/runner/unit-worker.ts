@@ -1,24 +1,20 @@
 /**
- * Runs one work unit inside a worker thread: builds the engine's
- * `Simulation` from the unit's inputs (and checkpoint), steps frame by frame
- * to `endStep`, and posts frames to the main thread in batches closed by a
- * checkpoint. Any engine error is posted as `failed` with its name.
+ * Runs work units inside a worker thread, one at a time: for each `run`
+ * message it builds the engine's `Simulation` from the unit's inputs (and
+ * checkpoint), steps frame by frame to `endStep`, and posts frames to the
+ * main thread in batches closed by a checkpoint. Any engine error is posted
+ * as `failed` with its name. Cancelling a unit terminates the whole thread.
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort } from 'node:worker_threads'
 import { Simulation } from '../../src/engine/simulation.ts'
 import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import type { Frame } from '../../src/engine/frame.ts'
-import type { UnitWorkInput, WorkerMessage } from './protocol.ts'
+import type { RunMessage, UnitWorkInput, WorkerMessageBody } from './protocol.ts'
 
-const input = workerData as UnitWorkInput
 const port = parentPort
 if (port === null) throw new Error('unit-worker.ts must run in a worker thread')
 
-function post (message: WorkerMessage): void {
-  port!.postMessage(message)
-}
-
-function run (): void {
+function run (input: UnitWorkInput, post: (message: WorkerMessageBody) => void): void {
   const sim = Simulation.fromInputs({
     systemXml: input.systemXml,
     integratorXml: input.integratorXml,
@@ -58,9 +54,13 @@ function run (): void {
   post({ type: 'done', checkpoint, step: sim.step, engineMs })
 }
 
-try {
-  run()
-} catch (err) {
-  const e = err instanceof Error ? err : new Error(String(err))
-  post({ type: 'failed', errorName: e.name, message: e.message })
-}
+port.on('message', (message: RunMessage) => {
+  if (message?.type !== 'run') return
+  const post = (body: WorkerMessageBody): void => { port.postMessage({ ...body, runId: message.runId }) }
+  try {
+    run(message.input, post)
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    post({ type: 'failed', errorName: e.name, message: e.message })
+  }
+})

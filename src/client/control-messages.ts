@@ -89,6 +89,8 @@ export interface JobEvent {
 
 export interface JobStatus {
   readonly job: JobSummary
+  /** Content hashes of the job's inputs (fetch them with `blob-get`, e.g. the PDB for a topology). */
+  readonly inputs: { readonly systemHash: string, readonly integratorHash: string, readonly pdbHash: string, readonly stateHash?: string }
   readonly units: readonly UnitSummary[]
   readonly events: readonly JobEvent[]
 }

@@ -34,6 +34,13 @@ import type { BoxVectors, CMMotionRemover, System } from './system.ts'
 /** Largest force (kJ/mol/nm) on any particle before a run counts as blown up. */
 export const BLOW_UP_FORCE_KJ_PER_MOL_NM = 1e8
 
+/**
+ * When CCMA gives up with a bond still off by more than this fraction of its
+ * length, the structure has exploded (SimulationBlowUpError); smaller misses
+ * are a convergence failure (ConstraintFailureError).
+ */
+export const EXPLODED_CONSTRAINT_RELATIVE_ERROR = 0.1
+
 /** Tolerance OpenMM's setVelocitiesToTemperature uses for velocity constraints. */
 const VELOCITY_CONSTRAINT_TOLERANCE = 1e-5
 
@@ -217,8 +224,9 @@ export class Context {
   }
 
   /**
-   * Advances `n` steps. Throws SimulationBlowUpError (non-finite or huge
-   * forces, non-finite positions) or ConstraintFailureError with the step.
+   * Advances `n` steps. Throws SimulationBlowUpError with the step (non-finite
+   * or huge forces, non-finite positions, constraints torn apart) or
+   * ConstraintFailureError (CCMA did not converge to the tolerance).
    */
   stepIntegrator (n: number): void {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`Number of steps must be a non-negative integer, got ${n}`)
@@ -317,8 +325,13 @@ export class Context {
       }
     }
     if (!constraintsConverged) {
+      const worst = this.constraints?.ccma?.worstViolation(positions)
+      if (worst !== undefined && !(worst.relativeError <= EXPLODED_CONSTRAINT_RELATIVE_ERROR)) {
+        throw new SimulationBlowUpError(this.step,
+          `the constraint between particles ${worst.atomA} and ${worst.atomB} is off by ${(100 * worst.relativeError).toPrecision(3)} % and cannot be restored`)
+      }
       throw new ConstraintFailureError(this.step,
-        `CCMA did not reach relative tolerance ${this.integrator.constraintTolerance} in its iteration limit; the time step may be too large for the constraints`)
+        `CCMA did not reach relative tolerance ${this.integrator.constraintTolerance} in its iteration limit (worst error ${worst?.relativeError.toExponential(2)}); try a looser constraintTolerance or a smaller time step`)
     }
   }
 }

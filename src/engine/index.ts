@@ -19,9 +19,12 @@
  */
 
 // Data types
-export type { System, Force, BoxVectors, Constraints, NonbondedMethod } from './system.ts'
-export { SUPPORTED_FORCE_TYPES, usesPeriodicBoundaryConditions } from './system.ts'
-export type { IntegratorSpec } from './integrator-spec.ts'
+export type {
+  System, Force, BoxVectors, Constraints, NonbondedMethod, HarmonicBondForce, HarmonicAngleForce,
+  PeriodicTorsionForce, RBTorsionForce, NonbondedForce, CMMotionRemover,
+} from './system.ts'
+export { SUPPORTED_FORCE_TYPES, NONBONDED_METHOD_BY_CODE, usesPeriodicBoundaryConditions } from './system.ts'
+export type { IntegratorSpec, VerletIntegratorSpec, LangevinIntegratorSpec } from './integrator-spec.ts'
 export { SUPPORTED_INTEGRATOR_TYPES } from './integrator-spec.ts'
 export type { SimulationState } from './state.ts'
 export type { Frame } from './frame.ts'

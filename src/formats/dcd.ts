@@ -347,7 +347,8 @@ export class DcdWriter {
   private readonly smallView = new DataView(this.smallBuffer.buffer)
   private firstStep: number
   private interval: number
-  private timeStepPs: number
+  /** Time step in AKMA units, kept as OpenMM keeps it (so a rewritten header has the same bits). */
+  private timeStepAkma: number
   private endOffset: number
   private frames: number
   private closed = false
@@ -359,7 +360,7 @@ export class DcdWriter {
     this.hasUnitCell = header.hasUnitCell
     this.firstStep = header.firstStep
     this.interval = header.interval
-    this.timeStepPs = header.timeStepPs
+    this.timeStepAkma = header.timeStepPs / AKMA_TIME_UNIT_PS
     this.frames = header.frameCount
     this.endOffset = header.endOffset
     this.frameBuffer = new Uint8Array(dcdFrameByteLength(this.atomCount, this.hasUnitCell))
@@ -440,7 +441,7 @@ export class DcdWriter {
     if (this.interval > 1 && this.firstStep + this.frames * this.interval > 2 ** 31) {
       // As OpenMM: keep nstep within int32 by recording fewer, longer steps.
       this.firstStep = Math.floor(this.firstStep / this.interval)
-      this.timeStepPs *= this.interval
+      this.timeStepAkma *= this.interval
       this.interval = 1
       this.rewriteControlFields()
     }
@@ -477,7 +478,7 @@ export class DcdWriter {
     this.writeInt32At(this.firstStep, 12)
     this.writeInt32At(this.interval, 16)
     const dt = new Uint8Array(4)
-    new DataView(dt.buffer).setFloat32(0, this.timeStepPs / AKMA_TIME_UNIT_PS, true)
+    new DataView(dt.buffer).setFloat32(0, this.timeStepAkma, true)
     fs.writeSync(this.fd, dt, 0, 4, 4 + 4 + 4 * 9)
   }
 }

@@ -150,6 +150,22 @@ export class FrameDecoder {
   }
 }
 
+/** Settles like `promise`, or rejects with the signal's reason when it aborts first. */
+async function raceAbort<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal == null) return promise
+  if (signal.aborted) throw signal.reason
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
 function rethrowAbort (err: unknown, signal: AbortSignal | undefined, what: string): never {
   if (signal?.aborted === true) {
     const reason = signal.reason as { name?: string } | undefined
@@ -169,6 +185,7 @@ export class WireStream {
   private readonly bytes: ByteStream<Stream>
   private readonly decoder: FrameDecoder
   private failure: Error | null = null
+  private pendingRead: Promise<Iterable<Uint8Array> | null> | null = null
 
   constructor (stream: Stream, options: WireStreamOptions = {}) {
     this.stream = stream
@@ -197,7 +214,7 @@ export class WireStream {
       if (body != null) return decodeMessage(body)
       let received
       try {
-        received = await this.bytes.read({ signal })
+        received = await this.pull(signal)
       } catch (err) {
         rethrowAbort(err, signal, `a message on ${this.stream.protocol ?? 'a stream'}`)
       }
@@ -208,6 +225,22 @@ export class WireStream {
       }
       for (const piece of received) this.decoder.push(piece)
     }
+  }
+
+  /**
+   * Everything received so far (null at the end). A read abandoned by its
+   * signal stays pending and is picked up by the next call, so no libp2p read
+   * is ever left unobserved and no received bytes are lost.
+   */
+  private async pull (signal?: AbortSignal): Promise<Iterable<Uint8Array> | null> {
+    if (this.pendingRead == null) {
+      const pending = this.bytes.read()
+      pending.catch(() => {})
+      this.pendingRead = pending
+    }
+    const result = await raceAbort(this.pendingRead, signal)
+    this.pendingRead = null
+    return result
   }
 
   /** The next message checked by `validate` (which throws WireFormatError), or null at a clean end. */

@@ -231,18 +231,25 @@ with open(d['path'], 'wb') as f:
 print('{}')
 `
 
-for (const withBox of [true, false]) {
-  test(`bytes equal OpenMM's DCDFile output (except the title lines), ${withBox ? 'with' : 'without'} unit cell`, (t) => {
+const BYTE_COMPARISONS = [
+  { withBox: true, firstStep: 25, interval: 25, label: 'with unit cell' },
+  { withBox: false, firstStep: 25, interval: 25, label: 'without unit cell' },
+  // The third frame's step passes 2^31: OpenMM then rewrites the header as fewer, longer steps.
+  { withBox: false, firstStep: 2 ** 31 - 2500, interval: 1000, label: 'steps beyond 2^31' },
+]
+
+for (const { withBox, firstStep, interval, label } of BYTE_COMPARISONS) {
+  test(`bytes equal OpenMM's DCDFile output (except the title lines), ${label}`, (t) => {
     if (!hasOpenMM) return t.pass('skipped: /usr/bin/python3 cannot import openmm')
-    const ours = fileIn(`ours-${String(withBox)}.dcd`)
-    const theirs = fileIn(`openmm-${String(withBox)}.dcd`)
+    const ours = fileIn(`ours-${label}.dcd`)
+    const theirs = fileIn(`openmm-${label}.dcd`)
     const frames = [0, 1, 2].map((k) => positionsNm(k))
     const boxes = [0, 1, 2].map((k) => boxOfFrame(k))
-    const writer = DcdWriter.create(ours, { atomCount: ATOM_COUNT, timeStepPs: 0.002, interval: 25, firstStep: 25, hasUnitCell: withBox })
+    const writer = DcdWriter.create(ours, { atomCount: ATOM_COUNT, timeStepPs: 0.002, interval, firstStep, hasUnitCell: withBox })
     for (let k = 0; k < 3; k++) writer.writeFrame(frames[k], withBox ? boxes[k] : null)
     writer.close()
     runPythonJson(PYTHON_OPENMM_DCDFILE, {
-      path: theirs, n: ATOM_COUNT, dt: 0.002, firstStep: 25, interval: 25,
+      path: theirs, n: ATOM_COUNT, dt: 0.002, firstStep, interval,
       frames: frames.map((f) => Array.from(f)), boxes: withBox ? boxes.map((b) => Array.from(b)) : null
     })
     const a = fs.readFileSync(ours)

@@ -77,6 +77,14 @@ test('a periodic run writes the unit cell, and mdtraj reads it', async (t) => {
   const cell = trajectory.unitCells[1]
   if (cell === null) return t.fail('no unit cell')
   t.true(Math.abs(cell.aAngstrom - 19) < 0.5 && Math.abs(cell.alphaDeg - 90) < 1e-6, JSON.stringify(cell))
+  // As OpenMM's DCDReporter: every water's centre lies in the first box.
+  const positions = trajectory.positionsAngstrom[1]
+  for (let water = 0; water < 217; water++) {
+    for (let axis = 0; axis < 3; axis++) {
+      const center = (positions[9 * water + axis] + positions[9 * water + 3 + axis] + positions[9 * water + 6 + axis]) / 3
+      t.true(center >= -1e-3 && center < cell.aAngstrom + 1e-3, `water ${water} centre ${center} Å`)
+    }
+  }
 
   if (!hasMdtraj) return t.pass('mdtraj part skipped: /usr/bin/python3 cannot import mdtraj')
   const loaded = runPythonJson<MdtrajLoad>(PYTHON_MDTRAJ_LOAD, { dcd: output, pdb: fixture(WATER, 'structure.pdb') })

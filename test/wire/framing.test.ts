@@ -111,7 +111,7 @@ test('encodeFrame refuses a message over the maximum', t => {
   t.is(t.throws(() => encodeFrame({ data: new Uint8Array(MAX) }, MAX))?.name, 'MessageTooLargeError')
 })
 
-test('stream: a message sent one byte at a time over TCP arrives whole', async t => {
+test.serial('stream: a message sent one byte at a time over TCP arrives whole', async t => {
   const { outbound, received } = await openPair()
   const bytes = concat(encodeFrame(sample, MAX))
   for (let i = 0; i < bytes.byteLength; i += 1) {
@@ -124,7 +124,7 @@ test('stream: a message sent one byte at a time over TCP arrives whole', async t
   t.is(await ws.readRaw(AbortSignal.timeout(10_000)), null, 'clean end between messages reads as null')
 })
 
-test('stream: the peer closing mid-message is TruncatedMessageError', async t => {
+test.serial('stream: the peer closing mid-message is TruncatedMessageError', async t => {
   const { outbound, received } = await openPair()
   const bytes = concat(encodeFrame(sample, MAX))
   outbound.send(bytes.subarray(0, 500))
@@ -134,7 +134,7 @@ test('stream: the peer closing mid-message is TruncatedMessageError', async t =>
   await t.throwsAsync(ws.readRaw(AbortSignal.timeout(10_000)), { name: 'TruncatedMessageError' }, 'a broken stream stays broken')
 })
 
-test('stream: an oversized announced length is MessageTooLargeError without reading the body', async t => {
+test.serial('stream: an oversized announced length is MessageTooLargeError without reading the body', async t => {
   const { outbound, received } = await openPair()
   outbound.send(encodeVarint(MAX + 1))
   const ws = wireStream(received, { maxMessageBytes: MAX })
@@ -142,7 +142,7 @@ test('stream: an oversized announced length is MessageTooLargeError without read
   outbound.abort(new Error('test done'))
 })
 
-test('stream: garbage with a valid prefix is WireFormatError', async t => {
+test.serial('stream: garbage with a valid prefix is WireFormatError', async t => {
   const { outbound, received } = await openPair()
   const garbage = Uint8Array.from([0xff, 0xfe, 0xfd, 0x00])
   outbound.send(concat([encodeVarint(garbage.byteLength), garbage]))
@@ -151,7 +151,7 @@ test('stream: garbage with a valid prefix is WireFormatError', async t => {
   outbound.abort(new Error('test done'))
 })
 
-test('stream: a silent peer times out as WireTimeoutError, and the stream is still usable after', async t => {
+test.serial('stream: a silent peer times out as WireTimeoutError, and the stream is still usable after', async t => {
   const { outbound, received } = await openPair()
   const ws = wireStream(received, { maxMessageBytes: MAX })
   await t.throwsAsync(ws.readRaw(AbortSignal.timeout(100)), { name: 'WireTimeoutError' })
@@ -160,7 +160,7 @@ test('stream: a silent peer times out as WireTimeoutError, and the stream is sti
   await outbound.close()
 })
 
-test('request: response on the same stream; NoResponseError when the peer closes without answering', async t => {
+test.serial('request: response on the same stream; NoResponseError when the peer closes without answering', async t => {
   const { outbound, received } = await openPair()
   const serverSide = wireStream(received, { maxMessageBytes: MAX })
   const answered = (async () => {
@@ -174,7 +174,7 @@ test('request: response on the same stream; NoResponseError when the peer closes
   await answered
 })
 
-test('write: a message over the stream maximum is refused locally', async t => {
+test.serial('write: a message over the stream maximum is refused locally', async t => {
   const { outbound } = await openPair()
   const ws = wireStream(outbound, { maxMessageBytes: MAX })
   await t.throwsAsync(ws.write({ data: new Uint8Array(MAX + 1) }), { name: 'MessageTooLargeError' })

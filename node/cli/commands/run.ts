@@ -77,7 +77,7 @@ export async function run (args: string[]): Promise<number> {
   }
   const systemPath = requireFlag(flags.system, 'system', USAGE)
   const integratorPath = requireFlag(flags.integrator, 'integrator', USAGE)
-  const outputPath = requireFlag(flags.output, 'o', USAGE)
+  const outputPath = requireFlag(flags.output, '-o', USAGE)
   if (flags.pdb === undefined && flags.state === undefined) throw new UsageError(`give the starting positions with --pdb (or --state). Usage: ${USAGE}`)
   const steps = integerFlag(requireFlag(flags.steps, 'steps', USAGE), 'steps', 0, DEFAULT_INPUT_LIMITS.maxSteps)
   const reportEvery = integerFlag(requireFlag(flags['report-every'], 'report-every', USAGE), 'report-every', 1, 2 ** 31 - 1)

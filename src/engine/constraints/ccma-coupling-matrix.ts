@@ -25,7 +25,7 @@
 import type { HarmonicAngleForce, System } from '../system.ts'
 
 /** Largest cluster of coupled constraints whose block is inverted densely (cost ~ n^3). */
-export const MAX_DENSE_CLUSTER = 1200
+export const MAX_DENSE_CLUSTER = 800
 
 /** OpenMM's element cutoff for the inverted matrix. */
 export const CCMA_ELEMENT_CUTOFF = 0.02

@@ -60,6 +60,29 @@ export class CcmaSolver {
     return this.iterate(positionsNm, velocities, inverseMasses, true, tolerance)
   }
 
+  /** The constraint furthest from its length in `positionsNm`: index and |r/d - 1| (NaN when positions are not finite). */
+  worstViolation (positionsNm: Float64Array): { constraint: number, atomA: number, atomB: number, relativeError: number } {
+    let worst = 0
+    let worstIndex = -1
+    for (let c = 0; c < this.constraintCount; c++) {
+      const a = 3 * this.atomA[c]
+      const b = 3 * this.atomB[c]
+      const r = Math.hypot(positionsNm[a] - positionsNm[b], positionsNm[a + 1] - positionsNm[b + 1], positionsNm[a + 2] - positionsNm[b + 2])
+      const error = Math.abs(r / this.distanceNm[c] - 1)
+      if (!(error <= worst)) {
+        worst = error
+        worstIndex = c
+        if (Number.isNaN(error)) break
+      }
+    }
+    return {
+      constraint: worstIndex,
+      atomA: worstIndex < 0 ? -1 : this.atomA[worstIndex],
+      atomB: worstIndex < 0 ? -1 : this.atomB[worstIndex],
+      relativeError: worst,
+    }
+  }
+
   private iterate (reference: Float64Array, target: Float64Array, inverseMasses: Float64Array,
     constrainingVelocities: boolean, tolerance: number): boolean {
     const n = this.constraintCount

@@ -1,20 +1,22 @@
 /**
  * Verlet neighbour list with a skin, built with cell lists, for the
- * nonbonded pair loop. Half list in CSR form: the partners of atom i (all
- * j > i, exclusions left out) are `neighbors[start[i] .. start[i+1])`.
+ * nonbonded pair loop. Half list in CSR form over *images*.
  *
  * Periodic boxes (OpenMM reduced form, rectangular or triclinic): at each
  * build every atom is wrapped into the brick [0,ax) x [0,by) x [0,cz) (a
  * fundamental domain of the lattice), remembering the translation in
  * `wrapShiftNm`; the periodic images of the atoms that fall within
- * cutoff+skin of the brick are added as ghosts, and each real atom looks
- * for partners among real and ghost atoms in the nearby cells. Each pair
- * keeps the one lattice vector (`shiftCode` into `shiftVectorsNm`) of its
- * closest image. Between builds the separation of a pair is
- *   (x_j + wrapShift_j + shift) - (x_i + wrapShift_i),
- * which is exactly OpenMM's minimum image for every pair within the cutoff,
- * because the skin is kept below half of (smallest box width - 2 cutoff), so
- * no two images of a pair can both lie within cutoff+skin.
+ * cutoff+skin of the brick are added as ghost images. Images (real atoms and
+ * ghosts) are stored sorted by cell, so that neighbours lie close in memory.
+ * Each real atom ("home image") lists the images of atoms j > i within
+ * cutoff+skin; because the skin is kept below half of (smallest box width -
+ * 2 cutoff), no two images of one pair can both lie that close, so each pair
+ * appears once, as its closest image, which is exactly OpenMM's minimum image
+ * for every pair within the cutoff. Between builds an image's position is
+ *   x_atom + wrapShift_atom + shiftVector(image)
+ * (see `imagePositions`).
+ *
+ * Without a box there are no ghosts: images are the atoms themselves.
  *
  * The list is rebuilt only when some atom has moved more than skin/2 since
  * the last build, or the box changed.
@@ -42,19 +44,25 @@ export class NeighborList {
   private readonly requestedSkinNm: number
   private readonly exclusions: ExclusionLists
 
-  /** CSR start offsets, length N+1. */
-  start: Int32Array
-  /** Partner atom j > i of each pair. */
+  /** Number of images (real atoms + ghosts). */
+  imageCount = 0
+  /** Atom of each image, by image index (images sorted by cell). */
+  imageAtom: Int32Array = new Int32Array(0)
+  /** Shift code of each image (index into shiftVectorsNm / 3). */
+  imageShift: Uint8Array = new Uint8Array(0)
+  /** Image index of each real atom, in image order (home h -> image). */
+  readonly homeImage: Int32Array
+  /** CSR start offsets by home index, length N+1. */
+  readonly start: Int32Array
+  /** Image index of the partner of each pair. */
   neighbors: Int32Array = new Int32Array(0)
-  /** Index into shiftVectorsNm (times 3) of each pair. */
-  shiftCode: Uint8Array = new Uint8Array(0)
   /** Lattice vectors by shift code, nm, 3 per code. */
   readonly shiftVectorsNm = new Float64Array(3 * SHIFT_COUNT)
   /** Per atom translation (nm) that wrapped it into the brick at the last build (zero without a box). */
   readonly wrapShiftNm: Float64Array
   /** Number of pairs in the list. */
   pairCount = 0
-  /** Number of builds so far (for diagnostics and tests). */
+  /** Number of builds so far. */
   buildCount = 0
   /** Skin used by the last build, nm. */
   skinNm = 0
@@ -64,16 +72,17 @@ export class NeighborList {
   private builtWithBox = false
   private built = false
   private readonly excludedStamp: Int32Array
-  // Image buffers (real atoms and ghosts), grown as needed.
-  private imageX = new Float64Array(0)
-  private imageY = new Float64Array(0)
-  private imageZ = new Float64Array(0)
-  private imageAtom = new Int32Array(0)
-  private imageShift = new Uint8Array(0)
-  private imageCell = new Int32Array(0)
-  private sortedImages = new Int32Array(0)
+  // Unsorted image scratch and sorted image coordinates, grown as needed.
+  private rawX = new Float64Array(0)
+  private rawY = new Float64Array(0)
+  private rawZ = new Float64Array(0)
+  private rawAtom = new Int32Array(0)
+  private rawShift = new Uint8Array(0)
+  private rawCell = new Int32Array(0)
+  private sortedXyz = new Float64Array(0)
   private cellStart = new Int32Array(0)
-  private readonly atomCell: Int32Array
+  private cellFill = new Int32Array(0)
+  private readonly homeCell: Int32Array
   private cellOffsets = new Int32Array(0)
 
   constructor (particleCount: number, cutoffNm: number, exclusions: ExclusionLists, skinNm = DEFAULT_NEIGHBOR_SKIN_NM) {
@@ -82,10 +91,11 @@ export class NeighborList {
     this.requestedSkinNm = skinNm
     this.exclusions = exclusions
     this.start = new Int32Array(particleCount + 1)
+    this.homeImage = new Int32Array(particleCount)
+    this.homeCell = new Int32Array(particleCount)
     this.wrapShiftNm = new Float64Array(3 * particleCount)
     this.positionsAtBuild = new Float64Array(3 * particleCount)
     this.excludedStamp = new Int32Array(particleCount).fill(-1)
-    this.atomCell = new Int32Array(particleCount)
   }
 
   /** Rebuilds the list when needed. Returns true when it did. `box` null: no periodicity. */
@@ -93,6 +103,21 @@ export class NeighborList {
     if (!this.needsBuild(positionsNm, box)) return false
     this.build(positionsNm, box)
     return true
+  }
+
+  /** Writes every image's current position (nm, 3 per image) into `out`. */
+  imagePositions (positionsNm: Float64Array, out: Float64Array): void {
+    const atoms = this.imageAtom
+    const shifts = this.imageShift
+    const wrap = this.wrapShiftNm
+    const vectors = this.shiftVectorsNm
+    for (let s = 0; s < this.imageCount; s++) {
+      const a3 = 3 * atoms[s]
+      const c3 = 3 * shifts[s]
+      out[3 * s] = positionsNm[a3] + wrap[a3] + vectors[c3]
+      out[3 * s + 1] = positionsNm[a3 + 1] + wrap[a3 + 1] + vectors[c3 + 1]
+      out[3 * s + 2] = positionsNm[a3 + 2] + wrap[a3 + 2] + vectors[c3 + 2]
+    }
   }
 
   private needsBuild (positionsNm: Float64Array, box: BoxVectors | null): boolean {
@@ -108,7 +133,6 @@ export class NeighborList {
       const dx = positionsNm[k] - old[k]
       const dy = positionsNm[k + 1] - old[k + 1]
       const dz = positionsNm[k + 2] - old[k + 2]
-      // also catches NaN positions (comparison false) by rebuilding only on a real move
       if (dx * dx + dy * dy + dz * dz > limit2) return true
     }
     return false
@@ -126,31 +150,34 @@ export class NeighborList {
     // Skin: no two images of a pair may both lie within cutoff+skin.
     let skin = this.requestedSkinNm
     if (box !== null) {
-      const widest = 0.5 * Math.min(box[0], box[4], box[8]) - cutoff
-      skin = Math.max(0, Math.min(skin, 0.99 * widest))
+      const room = 0.5 * Math.min(box[0], box[4], box[8]) - cutoff
+      skin = Math.max(0, Math.min(skin, 0.99 * room))
     }
     this.skinNm = skin
     const reach = cutoff + skin
     const reach2 = reach * reach
 
     // Lattice vectors by shift code.
-    const shifts = this.shiftVectorsNm
+    const vectors = this.shiftVectorsNm
     for (let na = -A_RANGE; na <= A_RANGE; na++) {
       for (let nb = -B_RANGE; nb <= B_RANGE; nb++) {
         for (let nc = -C_RANGE; nc <= C_RANGE; nc++) {
-          const code = ((na + A_RANGE) * (2 * B_RANGE + 1) + nb + B_RANGE) * (2 * C_RANGE + 1) + nc + C_RANGE
+          const c3 = 3 * (((na + A_RANGE) * (2 * B_RANGE + 1) + nb + B_RANGE) * (2 * C_RANGE + 1) + nc + C_RANGE)
           if (box === null) {
-            shifts[3 * code] = 0; shifts[3 * code + 1] = 0; shifts[3 * code + 2] = 0
+            vectors[c3] = 0; vectors[c3 + 1] = 0; vectors[c3 + 2] = 0
           } else {
-            shifts[3 * code] = na * box[0] + nb * box[3] + nc * box[6]
-            shifts[3 * code + 1] = nb * box[4] + nc * box[7]
-            shifts[3 * code + 2] = nc * box[8]
+            vectors[c3] = na * box[0] + nb * box[3] + nc * box[6]
+            vectors[c3 + 1] = nb * box[4] + nc * box[7]
+            vectors[c3 + 2] = nc * box[8]
           }
         }
       }
     }
 
-    // Wrap real atoms into the brick (periodic) and find the region to grid.
+    // Real atoms (wrapped into the brick when periodic) are the first images.
+    this.ensureRawCapacity(n)
+    let rawX = this.rawX; let rawY = this.rawY; let rawZ = this.rawZ
+    let rawAtom = this.rawAtom; let rawShift = this.rawShift
     const wrap = this.wrapShiftNm
     let lowX: number, lowY: number, lowZ: number, highX: number, highY: number, highZ: number
     if (box !== null) {
@@ -166,6 +193,11 @@ export class NeighborList {
         wrap[i3] = x - positionsNm[i3]
         wrap[i3 + 1] = y - positionsNm[i3 + 1]
         wrap[i3 + 2] = z - positionsNm[i3 + 2]
+        rawX[i] = positionsNm[i3] + wrap[i3]
+        rawY[i] = positionsNm[i3 + 1] + wrap[i3 + 1]
+        rawZ[i] = positionsNm[i3 + 2] + wrap[i3 + 2]
+        rawAtom[i] = i
+        rawShift[i] = ZERO_SHIFT_CODE
       }
       lowX = -reach; lowY = -reach; lowZ = -reach
       highX = box[0] + reach; highY = box[4] + reach; highZ = box[8] + reach
@@ -173,8 +205,11 @@ export class NeighborList {
       wrap.fill(0)
       lowX = Infinity; lowY = Infinity; lowZ = Infinity
       highX = -Infinity; highY = -Infinity; highZ = -Infinity
-      for (let i3 = 0; i3 < 3 * n; i3 += 3) {
-        const x = positionsNm[i3]; const y = positionsNm[i3 + 1]; const z = positionsNm[i3 + 2]
+      for (let i = 0; i < n; i++) {
+        const x = positionsNm[3 * i]; const y = positionsNm[3 * i + 1]; const z = positionsNm[3 * i + 2]
+        rawX[i] = x; rawY[i] = y; rawZ[i] = z
+        rawAtom[i] = i
+        rawShift[i] = ZERO_SHIFT_CODE
         if (x < lowX) lowX = x
         if (x > highX) highX = x
         if (y < lowY) lowY = y
@@ -182,43 +217,36 @@ export class NeighborList {
         if (z < lowZ) lowZ = z
         if (z > highZ) highZ = z
       }
-      if (!(highX >= lowX)) { lowX = 0; highX = 0; lowY = 0; highY = 0; lowZ = 0; highZ = 0 }
+      if (!(highX >= lowX && highY >= lowY && highZ >= lowZ)) { lowX = 0; highX = 0; lowY = 0; highY = 0; lowZ = 0; highZ = 0 }
     }
 
-    // Images: real atoms first (zero shift), then ghosts inside the grown brick.
-    let imageCount = 0
-    this.ensureImageCapacity(n)
-    for (let i = 0; i < n; i++) {
-      const i3 = 3 * i
-      this.imageX[imageCount] = positionsNm[i3] + wrap[i3]
-      this.imageY[imageCount] = positionsNm[i3 + 1] + wrap[i3 + 1]
-      this.imageZ[imageCount] = positionsNm[i3 + 2] + wrap[i3 + 2]
-      this.imageAtom[imageCount] = i
-      this.imageShift[imageCount] = ZERO_SHIFT_CODE
-      imageCount++
-    }
+    // Ghost images within reach of the brick.
+    let imageCount = n
     if (box !== null) {
       for (let code = 0; code < SHIFT_COUNT; code++) {
         if (code === ZERO_SHIFT_CODE) continue
-        const sx = shifts[3 * code]; const sy = shifts[3 * code + 1]; const sz = shifts[3 * code + 2]
+        const sx = vectors[3 * code]; const sy = vectors[3 * code + 1]; const sz = vectors[3 * code + 2]
         for (let i = 0; i < n; i++) {
-          const x = this.imageX[i] + sx
-          const y = this.imageY[i] + sy
-          const z = this.imageZ[i] + sz
+          const x = rawX[i] + sx
+          const y = rawY[i] + sy
+          const z = rawZ[i] + sz
           if (x < lowX || x >= highX || y < lowY || y >= highY || z < lowZ || z >= highZ) continue
-          if (imageCount >= this.imageX.length) this.ensureImageCapacity(2 * imageCount)
-          this.imageX[imageCount] = x
-          this.imageY[imageCount] = y
-          this.imageZ[imageCount] = z
-          this.imageAtom[imageCount] = i
-          this.imageShift[imageCount] = code
+          if (imageCount >= rawX.length) {
+            this.ensureRawCapacity(2 * imageCount)
+            rawX = this.rawX; rawY = this.rawY; rawZ = this.rawZ; rawAtom = this.rawAtom; rawShift = this.rawShift
+          }
+          rawX[imageCount] = x
+          rawY[imageCount] = y
+          rawZ[imageCount] = z
+          rawAtom[imageCount] = i
+          rawShift[imageCount] = code
           imageCount++
         }
       }
     }
+    this.imageCount = imageCount
 
-    // Cell grid over [low, high].
-    // (never more cells than a few per image, so sparse non-periodic systems stay cheap)
+    // Cell grid over [low, high] (never more cells than a few per image).
     let cellTarget = Math.max(reach * CELL_FRACTION, 1e-6)
     const maxCells = Math.max(4096, 4 * imageCount)
     const cellsAlong = (extent: number): number => !(extent < Infinity) ? 1 : Math.max(1, Math.min(1 << 20, Math.floor(extent / cellTarget)))
@@ -230,29 +258,57 @@ export class NeighborList {
     const cellWidthY = cellsY === 1 ? Math.max(highY - lowY, cellTarget) : (highY - lowY) / cellsY
     const cellWidthZ = cellsZ === 1 ? Math.max(highZ - lowZ, cellTarget) : (highZ - lowZ) / cellsZ
     const cellCount = cellsX * cellsY * cellsZ
-    if (this.cellStart.length < cellCount + 1) this.cellStart = new Int32Array(cellCount + 1)
+    if (this.cellStart.length < cellCount + 1) {
+      this.cellStart = new Int32Array(cellCount + 1)
+      this.cellFill = new Int32Array(cellCount)
+    }
     const cellStart = this.cellStart
     cellStart.fill(0, 0, cellCount + 1)
-    const imageCell = this.imageCell
+    const rawCell = this.rawCell
     for (let m = 0; m < imageCount; m++) {
-      let cx = Math.floor((this.imageX[m] - lowX) / cellWidthX)
-      let cy = Math.floor((this.imageY[m] - lowY) / cellWidthY)
-      let cz = Math.floor((this.imageZ[m] - lowZ) / cellWidthZ)
+      let cx = Math.floor((rawX[m] - lowX) / cellWidthX)
+      let cy = Math.floor((rawY[m] - lowY) / cellWidthY)
+      let cz = Math.floor((rawZ[m] - lowZ) / cellWidthZ)
       // (written so that NaN lands in cell 0 rather than off the grid)
       if (!(cx >= 0)) cx = 0; else if (cx >= cellsX) cx = cellsX - 1
       if (!(cy >= 0)) cy = 0; else if (cy >= cellsY) cy = cellsY - 1
       if (!(cz >= 0)) cz = 0; else if (cz >= cellsZ) cz = cellsZ - 1
       const cell = (cx * cellsY + cy) * cellsZ + cz
-      imageCell[m] = cell
-      if (m < n) this.atomCell[m] = cell
+      rawCell[m] = cell
       cellStart[cell + 1]++
     }
     for (let c = 0; c < cellCount; c++) cellStart[c + 1] += cellStart[c]
-    const sorted = this.sortedImages
-    // counting sort, reusing imageCell's slot order
-    const fill = this.cellFillScratch(cellCount)
+
+    // Counting sort of the images by cell.
+    if (this.imageAtom.length < imageCount) {
+      this.imageAtom = new Int32Array(rawX.length)
+      this.imageShift = new Uint8Array(rawX.length)
+      this.sortedXyz = new Float64Array(3 * rawX.length)
+    }
+    const imageAtom = this.imageAtom
+    const imageShift = this.imageShift
+    const xyz = this.sortedXyz
+    const fill = this.cellFill
     fill.set(cellStart.subarray(0, cellCount))
-    for (let m = 0; m < imageCount; m++) sorted[fill[imageCell[m]]++] = m
+    const homeImage = this.homeImage
+    const homeCell = this.homeCell
+    for (let m = 0; m < imageCount; m++) {
+      const s = fill[rawCell[m]]++
+      imageAtom[s] = rawAtom[m]
+      imageShift[s] = rawShift[m]
+      xyz[3 * s] = rawX[m]
+      xyz[3 * s + 1] = rawY[m]
+      xyz[3 * s + 2] = rawZ[m]
+    }
+    let homeCount = 0
+    for (let c = 0; c < cellCount; c++) {
+      for (let s = cellStart[c]; s < cellStart[c + 1]; s++) {
+        if (imageShift[s] !== ZERO_SHIFT_CODE) continue
+        homeImage[homeCount] = s
+        homeCell[homeCount] = c
+        homeCount++
+      }
+    }
 
     // Neighbouring cell offsets whose closest points may be within reach.
     const rangeX = Math.min(Math.ceil(reach / cellWidthX), cellsX - 1)
@@ -277,17 +333,20 @@ export class NeighborList {
       }
     }
 
-    // Pairs, atom by atom.
+    // Pairs, home image by home image.
     const start = this.start
     const stamp = this.excludedStamp
     stamp.fill(-1)
     const { start: exclusionStart, partners } = this.exclusions
+    let neighbors = this.neighbors
     let pairCount = 0
-    for (let i = 0; i < n; i++) {
-      start[i] = pairCount
+    for (let h = 0; h < homeCount; h++) {
+      start[h] = pairCount
+      const si = homeImage[h]
+      const i = imageAtom[si]
       for (let e = exclusionStart[i]; e < exclusionStart[i + 1]; e++) stamp[partners[e]] = i
-      const xi = this.imageX[i]; const yi = this.imageY[i]; const zi = this.imageZ[i]
-      const cell = this.atomCell[i]
+      const xi = xyz[3 * si]; const yi = xyz[3 * si + 1]; const zi = xyz[3 * si + 2]
+      const cell = homeCell[h]
       const cz = cell % cellsZ
       const cy = ((cell - cz) / cellsZ) % cellsY
       const cx = (cell - cz - cy * cellsZ) / (cellsZ * cellsY)
@@ -299,52 +358,33 @@ export class NeighborList {
         const other = (nx * cellsY + ny) * cellsZ + nz
         const end = cellStart[other + 1]
         for (let s = cellStart[other]; s < end; s++) {
-          const m = sorted[s]
-          const j = this.imageAtom[m]
+          const j = imageAtom[s]
           if (j <= i || stamp[j] === i) continue
-          const dx = this.imageX[m] - xi
-          const dy = this.imageY[m] - yi
-          const dz = this.imageZ[m] - zi
+          const dx = xyz[3 * s] - xi
+          const dy = xyz[3 * s + 1] - yi
+          const dz = xyz[3 * s + 2] - zi
           if (dx * dx + dy * dy + dz * dz >= reach2) continue
-          if (pairCount >= this.neighbors.length) this.growPairs(Math.max(1024, 2 * pairCount))
-          this.neighbors[pairCount] = j
-          this.shiftCode[pairCount] = this.imageShift[m]
-          pairCount++
+          if (pairCount >= neighbors.length) {
+            const grown = new Int32Array(Math.max(1024, 2 * pairCount))
+            grown.set(neighbors)
+            neighbors = grown
+            this.neighbors = grown
+          }
+          neighbors[pairCount++] = s
         }
       }
     }
-    start[n] = pairCount
+    start[homeCount] = pairCount
     this.pairCount = pairCount
   }
 
-  private fillScratch = new Int32Array(0)
-  private cellFillScratch (cellCount: number): Int32Array {
-    if (this.fillScratch.length < cellCount) this.fillScratch = new Int32Array(cellCount)
-    return this.fillScratch
-  }
-
-  private ensureImageCapacity (capacity: number): void {
-    if (this.imageX.length >= capacity) return
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(old: T, make: (size: number) => T): T => {
-      const next = make(capacity)
-      next.set(old as never)
-      return next
-    }
-    this.imageX = grow(this.imageX, (s) => new Float64Array(s))
-    this.imageY = grow(this.imageY, (s) => new Float64Array(s))
-    this.imageZ = grow(this.imageZ, (s) => new Float64Array(s))
-    this.imageAtom = grow(this.imageAtom, (s) => new Int32Array(s))
-    this.imageShift = grow(this.imageShift, (s) => new Uint8Array(s))
-    this.imageCell = new Int32Array(capacity)
-    this.sortedImages = new Int32Array(capacity)
-  }
-
-  private growPairs (capacity: number): void {
-    const neighbors = new Int32Array(capacity)
-    neighbors.set(this.neighbors)
-    const shiftCode = new Uint8Array(capacity)
-    shiftCode.set(this.shiftCode)
-    this.neighbors = neighbors
-    this.shiftCode = shiftCode
+  private ensureRawCapacity (capacity: number): void {
+    if (this.rawX.length >= capacity) return
+    const x = new Float64Array(capacity); x.set(this.rawX); this.rawX = x
+    const y = new Float64Array(capacity); y.set(this.rawY); this.rawY = y
+    const z = new Float64Array(capacity); z.set(this.rawZ); this.rawZ = z
+    const atom = new Int32Array(capacity); atom.set(this.rawAtom); this.rawAtom = atom
+    const shift = new Uint8Array(capacity); shift.set(this.rawShift); this.rawShift = shift
+    this.rawCell = new Int32Array(capacity)
   }
 }

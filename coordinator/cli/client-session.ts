@@ -1,0 +1,24 @@
+/** Opening and closing the client for one CLI command. */
+import { connect, type MdswarmClient } from '../../src/client/client.ts'
+
+export interface ClientFlags {
+  readonly home?: string
+  readonly coordinator?: string
+}
+
+/** Runs `body` with a connected client and always closes it. */
+export async function withClient<T> (flags: ClientFlags, body: (client: MdswarmClient) => Promise<T>): Promise<T> {
+  const client = await connect({
+    ...(flags.home !== undefined ? { home: flags.home } : {}),
+    ...(flags.coordinator !== undefined ? { coordinator: flags.coordinator } : {}),
+  })
+  try {
+    return await body(client)
+  } finally {
+    await client.close()
+  }
+}
+
+export function printJson (value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}

@@ -1,0 +1,194 @@
+/**
+ * The coordinator daemon: one libp2p peer serving claim, blob, frames and
+ * control; the job queue on LevelDB under `<home>/coordinator-db`; a lease
+ * sweeper; gossip offers; a peers table from heartbeats. Writes
+ * `<home>/coordinator.json` `{ peerId, multiaddrs, network }` so client
+ * commands with the same home need no flags.
+ *
+ * @example
+ * ```ts
+ * const daemon = await CoordinatorDaemon.start({ home: '/tmp/c', listen: ['/ip4/127.0.0.1/tcp/0'] })
+ * console.log(daemon.multiaddrs)
+ * await daemon.stop()
+ * ```
+ */
+import '../src/polyfill.ts'
+import fs from 'node:fs'
+import path from 'node:path'
+import { EventEmitter } from 'node:events'
+import { logger } from '@libp2p/logger'
+import { createPeer, type MdswarmPeer } from '../src/p2p/create-peer.ts'
+import { loadOrCreatePrivateKey } from '../src/p2p/identity.ts'
+import { resolveHome } from '../src/p2p/home.ts'
+import { DEFAULT_NETWORK, statusTopic } from '../src/p2p/topics.ts'
+import { readSwarmKeyFile, SWARM_KEY_FILE_NAME } from '../src/p2p/swarm-key.ts'
+import { subscribeGossip } from '../src/p2p/gossip.ts'
+import { validateStatusMessage } from '../src/wire/validate.ts'
+import { BLOB_PROTOCOL, CLAIM_PROTOCOL, CONTROL_PROTOCOL, FRAMES_PROTOCOL, second } from '../src/wire/constants.ts'
+import { COORDINATOR_FILE_NAME, type CoordinatorInfo } from '../src/client/coordinator-info.ts'
+import { CoordinatorStore } from './store/coordinator-store.ts'
+import { WorkQueue } from './queue/work-queue.ts'
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_SWEEP_INTERVAL_MS } from './queue/constants.ts'
+import { codecChunkInspector } from './ingest/codec-inspector.ts'
+import { PeerTable } from './peers/peer-table.ts'
+import { claimStreamHandler } from './protocols/claim-handler.ts'
+import { blobStreamHandler } from './protocols/blob-handler.ts'
+import { framesStreamHandler } from './protocols/frames-handler.ts'
+import { ControlService, controlStreamHandler } from './protocols/control-handler.ts'
+import { OfferAnnouncer } from './gossip/offer-announcer.ts'
+import { CoordinatorAlreadyRunningError } from './errors.ts'
+
+const log = logger('mdswarm:coordinator')
+
+export const DEFAULT_COORDINATOR_LISTEN = '/ip4/0.0.0.0/tcp/4100'
+export const COORDINATOR_DB_DIR = 'coordinator-db'
+
+export interface CoordinatorOptions {
+  /** Home folder (flag > $MDSWARM_HOME > ~/.mdswarm). */
+  readonly home?: string
+  readonly listen?: string[]
+  readonly network?: string
+  /** Lease lifetime without renewal, ms (default 30 s). */
+  readonly leaseTtlMs?: number
+  /** Reported failures of one unit before its job fails (default 3). */
+  readonly maxAttempts?: number
+  /** How often expired leases are swept, ms. */
+  readonly sweepIntervalMs?: number
+  /** How often the top of the queue is re-offered on gossip, ms. */
+  readonly offerIntervalMs?: number
+}
+
+interface DaemonEvents {
+  'lease-expired': [string[]]
+}
+
+export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
+  readonly home: string
+  readonly network: string
+  readonly peer: MdswarmPeer
+  readonly store: CoordinatorStore
+  readonly queue: WorkQueue
+  readonly peers: PeerTable
+  private readonly abort = new AbortController()
+  private readonly announcer: OfferAnnouncer
+  private readonly unsubscribeStatus: () => void
+  private sweeper: NodeJS.Timeout | null = null
+  private stopping: Promise<void> | null = null
+
+  private constructor (parts: { home: string, network: string, peer: MdswarmPeer, store: CoordinatorStore, queue: WorkQueue, peers: PeerTable, offerIntervalMs: number }) {
+    super()
+    this.home = parts.home
+    this.network = parts.network
+    this.peer = parts.peer
+    this.store = parts.store
+    this.queue = parts.queue
+    this.peers = parts.peers
+    this.announcer = new OfferAnnouncer(this.peer, this.queue, this.network, { intervalMs: parts.offerIntervalMs, topUnits: 32 })
+    this.unsubscribeStatus = subscribeGossip(this.peer, statusTopic(this.network), {
+      validate: validateStatusMessage,
+      onMessage: (status, from) => { this.peers.noteStatus(from, status) },
+      onInvalid: (err, from) => { log('bad heartbeat from %s: %s', from, err.message) },
+    })
+  }
+
+  static async start (options: CoordinatorOptions = {}): Promise<CoordinatorDaemon> {
+    const home = resolveHome(options.home)
+    const network = options.network ?? DEFAULT_NETWORK
+    const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
+    let store: CoordinatorStore
+    try {
+      store = await CoordinatorStore.open(path.join(home, COORDINATOR_DB_DIR))
+    } catch (err) {
+      const code = (err as { code?: string, cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code
+      if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as { cause?: Error }).cause?.message ?? ''))) throw new CoordinatorAlreadyRunningError(home)
+      throw err
+    }
+    let peer: MdswarmPeer | null = null
+    try {
+      const queue = new WorkQueue(store, { leaseTtlMs, defaultMaxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, chunkInspector: codecChunkInspector })
+      const recovered = await queue.recoverLeases()
+      if (recovered > 0) log('recovered %d lease(s); their nodes have %d ms to renew', recovered, leaseTtlMs)
+      const swarmKeyPath = path.join(home, SWARM_KEY_FILE_NAME)
+      const swarmKey = fs.existsSync(swarmKeyPath) ? readSwarmKeyFile(swarmKeyPath) : undefined
+      peer = await createPeer({
+        privateKey: await loadOrCreatePrivateKey(home),
+        listen: options.listen ?? [DEFAULT_COORDINATOR_LISTEN],
+        network,
+        role: 'coordinator',
+        ...(swarmKey !== undefined ? { swarmKey } : {}),
+      })
+      const peers = new PeerTable({ liveForMs: Math.max(3 * leaseTtlMs, 30 * second) })
+      const daemon = new CoordinatorDaemon({ home, network, peer, store, queue, peers, offerIntervalMs: options.offerIntervalMs ?? 10 * second })
+      await daemon.serve(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS)
+      return daemon
+    } catch (err) {
+      try { await peer?.stop() } catch {}
+      await store.close().catch(() => undefined)
+      throw err
+    }
+  }
+
+  get peerId (): string {
+    return this.peer.peerId.toString()
+  }
+
+  /** Listening addresses, each ending in /p2p/<peerId>. */
+  get multiaddrs (): string[] {
+    return this.peer.getMultiaddrs().map((ma) => ma.toString())
+  }
+
+  private async serve (sweepIntervalMs: number): Promise<void> {
+    const signal = this.abort.signal
+    const deps = { queue: this.queue, peers: this.peers, store: this.store, signal }
+    const control = new ControlService({
+      queue: this.queue,
+      peers: this.peers,
+      signal,
+      addressesOf: (peerId) => this.peer.getConnections().filter((c) => c.remotePeer.toString() === peerId).map((c) => c.remoteAddr.toString()),
+      self: () => ({ peerId: this.peerId, role: 'coordinator', capabilities: null, running: [], nsPerDay: 0, lastHeartbeat: Date.now() }),
+      selfAddresses: () => this.multiaddrs,
+    })
+    const handlerOptions = { runOnLimitedConnection: false, maxInboundStreams: 256 }
+    await this.peer.handle(CLAIM_PROTOCOL, claimStreamHandler(deps), handlerOptions)
+    await this.peer.handle(BLOB_PROTOCOL, blobStreamHandler(deps), handlerOptions)
+    await this.peer.handle(FRAMES_PROTOCOL, framesStreamHandler(deps), handlerOptions)
+    await this.peer.handle(CONTROL_PROTOCOL, controlStreamHandler(control, signal), handlerOptions)
+    this.announcer.start()
+    this.sweeper = setInterval(() => { void this.sweep() }, sweepIntervalMs)
+    this.writeInfoFile()
+  }
+
+  private async sweep (): Promise<void> {
+    try {
+      const expired = await this.queue.expireLeases()
+      if (expired.length > 0) {
+        log('requeued %d unit(s) after lease expiry', expired.length)
+        this.emit('lease-expired', expired.map((u) => u.unitId))
+      }
+    } catch (err) {
+      if (!this.abort.signal.aborted) log('lease sweep failed: %s', (err as Error).message)
+    }
+  }
+
+  /** `<home>/coordinator.json`, written atomically. */
+  private writeInfoFile (): void {
+    const info: CoordinatorInfo = { peerId: this.peerId, multiaddrs: this.multiaddrs, network: this.network }
+    const file = path.join(this.home, COORDINATOR_FILE_NAME)
+    const tmp = `${file}.${process.pid}.tmp`
+    fs.writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`)
+    fs.renameSync(tmp, file)
+  }
+
+  /** Stops serving, closes the peer and the database. Safe to call twice. */
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      this.abort.abort(new Error('coordinator stopping'))
+      if (this.sweeper !== null) clearInterval(this.sweeper)
+      this.announcer.stop()
+      try { this.unsubscribeStatus() } catch {}
+      try { await this.peer.stop() } catch (err) { log('peer stop: %s', (err as Error).message) }
+      await this.store.close()
+    })()
+    await this.stopping
+  }
+}

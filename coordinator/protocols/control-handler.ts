@@ -1,0 +1,200 @@
+/**
+ * `/mdswarm/control/1`: what clients (the CLI, the library) ask of the
+ * coordinator — upload payloads, submit, list, status, cancel, peers, fetch
+ * frames, watch progress. Message types in src/client/control-messages.ts.
+ * Errors a client can act on come back as `{ type: 'error', name, message }`.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { serveStream } from '../../src/wire/serve.ts'
+import { wireStream } from '../../src/wire/framing.ts'
+import { BULK_TIMEOUT_MS, second } from '../../src/wire/constants.ts'
+import { CONTROL_STREAM_MAX_BYTES, TERMINAL_JOB_STATES, type ControlRequest, type ControlResponse, type JobSummary, type PeerSummary } from '../../src/client/control-messages.ts'
+import { validateControlRequest } from '../../src/client/control-validate.ts'
+import type { WorkQueue } from '../queue/work-queue.ts'
+import type { PeerTable, PeerEntry } from '../peers/peer-table.ts'
+import type { JobRecord, UnitRecord } from '../store/records.ts'
+import { blobHash } from '../store/blob-hash.ts'
+import { explainUnmatched } from '../queue/matching.ts'
+import { prepareSubmission } from '../submit/prepare-submission.ts'
+import { toJobEvent, toJobSummary, toUnitSummary } from '../views/job-summary.ts'
+
+const log = logger('mdswarm:coordinator:control')
+
+/** Watch streams send an update at least this often (also how a vanished client is noticed). */
+const WATCH_KEEPALIVE_MS = 5 * second
+/** Changes to watched jobs are gathered for this long before one update goes out. */
+const WATCH_COALESCE_MS = 200
+
+export interface ControlHandlerDeps {
+  readonly queue: WorkQueue
+  readonly peers: PeerTable
+  readonly signal: AbortSignal
+  /** Live connection addresses of a peer. */
+  readonly addressesOf: (peerId: string) => string[]
+  /** The coordinator's own entry in `peers`. */
+  readonly self: () => PeerEntry
+  readonly selfAddresses: () => string[]
+}
+
+export class ControlService {
+  private readonly deps: ControlHandlerDeps
+
+  constructor (deps: ControlHandlerDeps) {
+    this.deps = deps
+  }
+
+  private get queue (): WorkQueue { return this.deps.queue }
+
+  /** The job as clients see it, with what it waits for when no node can run it. */
+  async summarize (job: JobRecord): Promise<JobSummary> {
+    if (TERMINAL_JOB_STATES.has(job.state)) return toJobSummary(job)
+    const unit = await this.queue.store.getUnit(`${job.id}.${job.currentSegment}`)
+    const units = unit === undefined ? [] : [unit]
+    let waiting: string | undefined
+    if (unit?.state === 'queued') waiting = explainUnmatched(job.requirements, this.deps.peers.liveNodes().map((n) => n.capabilities)) ?? undefined
+    return toJobSummary(job, units, waiting)
+  }
+
+  private async peerSummaries (): Promise<PeerSummary[]> {
+    const leasedBy = new Map<string, string[]>()
+    for await (const [unitId, lease] of this.queue.store.leases.iterator()) {
+      const list = leasedBy.get(lease.peerId) ?? []
+      list.push(unitId)
+      leasedBy.set(lease.peerId, list)
+    }
+    const self = this.deps.self()
+    const summaries = this.deps.peers.summaries(this.deps.addressesOf, [self])
+    return summaries.map((p) => {
+      if (p.peerId === self.peerId) return { ...p, addresses: this.deps.selfAddresses(), connected: true }
+      const leased = leasedBy.get(p.peerId)
+      return leased === undefined ? p : { ...p, running: [...new Set([...p.running, ...leased])] }
+    })
+  }
+
+  async handle (clientPeerId: string, request: ControlRequest, stream: Stream): Promise<ControlResponse | undefined> {
+    switch (request.type) {
+      case 'blob-has': {
+        const missing: string[] = []
+        for (const hash of request.hashes) if ((await this.queue.store.blobs.get(hash)) === undefined) missing.push(hash)
+        return { type: 'blob-missing', missing }
+      }
+      case 'blob-put': {
+        const actual = blobHash(request.bytes)
+        if (actual !== request.hash) return { type: 'error', name: 'BlobHashMismatchError', message: `The uploaded bytes hash to ${actual}, not ${request.hash}.` }
+        if ((await this.queue.store.blobs.get(request.hash)) === undefined) await this.queue.store.batch().putBlob(request.hash, request.bytes).write({ sync: true })
+        return { type: 'blob-stored', hash: request.hash }
+      }
+      case 'blob-get': {
+        const bytes = await this.queue.store.blobs.get(request.hash)
+        if (bytes === undefined) return { type: 'error', name: 'BlobNotFoundError', message: `The coordinator has no payload ${request.hash}.` }
+        return { type: 'blob', hash: request.hash, bytes }
+      }
+      case 'submit': {
+        const submission = await prepareSubmission(this.queue.store, request.spec, clientPeerId)
+        const jobs = await this.queue.submit(submission)
+        log('%s submitted %d job(s)', clientPeerId, jobs.length)
+        return { type: 'submitted', jobs: await Promise.all(jobs.map(async (job) => await this.summarize(job))) }
+      }
+      case 'jobs': {
+        const jobs = request.jobIds === undefined ? await this.queue.listJobs() : await Promise.all(request.jobIds.map(async (id) => await this.queue.getJob(id)))
+        return { type: 'jobs', jobs: await Promise.all(jobs.map(async (job) => await this.summarize(job))) }
+      }
+      case 'status': {
+        const job = await this.queue.getJob(request.jobId)
+        const units: UnitRecord[] = await this.queue.units(job.id)
+        const events = await this.queue.store.eventsOfJob(job.id, 200)
+        return { type: 'status', status: { job: await this.summarize(job), inputs: job.payload, units: units.map(toUnitSummary), events: events.map(toJobEvent) } }
+      }
+      case 'cancel':
+        return { type: 'cancelled', job: await this.summarize(await this.queue.cancel(request.jobId, request.reason)) }
+      case 'peers':
+        return { type: 'peers', peers: await this.peerSummaries() }
+      case 'fetch':
+        await this.streamFrames(request.jobId, request.fromFrame ?? 0, stream)
+        return undefined
+      case 'watch':
+        await this.streamUpdates(request.jobIds, stream)
+        return undefined
+    }
+  }
+
+  private async streamFrames (jobId: string, fromFrame: number, stream: Stream): Promise<void> {
+    const job = await this.queue.getJob(jobId)
+    const ws = wireStream(stream)
+    let sent = 0
+    for await (const chunk of this.queue.readChunks(jobId, fromFrame)) {
+      await ws.write({ type: 'chunk', firstFrame: chunk.firstFrame, frameCount: chunk.frameCount, data: chunk.data } satisfies ControlResponse, AbortSignal.any([AbortSignal.timeout(BULK_TIMEOUT_MS), this.deps.signal]))
+      sent = chunk.firstFrame + chunk.frameCount
+    }
+    const latest = await this.queue.getJob(jobId)
+    const end: ControlResponse = { type: 'end', frames: Math.max(0, sent - fromFrame), totalFrames: job.totalFrames, complete: latest.state === 'done' && sent >= latest.totalFrames, state: latest.state }
+    await ws.write(end, AbortSignal.any([AbortSignal.timeout(BULK_TIMEOUT_MS), this.deps.signal]))
+  }
+
+  private async streamUpdates (jobIds: readonly string[], stream: Stream): Promise<void> {
+    const ws = wireStream(stream)
+    const watched = new Set(jobIds)
+    const jobs = await Promise.all(jobIds.map(async (id) => await this.queue.getJob(id)))
+    const open = new Set(jobs.filter((j) => !TERMINAL_JOB_STATES.has(j.state)).map((j) => j.id))
+    const changed = new Map<string, JobRecord>()
+    let wake: (() => void) | null = null
+    let stopWaiting: (() => void) | null = null
+    const onChange = (job: JobRecord): void => {
+      if (!watched.has(job.id)) return
+      changed.set(job.id, job)
+      wake?.()
+    }
+    const onAbort = (): void => { stopWaiting?.() }
+    this.queue.on('job-changed', onChange)
+    this.deps.signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      await ws.write({ type: 'update', jobs: await Promise.all(jobs.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
+      while (open.size > 0 && !this.deps.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, WATCH_KEEPALIVE_MS)
+          wake = () => { clearTimeout(timer); wake = null; setTimeout(resolve, WATCH_COALESCE_MS) }
+          stopWaiting = () => { clearTimeout(timer); resolve() }
+        })
+        wake = null
+        stopWaiting = null
+        // Running jobs also change through renewals (steps done), which do not emit: refresh them on every keepalive.
+        const ids = changed.size > 0 ? [...changed.keys()] : [...open]
+        changed.clear()
+        const latest = await Promise.all(ids.map(async (id) => await this.queue.getJob(id)))
+        for (const job of latest) if (TERMINAL_JOB_STATES.has(job.state)) open.delete(job.id)
+        await ws.write({ type: 'update', jobs: await Promise.all(latest.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
+      }
+    } finally {
+      this.queue.off('job-changed', onChange)
+      this.deps.signal.removeEventListener('abort', onAbort)
+    }
+  }
+}
+
+function errorResponse (err: unknown): ControlResponse {
+  const e = err instanceof Error ? err : new Error(String(err))
+  return { type: 'error', name: e.name, message: e.message }
+}
+
+export function controlStreamHandler (service: ControlService, signal: AbortSignal) {
+  return async (stream: Stream, connection: Connection): Promise<void> => {
+    const peerId = connection.remotePeer.toString()
+    await serveStream(stream, {
+      maxMessageBytes: CONTROL_STREAM_MAX_BYTES,
+      validate: validateControlRequest,
+      onMessage: async (request: ControlRequest) => {
+        try {
+          return await service.handle(peerId, request, stream)
+        } catch (err) {
+          log('control %s from %s failed: %s', request.type, peerId, (err as Error).message)
+          return errorResponse(err)
+        }
+      },
+      onInvalid: (err: Error): ControlResponse => errorResponse(err),
+      onError: (err) => log('control stream from %s ended: %s', peerId, err.message),
+      writeTimeoutMs: BULK_TIMEOUT_MS,
+      signal,
+    })
+  }
+}

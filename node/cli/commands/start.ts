@@ -1,0 +1,96 @@
+/**
+ * `mdswarm-node start`: runs the node daemon in the foreground until
+ * SIGINT/SIGTERM, then stops cleanly (work in progress stays in the home's
+ * outbox and resumes on the next start).
+ *
+ *   mdswarm-node start --coordinator MULTIADDR [--concurrency N] [--home DIR]
+ *     [--network NAME] [--listen MULTIADDR]... [--swarm-key FILE] [--json]
+ *
+ * Without --coordinator it uses the coordinator.json in the home, if any
+ * (a node sharing a home with its coordinator, as in a one-machine swarm).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { UsageError } from '../../../src/cli/run-command.ts'
+import { resolveHome } from '../../../src/p2p/home.ts'
+import { DEFAULT_NETWORK } from '../../../src/p2p/topics.ts'
+import { NodeDaemon } from '../../daemon.ts'
+import { integerFlag, parseFlags } from '../parse-flags.ts'
+
+export const summary = 'Start the node daemon: claim work units from a coordinator and run them'
+
+const USAGE = 'mdswarm-node start --coordinator MULTIADDR [--concurrency N] [--home DIR] [--network NAME] [--listen MULTIADDR]... [--swarm-key FILE] [--json]'
+
+const FLAGS = {
+  coordinator: { type: 'string' },
+  concurrency: { type: 'string' },
+  home: { type: 'string' },
+  network: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  'swarm-key': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+const HELP = `usage: ${USAGE}
+
+${summary}.
+  --coordinator MULTIADDR  the coordinator's address, ending in /p2p/<peer id> (default: <home>/coordinator.json)
+  --concurrency N          units run at once (default: one per CPU core)
+  --home DIR               peer key, outbox and payload cache (default: $MDSWARM_HOME or ~/.mdswarm)
+  --network NAME           network name (default: ${DEFAULT_NETWORK})
+  --listen MULTIADDR       address to listen on, repeatable (default: /ip4/127.0.0.1/tcp/0); the node dials out, so none is needed behind NAT
+  --swarm-key FILE         pre-shared key of a private network
+  --json                   one JSON object per line (started, unit events) instead of text
+`
+
+/** The first address in `<home>/coordinator.json`, if the home has one. */
+function coordinatorFromHome (home: string): string | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(home, 'coordinator.json'), 'utf8')) as { multiaddrs?: unknown }
+    const first = Array.isArray(info.multiaddrs) ? info.multiaddrs.find((a): a is string => typeof a === 'string') : undefined
+    return first
+  } catch {
+    return undefined
+  }
+}
+
+export async function run (args: string[]): Promise<number> {
+  const flags = parseFlags(args, FLAGS, USAGE)
+  if (flags.help === true) {
+    process.stdout.write(HELP)
+    return 0
+  }
+  const home = resolveHome(flags.home)
+  const coordinator = flags.coordinator ?? coordinatorFromHome(home)
+  if (coordinator === undefined || coordinator === '') throw new UsageError(`--coordinator is required (no coordinator.json in ${home}). Usage: ${USAGE}`)
+  const concurrency = flags.concurrency !== undefined ? integerFlag(flags.concurrency, 'concurrency', 1, 1024) : undefined
+  const swarmKey = flags['swarm-key'] !== undefined ? fs.readFileSync(flags['swarm-key']) : undefined
+  const json = flags.json === true
+  const print = (event: string, fields: Record<string, unknown>, text: string): void => {
+    process.stdout.write(json ? `${JSON.stringify({ event, ...fields })}\n` : `${text}\n`)
+  }
+
+  const daemon = await NodeDaemon.start({ home, coordinator, concurrency, network: flags.network, listen: flags.listen, swarmKey })
+  print('started', { peerId: daemon.peerId, multiaddrs: daemon.multiaddrs, coordinator, concurrency: daemon.capabilities.concurrency, home },
+    `mdswarm-node ${daemon.peerId}\n  listening on ${daemon.multiaddrs.join(', ')}\n  coordinator ${coordinator}\n  running up to ${daemon.capabilities.concurrency} unit(s) at once; Ctrl-C stops`)
+  daemon.on('connected', () => { print('connected', {}, 'connected to the coordinator') })
+  daemon.on('disconnected', () => { print('disconnected', {}, 'lost the coordinator; reconnecting…') })
+  daemon.on('unit-started', e => { print('unit-started', e, `${e.resumed ? 'resumed' : 'started'} unit ${e.unitId} (attempt ${e.attempt})`) })
+  daemon.on('unit-completed', e => { print('unit-completed', e, `completed unit ${e.unitId}: ${e.frames} frames, ${(e.engineMs / 1000).toFixed(1)} s of engine time`) })
+  daemon.on('unit-failed', e => { print('unit-failed', e, `unit ${e.unitId} failed: ${e.errorName}: ${e.reason}`) })
+  daemon.on('unit-abandoned', e => { print('unit-abandoned', e, `stopped unit ${e.unitId}: ${e.reason}`) })
+
+  await new Promise<void>(resolve => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      print('stopping', { signal }, `${signal}: stopping (unfinished work resumes on the next start)…`)
+      process.once(signal, () => process.exit(130)) // a second signal does not wait
+      resolve()
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  })
+  await daemon.stop()
+  print('stopped', {}, 'stopped')
+  return 0
+}

@@ -1,0 +1,260 @@
+/**
+ * The node daemon: joins the network with a stable peer key from its home,
+ * dials its coordinator (redialling when it goes away), claims units that
+ * fit its capabilities, runs up to `concurrency` of them at once in worker
+ * threads, persists their frames in its outbox before sending them, renews
+ * leases, and publishes heartbeats. In-flight work survives a restart: the
+ * outbox says what to resend and where to resume.
+ *
+ * @example
+ * const daemon = await NodeDaemon.start({ home: '/tmp/node1', coordinator: '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...', concurrency: 2 })
+ * daemon.on('unit-completed', ({ unitId }) => console.log('done', unitId))
+ * await daemon.stop()
+ */
+import '../src/polyfill.ts'
+import { EventEmitter } from 'node:events'
+import { logger } from '@libp2p/logger'
+import { createPeer, type MdswarmPeer } from '../src/p2p/create-peer.ts'
+import { loadOrCreatePrivateKey } from '../src/p2p/identity.ts'
+import { DEFAULT_NETWORK, offersTopic, statusTopic } from '../src/p2p/topics.ts'
+import { subscribeGossip } from '../src/p2p/gossip.ts'
+import { validateOfferMessage } from '../src/wire/validate.ts'
+import type { Capabilities, Lease, OfferMessage, UnitSpec } from '../src/wire/messages.ts'
+import { detectCapabilities } from './capabilities.ts'
+import { CoordinatorLink } from './link/coordinator-link.ts'
+import { HeldUnits, type HeldUnit } from './held-units.ts'
+import { Outbox } from './outbox/outbox.ts'
+import { PayloadCache } from './payload-cache.ts'
+import { executeUnit } from './runner/unit-execution.ts'
+import { WorkerPool } from './runner/worker-pool.ts'
+import type { UnitOutcome } from './runner/unit-runner.ts'
+import { Uploader, type UnitReport } from './upload/uploader.ts'
+import { LeaseKeeper } from './claim/lease-keeper.ts'
+import { ClaimLoop } from './claim/claim-loop.ts'
+import { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS } from './heartbeat.ts'
+import { offerFits } from './offer-fit.ts'
+
+const log = logger('mdswarm:node')
+
+export interface NodeDaemonOptions {
+  /** The node's home (peer key, outbox, payload cache). */
+  readonly home: string
+  /** The coordinator's multiaddr, ending in /p2p/<peer id>. */
+  readonly coordinator: string
+  /** Units run at once (default: one per CPU core). */
+  readonly concurrency?: number
+  readonly network?: string
+  /** Addresses to listen on (default: loopback, any port). The node also dials out, so it works behind NAT. */
+  readonly listen?: string[]
+  readonly swarmKey?: Uint8Array
+  readonly heartbeatIntervalMs?: number
+  readonly claimPollIntervalMs?: number
+  /** A chunk closes after this many frames ... */
+  readonly maxFramesPerChunk?: number
+  /** ... or this much wall time, ms. */
+  readonly maxChunkMs?: number
+}
+
+export interface NodeDaemonEvents {
+  'connected': []
+  'disconnected': []
+  'unit-started': [{ unitId: string, jobId: string, attempt: number, resumed: boolean }]
+  'unit-completed': [{ unitId: string, jobId: string, attempt: number, frames: number, engineMs: number }]
+  'unit-failed': [{ unitId: string, jobId: string, attempt: number, errorName: string, reason: string }]
+  /** The unit was stopped or its results refused (cancelled, lease lost). */
+  'unit-abandoned': [{ unitId: string, jobId: string, attempt: number, reason: string }]
+}
+
+export const DEFAULT_MAX_FRAMES_PER_CHUNK = 10
+export const DEFAULT_MAX_CHUNK_MS = 1000
+
+export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
+  readonly peer: MdswarmPeer
+  readonly capabilities: Capabilities
+  readonly link: CoordinatorLink
+  private readonly outbox: Outbox
+  private readonly held = new HeldUnits()
+  private readonly uploader: Uploader
+  private readonly leases: LeaseKeeper
+  private readonly claims: ClaimLoop
+  private readonly heartbeat: Heartbeat
+  private readonly executions = new Set<Promise<void>>()
+  private readonly pool: WorkerPool
+  private readonly executionDeps: Parameters<typeof executeUnit>[1]
+  private unsubscribeOffers: (() => void) | null = null
+  private stopping: Promise<void> | null = null
+
+  private constructor (peer: MdswarmPeer, outbox: Outbox, options: NodeDaemonOptions) {
+    super()
+    this.peer = peer
+    this.outbox = outbox
+    this.capabilities = detectCapabilities({ concurrency: options.concurrency })
+    this.link = new CoordinatorLink(peer, options.coordinator)
+    const network = options.network ?? DEFAULT_NETWORK
+    const abandon = async (held: HeldUnit, reason: string): Promise<void> => { await this.abandon(held, reason) }
+    this.uploader = new Uploader({
+      link: this.link,
+      outbox,
+      held: this.held,
+      abandon,
+      onReported: (held, report) => { this.onReported(held, report) }
+    })
+    this.leases = new LeaseKeeper({ link: this.link, held: this.held, abandon })
+    this.claims = new ClaimLoop({
+      link: this.link,
+      capabilities: this.capabilities,
+      busySlots: () => this.held.running().length,
+      onLease: async (lease, unit) => { await this.takeLease(lease, unit) },
+      pollIntervalMs: options.claimPollIntervalMs
+    })
+    this.heartbeat = new Heartbeat(peer, statusTopic(network), this.capabilities, this.held, options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS)
+    this.pool = new WorkerPool({ maxIdle: this.capabilities.concurrency })
+    this.executionDeps = {
+      outbox,
+      pool: this.pool,
+      cache: new PayloadCache(options.home),
+      fetchBlob: async hash => await this.link.blobGet(hash),
+      maxFramesPerChunk: options.maxFramesPerChunk ?? DEFAULT_MAX_FRAMES_PER_CHUNK,
+      maxChunkMs: options.maxChunkMs ?? DEFAULT_MAX_CHUNK_MS,
+      onChunkStored: () => { this.uploader.wake() },
+      onSettled: (held, outcome) => { this.onSettled(held, outcome) }
+    }
+    this.link.on('connected', () => {
+      log('connected to coordinator %s', this.link.coordinatorPeerIdString)
+      this.leases.renewNow()
+      this.uploader.wake()
+      this.claims.wake()
+      this.emit('connected')
+    })
+    this.link.on('disconnected', () => {
+      log('coordinator %s went away; redialling', this.link.coordinatorPeerIdString)
+      this.emit('disconnected')
+    })
+    this.unsubscribeOffers = subscribeGossip<OfferMessage>(peer, offersTopic(network), {
+      validate: validateOfferMessage,
+      onMessage: (offer, from) => {
+        if (from !== this.link.coordinatorPeerIdString) return // only our coordinator's offers count
+        if (offerFits(offer, this.capabilities)) this.claims.wake()
+      }
+    })
+  }
+
+  /** Opens the home's outbox, starts the peer, resumes unfinished work and begins claiming. */
+  static async start (options: NodeDaemonOptions): Promise<NodeDaemon> {
+    const outbox = await Outbox.open(options.home)
+    let peer: MdswarmPeer
+    try {
+      peer = await createPeer({
+        privateKey: await loadOrCreatePrivateKey(options.home),
+        listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+        network: options.network ?? DEFAULT_NETWORK,
+        swarmKey: options.swarmKey,
+        role: 'node'
+      })
+    } catch (err) {
+      await outbox.close()
+      throw err
+    }
+    let daemon: NodeDaemon
+    try {
+      daemon = new NodeDaemon(peer, outbox, options)
+    } catch (err) {
+      await peer.stop()
+      await outbox.close()
+      throw err
+    }
+    daemon.pool.prewarm()
+    await daemon.resume()
+    daemon.link.start()
+    daemon.uploader.start()
+    daemon.leases.start()
+    daemon.claims.start()
+    daemon.heartbeat.start()
+    return daemon
+  }
+
+  get peerId (): string { return this.peer.peerId.toString() }
+  get multiaddrs (): string[] { return this.peer.getMultiaddrs().map(a => a.toString()) }
+  /** Unit IDs with a worker running now. */
+  get runningUnits (): string[] { return this.held.running().map(u => u.unitId) }
+
+  /** Units left in the outbox by an earlier run: resend their chunks and carry on computing the unfinished ones. */
+  private async resume (): Promise<void> {
+    for (const record of await this.outbox.allUnits()) {
+      const held = this.held.add(record)
+      log('resuming unit %s attempt %d (%s) from step %d', held.unitId, held.attempt, record.phase, held.step)
+      if (record.phase === 'running') this.execute(held, true)
+    }
+  }
+
+  private async takeLease (lease: Lease, unit: UnitSpec): Promise<void> {
+    this.leases.observeLease(lease.expiresAt)
+    const existing = this.held.get(unit.unitId)
+    if (existing !== undefined) await this.abandon(existing, `superseded by attempt ${lease.attempt}`)
+    const record = { coordinatorPeerId: this.link.coordinatorPeerIdString, unit, attempt: lease.attempt, phase: 'running' as const, nextFrame: unit.firstFrameIndex, resumeStep: unit.startStep, engineMs: 0 }
+    await this.outbox.beginUnit(record)
+    const held = this.held.add(record)
+    held.leaseExpiresAt = lease.expiresAt
+    this.execute(held, false)
+  }
+
+  private execute (held: HeldUnit, resumed: boolean): void {
+    const { unit } = held.record
+    this.emit('unit-started', { unitId: unit.unitId, jobId: unit.jobId, attempt: held.attempt, resumed })
+    const execution = executeUnit(held, this.executionDeps)
+    this.executions.add(execution)
+    void execution.finally(() => this.executions.delete(execution))
+  }
+
+  private onSettled (held: HeldUnit, outcome: UnitOutcome): void {
+    if (outcome.status === 'failed') log('unit %s attempt %d failed: %s: %s', held.unitId, held.attempt, outcome.errorName, outcome.reason)
+    this.uploader.wake()
+    this.claims.wake()
+  }
+
+  private onReported (held: HeldUnit, report: UnitReport): void {
+    const base = { unitId: held.unitId, jobId: held.record.unit.jobId, attempt: held.attempt }
+    if (report.kind === 'completed') this.emit('unit-completed', { ...base, frames: report.frames, engineMs: report.engineMs })
+    else if (report.kind === 'failed') this.emit('unit-failed', { ...base, errorName: report.errorName, reason: report.reason })
+    else this.emit('unit-abandoned', { ...base, reason: `${report.code}: ${report.reason}` })
+    this.claims.wake()
+  }
+
+  /** Stops a unit's worker and forgets the unit (its lease is gone or it was cancelled). */
+  private async abandon (held: HeldUnit, reason: string): Promise<void> {
+    if (held.abandoned) return
+    held.abandoned = true
+    held.execution?.controller.abort()
+    this.held.delete(held.unitId)
+    await this.outbox.dropUnit(held.unitId)
+    log('gave up unit %s attempt %d: %s', held.unitId, held.attempt, reason)
+    this.emit('unit-abandoned', { unitId: held.unitId, jobId: held.record.unit.jobId, attempt: held.attempt, reason })
+    this.claims.wake()
+  }
+
+  /**
+   * Clean stop: stops claiming, stops workers (their progress up to the last
+   * chunk is in the outbox; the next start resumes from there), closes the
+   * peer and the outbox.
+   */
+  async stop (): Promise<void> {
+    this.stopping ??= this.stopNow()
+    await this.stopping
+  }
+
+  private async stopNow (): Promise<void> {
+    this.heartbeat.stop()
+    await this.claims.stop()
+    await this.leases.stop()
+    // Workers stop without touching the outbox: the unit records stay 'running' so a restart resumes them.
+    for (const held of this.held.all()) held.abandoned = true
+    for (const held of this.held.all()) held.execution?.controller.abort()
+    await Promise.allSettled([...this.executions])
+    await this.pool.close()
+    await this.uploader.stop()
+    this.link.stop()
+    this.unsubscribeOffers?.()
+    await this.peer.stop()
+    await this.outbox.close()
+  }
+}
