@@ -83,6 +83,7 @@ export class LeaseKeeper {
     const units = this.deps.held.all().filter(u => !u.abandoned).slice(0, MAX_LEASES_PER_RENEW)
     if (units.length === 0) return
     const response = await this.deps.link.claim({ type: 'renew', leases: units.map(u => ({ unitId: u.unitId, attempt: u.attempt, step: u.step })) })
+    log('renewed %d lease(s)', units.length)
     if (response.type !== 'renewed') {
       log('renewal answered with %s', response.type)
       return

@@ -56,7 +56,7 @@ test('loadInputs: State positions and box win over the PDB, the PDB over the Sys
   const fromPdb = loadInputs({ systemXml: SYSTEM_XML, pdb: PDB })
   t.deepEqual(Array.from(fromPdb.state.positionsNm), [0, 0, 0, 0.5, 0, 0])
   t.is(fromPdb.state.velocitiesNmPerPs, null)
-  t.is(fromPdb.state.box![0], 2.8)
+  t.true(Math.abs(fromPdb.state.box![0] - 2.8) < 1e-12)
   t.is(fromPdb.integrator, null)
 
   const noCryst1 = PDB.split('\n').filter(line => !line.startsWith('CRYST1')).join('\n')
@@ -93,7 +93,6 @@ test('malformed and truncated XML is XmlParseError with a line number', t => {
     const error = t.throws(() => parseSystemXml(xml), undefined, label)
     t.is(error?.name, 'XmlParseError', `${label}: ${error?.message}`)
   }
-  t.regex(t.throws(() => parseSystemXml(SYSTEM_XML.replace('mass=39.9"', 'mass=39.9')))?.message ?? '', /line \d+/)
   t.regex(t.throws(() => parseSystemXml(SYSTEM_XML.replace('mass="39.9"', 'mass=39.9')))?.message ?? '', /line 9/)
 })
 
@@ -139,7 +138,7 @@ test('particle counts that disagree are ParticleCountMismatchError', t => {
 test('NaN or infinite coordinates are InvalidCoordinatesError', t => {
   t.is(t.throws(() => loadInputs({ systemXml: SYSTEM_XML, stateXml: STATE_XML.replace('x=".4"', 'x="NaN"') }))?.name, 'InvalidCoordinatesError')
   t.is(t.throws(() => loadInputs({ systemXml: SYSTEM_XML, stateXml: STATE_XML.replace('<Velocity x=".1"', '<Velocity x="inf"') }))?.name, 'InvalidCoordinatesError')
-  const nanPdb = PDB.replace(/(HETATM    2.{20}).{8}/, '$1     nan')
+  const nanPdb = PDB.replace(/(HETATM    2.{19}).{8}/, '$1     nan')
   t.not(nanPdb, PDB)
   t.is(t.throws(() => loadInputs({ systemXml: SYSTEM_XML, pdb: nanPdb }))?.name, 'InvalidCoordinatesError')
   t.is(t.throws(() => loadInputs({ systemXml: SYSTEM_XML }))?.name, 'InvalidCoordinatesError')
@@ -171,12 +170,12 @@ test('periodic Systems need a box at least twice the cutoff: InvalidBoxError', t
   const noBox = SYSTEM_XML.replace(/<PeriodicBoxVectors>[\s\S]*<\/PeriodicBoxVectors>/, '')
   const noCryst1 = PDB.split('\n').filter(line => !line.startsWith('CRYST1')).join('\n')
   t.is(t.throws(() => loadInputs({ systemXml: noBox, pdb: noCryst1 }))?.name, 'InvalidBoxError')
-  t.is(loadInputs({ systemXml: noBox, pdb: PDB }).state.box![0], 2.8)
+  t.true(Math.abs(loadInputs({ systemXml: noBox, pdb: PDB }).state.box![0] - 2.8) < 1e-12)
   const smallBox = writePdb(genericTopology(2), [{ positionsNm: [0, 0, 0, 0.5, 0, 0], box: Float64Array.of(1.9, 0, 0, 0, 3, 0, 0, 0, 3) }])
   t.is(t.throws(() => loadInputs({ systemXml: SYSTEM_XML, pdb: smallBox }))?.name, 'InvalidBoxError')
   t.is(t.throws(() => loadInputs({ systemXml: SYSTEM_XML, stateXml: STATE_XML.replace('<A x="2.5"', '<A x="1.5"') }))?.name, 'InvalidBoxError')
   // The same small box is fine once the System is not periodic.
-  t.is(loadInputs({ systemXml: SYSTEM_XML.replace('method="2"', 'method="1"'), pdb: smallBox }).state.box![0], 1.9)
+  t.true(Math.abs(loadInputs({ systemXml: SYSTEM_XML.replace('method="2"', 'method="1"'), pdb: smallBox }).state.box![0] - 1.9) < 1e-12)
 })
 
 test('files given in place of each other are refused with a typed error', t => {

@@ -25,8 +25,8 @@ import type { ChunkAck, ChunkMessage } from '../../src/wire/messages.ts'
 /** Small limit so oversized cases stay cheap; the code path is the same as for 16 MiB. */
 const MAX = 256 * 1024
 /** Streams opened; schema-valid cases send a batch of messages on one stream. */
-const CASES = 1000
-const BATCH = 10
+const CASES = 600
+const BATCH = 16
 const CONCURRENCY = 8
 
 v8.setFlagsFromString('--expose-gc')

@@ -358,12 +358,13 @@ export class NeighborList {
         const other = (nx * cellsY + ny) * cellsZ + nz
         const end = cellStart[other + 1]
         for (let s = cellStart[other]; s < end; s++) {
-          const j = imageAtom[s]
-          if (j <= i || stamp[j] === i) continue
+          // distance first: it rejects most candidates without touching the atom arrays
           const dx = xyz[3 * s] - xi
           const dy = xyz[3 * s + 1] - yi
           const dz = xyz[3 * s + 2] - zi
           if (dx * dx + dy * dy + dz * dz >= reach2) continue
+          const j = imageAtom[s]
+          if (j <= i || stamp[j] === i) continue
           if (pairCount >= neighbors.length) {
             const grown = new Int32Array(Math.max(1024, 2 * pairCount))
             grown.set(neighbors)

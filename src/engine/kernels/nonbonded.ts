@@ -67,8 +67,13 @@ export class NonbondedKernel implements ForceKernel {
 
   private readonly exclusions: ExclusionLists
   private readonly neighborList: NeighborList | null
-  /** Scratch: positions shifted by the neighbour list's wrap translations, nm. */
-  private readonly shiftedPositions: Float64Array
+  /** Per neighbour-list image (see NeighborList): parameters, positions (nm) and forces (kJ/mol/nm). */
+  private imageCharge = new Float64Array(0)
+  private imageHalfSigma = new Float64Array(0)
+  private imageEpsilonFactor = new Float64Array(0)
+  private imagePositions = new Float64Array(0)
+  private imageForces = new Float64Array(0)
+  private parametersForBuild = -1
   private readonly excludedStamp: Int32Array
   private readonly delta = new Float64Array(3)
 
@@ -131,7 +136,6 @@ export class NonbondedKernel implements ForceKernel {
 
     this.exclusions = buildExclusionLists(particleCount, force.exceptionP1, force.exceptionP2)
     this.neighborList = this.useCutoff ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm) : null
-    this.shiftedPositions = new Float64Array(3 * particleCount)
     this.excludedStamp = new Int32Array(particleCount).fill(-1)
   }
 
@@ -164,21 +168,44 @@ export class NonbondedKernel implements ForceKernel {
     energyByGroup[group] += energy
   }
 
+  /** Per-image copies of the particle parameters, refreshed after each neighbour-list build. */
+  private refreshImageParameters (list: NeighborList): void {
+    const count = list.imageCount
+    if (this.imageCharge.length < count) {
+      const capacity = Math.ceil(count * 1.25)
+      this.imageCharge = new Float64Array(capacity)
+      this.imageHalfSigma = new Float64Array(capacity)
+      this.imageEpsilonFactor = new Float64Array(capacity)
+      this.imagePositions = new Float64Array(3 * capacity)
+      this.imageForces = new Float64Array(3 * capacity)
+    }
+    const atoms = list.imageAtom
+    for (let s = 0; s < count; s++) {
+      const atom = atoms[s]
+      this.imageCharge[s] = this.scaledCharge[atom]
+      this.imageHalfSigma[s] = this.halfSigma[atom]
+      this.imageEpsilonFactor[s] = this.epsilonFactor[atom]
+    }
+    this.parametersForBuild = list.buildCount
+  }
+
   /** Pairs from the neighbour list, reaction field, optional switching. Returns kJ/mol. */
   private computeCutoffPairs (positionsNm: Float64Array, box: BoxVectors | null, forcesOut: Float64Array): number {
     const list = this.neighborList!
     list.update(positionsNm, box)
-    const n = this.particleCount
-    const position = this.shiftedPositions
-    const wrap = list.wrapShiftNm
-    for (let k = 0; k < 3 * n; k++) position[k] = positionsNm[k] + wrap[k]
+    if (this.parametersForBuild !== list.buildCount) this.refreshImageParameters(list)
+    const imageCount = list.imageCount
+    const position = this.imagePositions
+    list.imagePositions(positionsNm, position)
+    const imageForce = this.imageForces
+    imageForce.fill(0, 0, 3 * imageCount)
+    const homeCount = this.particleCount
+    const homeImage = list.homeImage
     const start = list.start
     const neighbors = list.neighbors
-    const shiftCode = list.shiftCode
-    const shift = list.shiftVectorsNm
-    const halfSigma = this.halfSigma
-    const epsilonFactor = this.epsilonFactor
-    const charge = this.scaledCharge
+    const halfSigma = this.imageHalfSigma
+    const epsilonFactor = this.imageEpsilonFactor
+    const charge = this.imageCharge
     const cutoff2 = this.cutoffNm * this.cutoffNm
     const krf = this.krf
     const twoKrf = 2 * this.krf
@@ -189,30 +216,30 @@ export class NonbondedKernel implements ForceKernel {
 
     let energyLJ = 0
     let energyCoulomb = 0
-    for (let i = 0; i < n; i++) {
-      const i3 = 3 * i
+    for (let h = 0; h < homeCount; h++) {
+      const si = homeImage[h]
+      const i3 = 3 * si
       const xi = position[i3]; const yi = position[i3 + 1]; const zi = position[i3 + 2]
-      const qi = charge[i]; const si = halfSigma[i]; const ei = epsilonFactor[i]
+      const qi = charge[si]; const sigmaI = halfSigma[si]; const ei = epsilonFactor[si]
       let fxi = 0; let fyi = 0; let fzi = 0
-      const end = start[i + 1]
-      for (let k = start[i]; k < end; k++) {
-        const j = neighbors[k]
-        const j3 = 3 * j
-        const s3 = 3 * shiftCode[k]
-        const dx = position[j3] - xi + shift[s3]
-        const dy = position[j3 + 1] - yi + shift[s3 + 1]
-        const dz = position[j3 + 2] - zi + shift[s3 + 2]
+      const end = start[h + 1]
+      for (let k = start[h]; k < end; k++) {
+        const s = neighbors[k]
+        const s3 = 3 * s
+        const dx = position[s3] - xi
+        const dy = position[s3 + 1] - yi
+        const dz = position[s3 + 2] - zi
         const r2 = dx * dx + dy * dy + dz * dz
         if (r2 >= cutoff2) continue
         const inverseR = 1 / Math.sqrt(r2)
         const inverseR2 = inverseR * inverseR
-        const chargeProd = qi * charge[j]
+        const chargeProd = qi * charge[s]
         energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
         // dEdR here is -(dE/dr)/r as in OpenMM; the force on i is -dEdR (x_j - x_i)
         let dEdR = chargeProd * (inverseR - twoKrf * r2)
-        const eps = ei * epsilonFactor[j]
+        const eps = ei * epsilonFactor[s]
         if (eps !== 0) {
-          const sigma = si + halfSigma[j]
+          const sigma = sigmaI + halfSigma[s]
           const sig2 = sigma * sigma * inverseR2
           const sig6 = sig2 * sig2 * sig2
           let lj = eps * (sig6 - 1) * sig6
@@ -233,9 +260,17 @@ export class NonbondedKernel implements ForceKernel {
         dEdR *= inverseR2
         const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
         fxi -= fx; fyi -= fy; fzi -= fz
-        forcesOut[j3] += fx; forcesOut[j3 + 1] += fy; forcesOut[j3 + 2] += fz
+        imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
       }
-      forcesOut[i3] += fxi; forcesOut[i3 + 1] += fyi; forcesOut[i3 + 2] += fzi
+      imageForce[i3] += fxi; imageForce[i3 + 1] += fyi; imageForce[i3 + 2] += fzi
+    }
+    const imageAtom = list.imageAtom
+    for (let s = 0; s < imageCount; s++) {
+      const a3 = 3 * imageAtom[s]
+      const s3 = 3 * s
+      forcesOut[a3] += imageForce[s3]
+      forcesOut[a3 + 1] += imageForce[s3 + 1]
+      forcesOut[a3 + 2] += imageForce[s3 + 2]
     }
     return energyLJ + energyCoulomb
   }

@@ -21,6 +21,8 @@ export interface PdbStructure {
 }
 
 const ANGSTROM_TO_NM = 0.1
+/** What OpenMM writes in columns 77-78 for a particle without an element. */
+const EXTRA_PARTICLE = 'EP'
 /** Record names are upper-case letters and digits; anything else means this is not a PDB file. */
 const RECORD_NAME = /^[A-Z][A-Z0-9]{0,5}$/
 
@@ -42,7 +44,8 @@ class TopologyBuilder {
     for (let i = 1; i <= atomCount; i++) {
       if (i < atomCount && this.sameResidue(i - 1, i)) continue
       for (let j = start; j < i; j++) {
-        if (elements[j] === '') elements[j] = guessElementFromAtomName(this.atomNames[j], i - start)
+        // 'EP' marks an extra particle (virtual site) in OpenMM's files: no element, no guess.
+        if (elements[j] === '' && this.elementColumns[j].trim() !== EXTRA_PARTICLE) elements[j] = guessElementFromAtomName(this.atomNames[j], i - start)
       }
       start = i
     }

@@ -1,0 +1,160 @@
+/**
+ * Static rANS entropy coder with one frequency table per context (the
+ * tables are measured per chunk and sent with it). 32-bit state, byte-wise
+ * renormalisation, 12-bit probabilities; encoding runs backwards over the
+ * symbols, decoding forwards.
+ */
+import { TOKEN_ALPHABET } from './tokens.ts'
+import { ChunkCorruptedError } from './errors.ts'
+import type { ByteReader, ByteWriter } from './byte-io.ts'
+
+export const PROB_BITS = 12
+export const PROB_SCALE = 1 << PROB_BITS
+const RANS_LOW = 1 << 23
+
+/**
+ * Turns symbol counts (contextCount × TOKEN_ALPHABET) into frequencies that
+ * sum to PROB_SCALE per used context, every seen symbol at least 1. In place.
+ */
+export function normalizeFrequencies (counts: Uint32Array, contextCount: number): void {
+  for (let c = 0; c < contextCount; c++) {
+    const base = c * TOKEN_ALPHABET
+    let total = 0
+    for (let s = 0; s < TOKEN_ALPHABET; s++) total += counts[base + s]
+    if (total === 0) continue
+    let sum = 0
+    let largest = base
+    for (let s = 0; s < TOKEN_ALPHABET; s++) {
+      const n = counts[base + s]
+      if (n === 0) continue
+      let f = Math.floor(n * PROB_SCALE / total)
+      if (f < 1) f = 1
+      counts[base + s] = f
+      sum += f
+      if (f > counts[largest]) largest = base + s
+    }
+    // Fix the sum: take from (or give to) the largest frequencies first.
+    while (sum !== PROB_SCALE) {
+      if (sum < PROB_SCALE) { counts[largest] += PROB_SCALE - sum; sum = PROB_SCALE; break }
+      let excess = sum - PROB_SCALE
+      for (let s = 0; s < TOKEN_ALPHABET && excess > 0; s++) {
+        const f = counts[base + s]
+        if (f > 1) {
+          const cut = Math.min(f - 1, Math.max(1, Math.floor(excess * f / sum)))
+          counts[base + s] -= cut
+          excess -= cut
+        }
+      }
+      sum = PROB_SCALE + excess
+    }
+  }
+}
+
+/** Writes frequency tables: per context, the number of leading symbols K then K varint frequencies. */
+export function writeFrequencyTables (writer: ByteWriter, freqs: Uint32Array, contextCount: number): void {
+  writer.u8(contextCount)
+  for (let c = 0; c < contextCount; c++) {
+    const base = c * TOKEN_ALPHABET
+    let used = 0
+    for (let s = 0; s < TOKEN_ALPHABET; s++) if (freqs[base + s] !== 0) used = s + 1
+    writer.u8(used)
+    for (let s = 0; s < used; s++) writer.varint(freqs[base + s])
+  }
+}
+
+/** Upper bound of writeFrequencyTables' output, bytes. */
+export function frequencyTablesMaxBytes (contextCount: number): number {
+  return 1 + contextCount * (1 + 2 * TOKEN_ALPHABET)
+}
+
+/**
+ * Reads tables and builds the decoding lookup: per context PROB_SCALE
+ * entries packing symbol (7 bits) | frequency (13 bits) << 7 | cumulative (12 bits) << 20.
+ */
+export function readFrequencyTables (reader: ByteReader, expectedContexts: number): Uint32Array {
+  const contextCount = reader.u8()
+  if (contextCount !== expectedContexts) throw new ChunkCorruptedError(`The trajectory chunk has ${contextCount} entropy contexts where ${expectedContexts} belong.`)
+  const lookup = new Uint32Array(contextCount * PROB_SCALE)
+  for (let c = 0; c < contextCount; c++) {
+    const used = reader.u8()
+    if (used > TOKEN_ALPHABET) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table.')
+    let cum = 0
+    for (let s = 0; s < used; s++) {
+      const f = reader.varint()
+      if (f === 0) continue
+      if (cum + f > PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies overflow).')
+      const entry = (s | (f << 7) | (cum << 20)) >>> 0
+      lookup.fill(entry, c * PROB_SCALE + cum, c * PROB_SCALE + cum + f)
+      cum += f
+    }
+    if (cum !== 0 && cum !== PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies do not sum to the scale).')
+  }
+  return lookup
+}
+
+/**
+ * Encodes `count` symbols (token and context per symbol) with the given
+ * normalised frequencies. Returns the encoded bytes (a view into a fresh buffer).
+ */
+export function ransEncode (tokens: Uint8Array, contexts: Uint8Array, count: number, freqs: Uint32Array, contextCount: number): Uint8Array {
+  const cumulative = new Uint32Array(contextCount * TOKEN_ALPHABET)
+  for (let c = 0; c < contextCount; c++) {
+    let cum = 0
+    for (let s = 0; s < TOKEN_ALPHABET; s++) { cumulative[c * TOKEN_ALPHABET + s] = cum; cum += freqs[c * TOKEN_ALPHABET + s] }
+  }
+  // Each symbol costs at most PROB_BITS bits; 8 spare bytes for the state.
+  const capacity = Math.ceil(count * PROB_BITS / 8) + 16
+  const out = new Uint8Array(capacity)
+  let at = capacity
+  let x = RANS_LOW
+  for (let i = count - 1; i >= 0; i--) {
+    const index = contexts[i] * TOKEN_ALPHABET + tokens[i]
+    const freq = freqs[index]
+    const limit = freq * (1 << (31 - PROB_BITS)) // ((RANS_LOW >> PROB_BITS) << 8) * freq
+    while (x >= limit) { out[--at] = x & 0xff; x >>>= 8 }
+    const q = Math.floor(x / freq)
+    x = q * PROB_SCALE + (x - q * freq) + cumulative[index]
+  }
+  out[--at] = x >>> 24; out[--at] = (x >>> 16) & 0xff; out[--at] = (x >>> 8) & 0xff; out[--at] = x & 0xff
+  return out.subarray(at)
+}
+
+/** Forward rANS decoder over bytes[offset, end). */
+export class RansDecoder {
+  private readonly bytes: Uint8Array
+  private readonly lookup: Uint32Array
+  private offset: number
+  private readonly end: number
+  private x: number
+  /** Set when the decoder needed bytes past its end. */
+  overrun = false
+
+  constructor (bytes: Uint8Array, offset: number, end: number, lookup: Uint32Array) {
+    if (end - offset < 4) throw new ChunkCorruptedError('The trajectory chunk\'s entropy-coded section is too short.')
+    this.bytes = bytes
+    this.lookup = lookup
+    this.x = (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) >>> 0
+    this.offset = offset + 4
+    this.end = end
+  }
+
+  /** Next token in context `context`. */
+  decode (context: number): number {
+    let x = this.x
+    const slot = x & (PROB_SCALE - 1)
+    const entry = this.lookup[context * PROB_SCALE + slot]
+    const freq = (entry >>> 7) & 0x1fff
+    x = freq * (x >>> PROB_BITS) + slot - (entry >>> 20)
+    while (x < RANS_LOW) {
+      if (this.offset < this.end) x = (x << 8) | this.bytes[this.offset++]
+      else { this.overrun = true; x = (x << 8) >>> 0; if (x === 0) x = RANS_LOW }
+    }
+    this.x = x
+    return entry & 0x7f
+  }
+
+  /** True when exactly all bytes were consumed and the state returned to its start. */
+  finishedCleanly (): boolean {
+    return !this.overrun && this.offset === this.end && this.x === RANS_LOW
+  }
+}
