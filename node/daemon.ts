@@ -58,7 +58,8 @@ export interface NodeDaemonOptions {
 export interface NodeDaemonEvents {
   'connected': []
   'disconnected': []
-  'unit-started': [{ unitId: string, jobId: string, attempt: number, resumed: boolean }]
+  /** `fromStep`: where this run begins (a checkpoint's step when resuming). */
+  'unit-started': [{ unitId: string, jobId: string, attempt: number, resumed: boolean, fromStep: number }]
   'unit-completed': [{ unitId: string, jobId: string, attempt: number, frames: number, engineMs: number }]
   'unit-failed': [{ unitId: string, jobId: string, attempt: number, errorName: string, reason: string }]
   /** The unit was stopped or its results refused (cancelled, lease lost). */
@@ -200,7 +201,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
 
   private execute (held: HeldUnit, resumed: boolean): void {
     const { unit } = held.record
-    this.emit('unit-started', { unitId: unit.unitId, jobId: unit.jobId, attempt: held.attempt, resumed })
+    this.emit('unit-started', { unitId: unit.unitId, jobId: unit.jobId, attempt: held.attempt, resumed, fromStep: held.step })
     const execution = executeUnit(held, this.executionDeps)
     this.executions.add(execution)
     void execution.finally(() => this.executions.delete(execution))

@@ -278,8 +278,8 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
         if (frames.length !== response.frameCount) throw new UnexpectedResponseError('fetch', `chunk of ${frames.length} frames announced as ${response.frameCount}`)
         yield { firstFrame: response.firstFrame, frames }
       } else if (response.type === 'end') {
+        // read on to the coordinator's clean end of stream
         options.onEnd?.(response)
-        return
       } else {
         throw new UnexpectedResponseError('fetch', response.type)
       }

@@ -121,6 +121,14 @@ export interface NonbondedForce extends ForceBase {
   readonly exceptionSigmaNm: Float64Array
   /** kJ/mol */
   readonly exceptionEpsilon: Float64Array
+  /** Ewald/PME: splitting parameter alpha (nm^-1) set in the XML (`alpha`); absent or 0 = chosen from ewaldErrorTolerance. */
+  readonly pmeAlphaPerNm?: number
+  /** PME grid size along a, b, c set in the XML (`nx`, `ny`, `nz`); used when pmeAlphaPerNm is set. */
+  readonly pmeGridX?: number
+  readonly pmeGridY?: number
+  readonly pmeGridZ?: number
+  /** OpenMM's `exceptionsUsePeriodic` (periodic methods only): exceptions use the minimum image. Default false. */
+  readonly exceptionsUsePeriodic?: boolean
 }
 
 export interface CMMotionRemover extends ForceBase {

@@ -93,68 +93,36 @@ export function readFrequencyTables (reader: ByteReader, expectedContexts: numbe
 }
 
 /**
- * Encodes `count` symbols (token and context per symbol) with the given
- * normalised frequencies. Returns the encoded bytes (a view into a fresh buffer).
+ * Encodes the tokens of `frameCount` frames whose contexts follow
+ * `intraTemplate` (frame 0) and `interTemplate` (later frames), with the
+ * given normalised frequencies. Returns the encoded bytes.
  */
-export function ransEncode (tokens: Uint8Array, contexts: Uint8Array, count: number, freqs: Uint32Array, contextCount: number): Uint8Array {
+export function ransEncode (tokens: Uint8Array, intraTemplate: Uint8Array, interTemplate: Uint8Array, frameCount: number,
+  freqs: Uint32Array, contextCount: number): Uint8Array {
   const cumulative = new Uint32Array(contextCount * TOKEN_ALPHABET)
   for (let c = 0; c < contextCount; c++) {
     let cum = 0
     for (let s = 0; s < TOKEN_ALPHABET; s++) { cumulative[c * TOKEN_ALPHABET + s] = cum; cum += freqs[c * TOKEN_ALPHABET + s] }
   }
-  // Each symbol costs at most PROB_BITS bits; 8 spare bytes for the state.
+  const count = tokens.length
+  // Each symbol costs at most PROB_BITS bits; spare bytes for the state.
   const capacity = Math.ceil(count * PROB_BITS / 8) + 16
   const out = new Uint8Array(capacity)
+  const perFrame = intraTemplate.length
   let at = capacity
   let x = RANS_LOW
-  for (let i = count - 1; i >= 0; i--) {
-    const index = contexts[i] * TOKEN_ALPHABET + tokens[i]
-    const freq = freqs[index]
-    const limit = freq * (1 << (31 - PROB_BITS)) // ((RANS_LOW >> PROB_BITS) << 8) * freq
-    while (x >= limit) { out[--at] = x & 0xff; x >>>= 8 }
-    const q = Math.floor(x / freq)
-    x = q * PROB_SCALE + (x - q * freq) + cumulative[index]
+  let i = count - 1
+  for (let f = frameCount - 1; f >= 0; f--) {
+    const template = f === 0 ? intraTemplate : interTemplate
+    for (let s = perFrame - 1; s >= 0; s--, i--) {
+      const index = template[s] * TOKEN_ALPHABET + tokens[i]
+      const freq = freqs[index]
+      const limit = freq << (31 - PROB_BITS)
+      while (x >= limit) { out[--at] = x & 0xff; x >>>= 8 }
+      const quotient = Math.floor(x / freq)
+      x = quotient * PROB_SCALE + (x - quotient * freq) + cumulative[index]
+    }
   }
   out[--at] = x >>> 24; out[--at] = (x >>> 16) & 0xff; out[--at] = (x >>> 8) & 0xff; out[--at] = x & 0xff
   return out.subarray(at)
-}
-
-/** Forward rANS decoder over bytes[offset, end). */
-export class RansDecoder {
-  private readonly bytes: Uint8Array
-  private readonly lookup: Uint32Array
-  private offset: number
-  private readonly end: number
-  private x: number
-  /** Set when the decoder needed bytes past its end. */
-  overrun = false
-
-  constructor (bytes: Uint8Array, offset: number, end: number, lookup: Uint32Array) {
-    if (end - offset < 4) throw new ChunkCorruptedError('The trajectory chunk\'s entropy-coded section is too short.')
-    this.bytes = bytes
-    this.lookup = lookup
-    this.x = (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) >>> 0
-    this.offset = offset + 4
-    this.end = end
-  }
-
-  /** Next token in context `context`. */
-  decode (context: number): number {
-    let x = this.x
-    const slot = x & (PROB_SCALE - 1)
-    const entry = this.lookup[context * PROB_SCALE + slot]
-    const freq = (entry >>> 7) & 0x1fff
-    x = freq * (x >>> PROB_BITS) + slot - (entry >>> 20)
-    while (x < RANS_LOW) {
-      if (this.offset < this.end) x = (x << 8) | this.bytes[this.offset++]
-      else { this.overrun = true; x = (x << 8) >>> 0; if (x === 0) x = RANS_LOW }
-    }
-    this.x = x
-    return entry & 0x7f
-  }
-
-  /** True when exactly all bytes were consumed and the state returned to its start. */
-  finishedCleanly (): boolean {
-    return !this.overrun && this.offset === this.end && this.x === RANS_LOW
-  }
 }

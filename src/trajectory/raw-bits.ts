@@ -1,7 +1,7 @@
 /**
  * The raw-bit side stream: the low bits of large residuals, which are close
  * to uniform and gain nothing from entropy coding. LSB-first, at most 30
- * bits per call.
+ * bits per call. (The decoder reads them inline, see coordinate-coder.ts.)
  */
 
 export class RawBitWriter {
@@ -35,36 +35,3 @@ export class RawBitWriter {
   }
 }
 
-export class RawBitReader {
-  private readonly bytes: Uint8Array
-  private offset: number
-  private readonly end: number
-  private acc = 0
-  private accBits = 0
-  /** Set when a read ran past the end (then zeros were returned). */
-  overrun = false
-  constructor (bytes: Uint8Array, offset: number, end: number) {
-    this.bytes = bytes
-    this.offset = offset
-    this.end = end
-  }
-
-  read (bitCount: number): number {
-    let result = 0
-    let scale = 1
-    while (bitCount > 0) {
-      const take = bitCount > 16 ? 16 : bitCount
-      while (this.accBits < take) {
-        if (this.offset < this.end) this.acc |= this.bytes[this.offset++] << this.accBits
-        else this.overrun = true
-        this.accBits += 8
-      }
-      result += (this.acc & ((1 << take) - 1)) * scale
-      this.acc >>>= take
-      this.accBits -= take
-      scale *= 1 << take
-      bitCount -= take
-    }
-    return result
-  }
-}

@@ -29,8 +29,9 @@ export interface WireStreamOptions {
   maxMessageBytes?: number
   /**
    * Largest number of received bytes held before they are read (libp2p's
-   * buffer under this reader). Default: 2 × maxMessageBytes + 1 MiB, so a peer
-   * may pipeline one message while the previous one is processed.
+   * buffer under this reader); more aborts the stream with libp2p's
+   * StreamBufferError. Default: maxMessageBytes + 1 MiB, so a peer may send
+   * one message ahead while the previous one is processed.
    */
   maxBufferedBytes?: number
 }
@@ -191,7 +192,7 @@ export class WireStream {
     this.stream = stream
     this.maxMessageBytes = options.maxMessageBytes ?? maxMessageBytesFor(stream.protocol)
     this.decoder = new FrameDecoder(this.maxMessageBytes)
-    this.bytes = byteStream(stream, { maxBufferSize: options.maxBufferedBytes ?? (2 * this.maxMessageBytes + MiB) })
+    this.bytes = byteStream(stream, { maxBufferSize: options.maxBufferedBytes ?? (this.maxMessageBytes + MiB) })
   }
 
   /**

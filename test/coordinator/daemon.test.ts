@@ -56,6 +56,7 @@ test.serial('submit, jobs, status, peers, cancel over the control protocol; kill
   let coordinator = await startCoordinator(home, ['--lease-seconds', '20'])
   children.push(coordinator)
   const address = coordinator.info.multiaddrs[0]
+  const firstPeerId = coordinator.info.peerId
   t.regex(address, /\/p2p\//)
 
   // submit through the CLI: --json shape
@@ -123,7 +124,7 @@ test.serial('submit, jobs, status, peers, cancel over the control protocol; kill
   coordinator = await startCoordinator(home, ['--lease-seconds', '20'])
   children.push(coordinator)
   const address2 = coordinator.info.multiaddrs[0]
-  t.is(coordinator.info.peerId, node.peerId.toString() === coordinator.info.peerId ? '' : coordinator.info.peerId)
+  t.is(coordinator.info.peerId, firstPeerId, 'stable identity from the home')
 
   const after = await c.jobs()
   t.deepEqual(after.map((j) => [j.id, j.state]), jobs.map((j) => [j.id, j.id === submitted.jobs[1].id ? 'cancelled' : j.id === urgent.id ? 'running' : 'queued']))
@@ -155,8 +156,41 @@ test.serial('submit, jobs, status, peers, cancel over the control protocol; kill
   const told = await sendRequest<ClaimResponse>(node, address2, CLAIM_PROTOCOL, { type: 'renew', leases: [{ unitId: next.unit.unitId, attempt: 1, step: 600 }] }, { validate: validateClaimResponse })
   if (told.type === 'renewed') t.true(told.leases[0].cancel)
   else t.fail('no renewal')
+  const seen: string[] = []
+  c.on('cancelled', (job) => seen.push(job.id))
   const [waited] = await c.waitAll([urgent.id])
   t.is(waited.state, 'cancelled')
+  t.deepEqual(seen, [urgent.id])
+
+  // the remaining job runs to the end while the library waits on it: progress, then completed
+  const remaining = submitted.jobs[0].id as string
+  const progress: number[] = []
+  const completed: string[] = []
+  c.on('progress', (job) => { if (job.id === remaining) progress.push(job.framesStored) })
+  c.on('completed', (job) => completed.push(job.id))
+  const waiting = c.waitAll([remaining])
+  const frames3 = await node.dialProtocol(parseMultiaddr(address2), FRAMES_PROTOCOL)
+  for (let segment = 0; segment < 2; segment++) {
+    const lease = await sendRequest<ClaimResponse>(node, address2, CLAIM_PROTOCOL, { type: 'claim', capabilities: cpuNode(BUILTIN_FORCES) }, { validate: validateClaimResponse })
+    if (lease.type !== 'lease') return t.fail('no lease for the remaining job')
+    t.is(lease.unit.jobId, remaining)
+    t.like(await request(frames3, { type: 'chunk', unitId: lease.unit.unitId, attempt: 1, firstFrame: 5 * segment, frameCount: 5, data: chunkOf(5 * segment, 5, ATOMS, 100) }, AbortSignal.timeout(30_000), { validate: validateChunkAck }), { type: 'ack' })
+    const end = new TextEncoder().encode(`end of segment ${segment}`)
+    await sendRequest(node, address2, BLOB_PROTOCOL, { type: 'put', hash: sha256Hex(end), bytes: end, unitId: lease.unit.unitId, attempt: 1 }, { validate: (v) => validateBlobResponse(v) })
+    t.like(await sendRequest(node, address2, CLAIM_PROTOCOL, { type: 'complete', unitId: lease.unit.unitId, attempt: 1, checkpointHash: sha256Hex(end), frames: 5 }, { validate: validateClaimResponse }), { type: 'ok' })
+  }
+  await frames3.close()
+  const [done] = await waiting
+  t.is(done.state, 'done')
+  t.deepEqual(completed, [remaining])
+  t.is(progress.at(-1), 10)
+  const all = []
+  for await (const frame of c.frames(remaining)) all.push(frame.step)
+  t.deepEqual(all, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])
+  const fetched = JSON.parse(await mdswarm('fetch', remaining, '-o', path.join(home, 'out.dcd'), '--topology', path.join(home, 'out.pdb'), '--json'))
+  t.like(fetched, { frames: 10, totalFrames: 10, complete: true })
+  t.true(fs.statSync(path.join(home, 'out.dcd')).size > 10 * 3 * 4 * ATOMS)
+  t.regex(fs.readFileSync(path.join(home, 'out.pdb'), 'utf8'), /ATOM/)
 
   // SIGTERM: clean shutdown, exit code 0
   coordinator.child.kill('SIGTERM')

@@ -8,7 +8,7 @@ import { loadOrCreatePrivateKey, peerIdStringOf } from '../../src/p2p/identity.t
 import { resolveHome } from '../../src/p2p/home.ts'
 import { offersTopic } from '../../src/p2p/topics.ts'
 import { publishGossip, subscribeGossip } from '../../src/p2p/gossip.ts'
-import { generateSwarmKey } from '../../src/p2p/swarm-key.ts'
+import { generateSwarmKey, parseSwarmKey } from '../../src/p2p/swarm-key.ts'
 import { CLAIM_PROTOCOL } from '../../src/wire/constants.ts'
 import { request } from '../../src/wire/framing.ts'
 import { serveStream } from '../../src/wire/serve.ts'
@@ -103,4 +103,32 @@ test('peers with the same swarm key connect', async t => {
   const [a, b] = await twoPeers(t, key)
   const rtt = await b.services.ping.ping(a.getMultiaddrs()[0])
   t.true(rtt >= 0)
+})
+
+test('gossip: oversized messages are refused before publishing; invalid ones never reach the handler', async t => {
+  const [coordinator, node] = await twoPeers(t)
+  const topic = offersTopic('test')
+  await t.throwsAsync(publishGossip(coordinator, topic, { type: 'offer', junk: new Uint8Array(65 * 1024) }), { name: 'MessageTooLargeError' })
+  const delivered: OfferMessage[] = []
+  const rejected = new Promise<string>(resolve => {
+    subscribeGossip(node, topic, { validate: validateOfferMessage, onMessage: offer => { delivered.push(offer) }, onInvalid: err => { resolve(err.name) } })
+  })
+  coordinator.services.pubsub.subscribe(topic)
+  const timer = setInterval(() => { publishGossip(coordinator, topic, { type: 'offer', unitId: 'u1', steps: -1, nonce: Math.random() }).catch(() => {}) }, 100)
+  t.teardown(() => { clearInterval(timer) })
+  t.is(await rejected, 'WireFormatError')
+  clearInterval(timer)
+  t.deepEqual(delivered, [])
+})
+
+test('swarm keys: generated keys parse; malformed ones are SwarmKeyError', t => {
+  const key = generateSwarmKey()
+  t.is(parseSwarmKey(key).byteLength, 95)
+  t.is(t.throws(() => parseSwarmKey(new TextEncoder().encode('/key/swarm/psk/1.0.0/\n/base16/\nnothex')))?.name, 'SwarmKeyError')
+})
+
+test('createPeer refuses a bad network name and a bad listen address', async t => {
+  const privateKey = await loadOrCreatePrivateKey(resolveHome(path.join(tmp, 'bad')))
+  await t.throwsAsync(createPeer({ privateKey, network: 'a b/c', role: 'node' }), { name: 'InvalidNetworkNameError' })
+  await t.throwsAsync(createPeer({ privateKey, network: 'ok', role: 'node', listen: ['not-an-address'] }), { name: 'InvalidMultiaddrError' })
 })

@@ -39,7 +39,7 @@ function eta (remaining: number, perSecond: number): string {
 
 class ProgressView {
   private readonly multibar = new cliProgress.MultiBar({
-    format: '{name} |{bar}| {value}/{total} frames | {nsday} ns/day | ETA {eta} | {state}',
+    format: '{name} |{bar}| {value}/{total} frames | {nsday} ns/day | ETA {timeLeft} | {state}',
     hideCursor: true,
     clearOnComplete: false,
     stopOnComplete: false,
@@ -61,7 +61,7 @@ class ProgressView {
       const meter = this.meters.get(job.id) ?? new RateMeter()
       this.meters.set(job.id, meter)
       const rate = meter.update(job.stepsDone, job.framesStored)
-      const payload = { name: job.name.slice(0, 16).padEnd(16), nsday: nsPerDay(rate.stepsPerSecond, job.stepSizePs), eta: eta(job.totalFrames - job.framesStored, rate.framesPerSecond), state: job.waitingReason !== undefined ? `waiting: ${job.waitingReason}` : job.state }
+      const payload = { name: job.name.slice(0, 16).padEnd(16), nsday: nsPerDay(rate.stepsPerSecond, job.stepSizePs), timeLeft: eta(job.totalFrames - job.framesStored, rate.framesPerSecond), state: job.waitingReason !== undefined ? `waiting: ${job.waitingReason}` : job.state }
       const bar = this.bars.get(job.id)
       if (bar === undefined) this.bars.set(job.id, this.multibar.create(job.totalFrames, job.framesStored, payload))
       else bar.update(job.framesStored, payload)
@@ -76,7 +76,7 @@ class ProgressView {
     const rate = meter.update(steps, frames)
     const finished = all.filter((j) => TERMINAL_JOB_STATES.has(j.state)).length
     const failed = all.filter((j) => j.state === 'failed').length
-    const payload = { name: `${all.length} jobs`.padEnd(16), nsday: nsPerDay(rate.stepsPerSecond, job.stepSizePs), eta: eta(total - frames, rate.framesPerSecond), state: `${finished} finished${failed > 0 ? `, ${failed} failed` : ''}` }
+    const payload = { name: `${all.length} jobs`.padEnd(16), nsday: nsPerDay(rate.stepsPerSecond, job.stepSizePs), timeLeft: eta(total - frames, rate.framesPerSecond), state: `${finished} finished${failed > 0 ? `, ${failed} failed` : ''}` }
     if (this.ensembleBar === null) this.ensembleBar = this.multibar.create(total, frames, payload)
     else { this.ensembleBar.setTotal(total); this.ensembleBar.update(frames, payload) }
   }

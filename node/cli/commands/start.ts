@@ -76,7 +76,7 @@ export async function run (args: string[]): Promise<number> {
     `mdswarm-node ${daemon.peerId}\n  listening on ${daemon.multiaddrs.join(', ')}\n  coordinator ${coordinator}\n  running up to ${daemon.capabilities.concurrency} unit(s) at once; Ctrl-C stops`)
   daemon.on('connected', () => { print('connected', {}, 'connected to the coordinator') })
   daemon.on('disconnected', () => { print('disconnected', {}, 'lost the coordinator; reconnecting…') })
-  daemon.on('unit-started', e => { print('unit-started', e, `${e.resumed ? 'resumed' : 'started'} unit ${e.unitId} (attempt ${e.attempt})`) })
+  daemon.on('unit-started', e => { print('unit-started', e, `${e.resumed ? 'resumed' : 'started'} unit ${e.unitId} (attempt ${e.attempt}) from step ${e.fromStep}`) })
   daemon.on('unit-completed', e => { print('unit-completed', e, `completed unit ${e.unitId}: ${e.frames} frames, ${(e.engineMs / 1000).toFixed(1)} s of engine time`) })
   daemon.on('unit-failed', e => { print('unit-failed', e, `unit ${e.unitId} failed: ${e.errorName}: ${e.reason}`) })
   daemon.on('unit-abandoned', e => { print('unit-abandoned', e, `stopped unit ${e.unitId}: ${e.reason}`) })

@@ -11,6 +11,7 @@ import { UnsupportedForceError } from '../errors.ts'
 import type { Force, System } from '../system.ts'
 import { HarmonicAngleKernel } from './harmonic-angle.ts'
 import { HarmonicBondKernel } from './harmonic-bond.ts'
+import { EwaldNonbondedKernel } from './ewald/ewald-nonbonded.ts'
 import type { ForceKernel } from './kernel.ts'
 import { NonbondedKernel } from './nonbonded.ts'
 import { PeriodicTorsionKernel } from './periodic-torsion.ts'
@@ -26,7 +27,9 @@ export function createKernel (force: Force, system: System): ForceKernel | null 
     case 'HarmonicAngleForce': return new HarmonicAngleKernel(force)
     case 'PeriodicTorsionForce': return new PeriodicTorsionKernel(force)
     case 'RBTorsionForce': return new RBTorsionKernel(force)
-    case 'NonbondedForce': return new NonbondedKernel(force, system.particleCount)
+    case 'NonbondedForce':
+      if (force.method === 'Ewald' || force.method === 'PME') return new EwaldNonbondedKernel(force, system)
+      return new NonbondedKernel(force, system.particleCount)
     case 'CMMotionRemover': return null
     default: throw new UnsupportedForceError((force as { type: string }).type)
   }

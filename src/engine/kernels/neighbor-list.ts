@@ -50,7 +50,7 @@ export class NeighborList {
   imageAtom: Int32Array = new Int32Array(0)
   /** Shift code of each image (index into shiftVectorsNm / 3). */
   imageShift: Uint8Array = new Uint8Array(0)
-  /** Image index of each real atom, in image order (home h -> image). */
+  /** Image index of each real atom ("home"), in image order (home h -> image). */
   readonly homeImage: Int32Array
   /** CSR start offsets by home index, length N+1. */
   readonly start: Int32Array
@@ -83,16 +83,25 @@ export class NeighborList {
   private cellStart = new Int32Array(0)
   private cellFill = new Int32Array(0)
   private readonly homeCell: Int32Array
+  private readonly homeOfAtom: Int32Array
+  /** Home index of each image's atom. */
+  private imageKey = new Int32Array(0)
   private cellOffsets = new Int32Array(0)
 
-  constructor (particleCount: number, cutoffNm: number, exclusions: ExclusionLists, skinNm = DEFAULT_NEIGHBOR_SKIN_NM) {
+  /** Makes the Int32Arrays other threads read (start, homeImage, neighbors). */
+  private readonly allocateInt32: (length: number) => Int32Array
+
+  constructor (particleCount: number, cutoffNm: number, exclusions: ExclusionLists, skinNm = DEFAULT_NEIGHBOR_SKIN_NM,
+    allocateInt32: (length: number) => Int32Array = (length) => new Int32Array(length)) {
     this.particleCount = particleCount
     this.cutoffNm = cutoffNm
     this.requestedSkinNm = skinNm
     this.exclusions = exclusions
-    this.start = new Int32Array(particleCount + 1)
-    this.homeImage = new Int32Array(particleCount)
+    this.allocateInt32 = allocateInt32
+    this.start = allocateInt32(particleCount + 1)
+    this.homeImage = allocateInt32(particleCount)
     this.homeCell = new Int32Array(particleCount)
+    this.homeOfAtom = new Int32Array(particleCount)
     this.wrapShiftNm = new Float64Array(3 * particleCount)
     this.positionsAtBuild = new Float64Array(3 * particleCount)
     this.excludedStamp = new Int32Array(particleCount).fill(-1)
@@ -258,12 +267,14 @@ export class NeighborList {
     const cellWidthY = cellsY === 1 ? Math.max(highY - lowY, cellTarget) : (highY - lowY) / cellsY
     const cellWidthZ = cellsZ === 1 ? Math.max(highZ - lowZ, cellTarget) : (highZ - lowZ) / cellsZ
     const cellCount = cellsX * cellsY * cellsZ
-    if (this.cellStart.length < cellCount + 1) {
-      this.cellStart = new Int32Array(cellCount + 1)
-      this.cellFill = new Int32Array(cellCount)
+    // Buckets: 2 per cell, home images of cell c in bucket 2c, its ghosts in 2c+1.
+    const bucketCount = 2 * cellCount
+    if (this.cellStart.length < bucketCount + 1) {
+      this.cellStart = new Int32Array(bucketCount + 1)
+      this.cellFill = new Int32Array(bucketCount)
     }
-    const cellStart = this.cellStart
-    cellStart.fill(0, 0, cellCount + 1)
+    const bucketStart = this.cellStart
+    bucketStart.fill(0, 0, bucketCount + 1)
     const rawCell = this.rawCell
     for (let m = 0; m < imageCount; m++) {
       let cx = Math.floor((rawX[m] - lowX) / cellWidthX)
@@ -273,25 +284,28 @@ export class NeighborList {
       if (!(cx >= 0)) cx = 0; else if (cx >= cellsX) cx = cellsX - 1
       if (!(cy >= 0)) cy = 0; else if (cy >= cellsY) cy = cellsY - 1
       if (!(cz >= 0)) cz = 0; else if (cz >= cellsZ) cz = cellsZ - 1
-      const cell = (cx * cellsY + cy) * cellsZ + cz
-      rawCell[m] = cell
-      cellStart[cell + 1]++
+      const bucket = 2 * ((cx * cellsY + cy) * cellsZ + cz) + (m < n ? 0 : 1)
+      rawCell[m] = bucket
+      bucketStart[bucket + 1]++
     }
-    for (let c = 0; c < cellCount; c++) cellStart[c + 1] += cellStart[c]
+    for (let c = 0; c < bucketCount; c++) bucketStart[c + 1] += bucketStart[c]
 
-    // Counting sort of the images by cell.
+    // Counting sort of the images by bucket; home index of each real atom in image order.
     if (this.imageAtom.length < imageCount) {
       this.imageAtom = new Int32Array(rawX.length)
       this.imageShift = new Uint8Array(rawX.length)
+      this.imageKey = new Int32Array(rawX.length)
       this.sortedXyz = new Float64Array(3 * rawX.length)
     }
     const imageAtom = this.imageAtom
     const imageShift = this.imageShift
+    const imageKey = this.imageKey
     const xyz = this.sortedXyz
     const fill = this.cellFill
-    fill.set(cellStart.subarray(0, cellCount))
+    fill.set(bucketStart.subarray(0, bucketCount))
     const homeImage = this.homeImage
     const homeCell = this.homeCell
+    const homeOfAtom = this.homeOfAtom
     for (let m = 0; m < imageCount; m++) {
       const s = fill[rawCell[m]]++
       imageAtom[s] = rawAtom[m]
@@ -302,13 +316,15 @@ export class NeighborList {
     }
     let homeCount = 0
     for (let c = 0; c < cellCount; c++) {
-      for (let s = cellStart[c]; s < cellStart[c + 1]; s++) {
-        if (imageShift[s] !== ZERO_SHIFT_CODE) continue
+      for (let s = bucketStart[2 * c]; s < bucketStart[2 * c + 1]; s++) {
         homeImage[homeCount] = s
         homeCell[homeCount] = c
+        homeOfAtom[imageAtom[s]] = homeCount
         homeCount++
       }
     }
+    // Each pair is listed once, under the home (real atom) with the lower home index.
+    for (let s = 0; s < imageCount; s++) imageKey[s] = homeOfAtom[imageAtom[s]]
 
     // Neighbouring cell offsets whose closest points may be within reach.
     const rangeX = Math.min(Math.ceil(reach / cellWidthX), cellsX - 1)
@@ -333,7 +349,7 @@ export class NeighborList {
       }
     }
 
-    // Pairs, home image by home image.
+    // Pairs, home by home.
     const start = this.start
     const stamp = this.excludedStamp
     stamp.fill(-1)
@@ -355,18 +371,26 @@ export class NeighborList {
         const ny = cy + offsets[3 * o + 1]
         const nz = cz + offsets[3 * o + 2]
         if (nx < 0 || nx >= cellsX || ny < 0 || ny >= cellsY || nz < 0 || nz >= cellsZ) continue
+        // skip cells whose nearest point is out of reach of this atom
+        const cellLowX = lowX + nx * cellWidthX; const cellLowY = lowY + ny * cellWidthY; const cellLowZ = lowZ + nz * cellWidthZ
+        const gapX = xi < cellLowX ? cellLowX - xi : (xi > cellLowX + cellWidthX ? xi - cellLowX - cellWidthX : 0)
+        const gapY = yi < cellLowY ? cellLowY - yi : (yi > cellLowY + cellWidthY ? yi - cellLowY - cellWidthY : 0)
+        const gapZ = zi < cellLowZ ? cellLowZ - zi : (zi > cellLowZ + cellWidthZ ? zi - cellLowZ - cellWidthZ : 0)
+        if (gapX * gapX + gapY * gapY + gapZ * gapZ >= reach2) continue
         const other = (nx * cellsY + ny) * cellsZ + nz
-        const end = cellStart[other + 1]
-        for (let s = cellStart[other]; s < end; s++) {
+        // home images of earlier cells have lower home indices: only their ghosts can pair with h here
+        const first = other < cell ? bucketStart[2 * other + 1] : (other === cell ? si + 1 : bucketStart[2 * other])
+        const end = bucketStart[2 * other + 2]
+        for (let s = first; s < end; s++) {
           // distance first: it rejects most candidates without touching the atom arrays
           const dx = xyz[3 * s] - xi
           const dy = xyz[3 * s + 1] - yi
           const dz = xyz[3 * s + 2] - zi
           if (dx * dx + dy * dy + dz * dz >= reach2) continue
-          const j = imageAtom[s]
-          if (j <= i || stamp[j] === i) continue
+          if (imageKey[s] <= h) continue
+          if (stamp[imageAtom[s]] === i) continue
           if (pairCount >= neighbors.length) {
-            const grown = new Int32Array(Math.max(1024, 2 * pairCount))
+            const grown = this.allocateInt32(Math.max(1024, 2 * pairCount))
             grown.set(neighbors)
             neighbors = grown
             this.neighbors = grown

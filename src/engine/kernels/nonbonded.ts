@@ -25,6 +25,8 @@ import { dispersionCorrectionCoefficient } from './dispersion-correction.ts'
 import { buildExclusionLists, type ExclusionLists } from './exclusions.ts'
 import type { ForceKernel } from './kernel.ts'
 import { NeighborList } from './neighbor-list.ts'
+import { computePairRange } from './pair-range.ts'
+import { PairLoopHelper, sharedFloat64, sharedInt32 } from './parallel-pairs.ts'
 import { minimumImageInPlace } from './periodic.ts'
 
 /** OpenMM refuses a box narrower than this many cutoffs. */
@@ -34,6 +36,32 @@ const MIN_BOX_WIDTH_IN_CUTOFFS = 1.999999
 export interface NonbondedKernelOptions {
   /** Neighbour-list skin, nm (default 0.1). */
   skinNm?: number
+  /**
+   * Threads for the cutoff pair loop: 1 (default) or 2 (the calling thread
+   * and one helper thread). Default from the environment variable
+   * MDSWARM_FORCE_THREADS.
+   */
+  threads?: number
+}
+
+/** Below this many listed pairs a helper thread costs more than it saves. */
+const PARALLEL_MIN_PAIRS = 20_000
+
+function defaultThreadCount (): number {
+  const fromEnvironment = Number(process.env.MDSWARM_FORCE_THREADS)
+  return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 1
+}
+
+/** The first home index h with start[h] >= pair (binary search over the CSR offsets). */
+function homeIndexAtPair (start: Int32Array, homeCount: number, pair: number): number {
+  let low = 0
+  let high = homeCount
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (start[middle] < pair) low = middle + 1
+    else high = middle
+  }
+  return low
 }
 
 /** A NonbondedForce as IO may give it: OpenMM's `exceptionsUsePeriodic` attribute, when read. */
@@ -68,12 +96,16 @@ export class NonbondedKernel implements ForceKernel {
   private readonly exclusions: ExclusionLists
   private readonly neighborList: NeighborList | null
   /** Per neighbour-list image (see NeighborList): parameters, positions (nm) and forces (kJ/mol/nm). */
-  private imageCharge = new Float64Array(0)
-  private imageHalfSigma = new Float64Array(0)
-  private imageEpsilonFactor = new Float64Array(0)
-  private imagePositions = new Float64Array(0)
+  private imageCharge: Float64Array = new Float64Array(0)
+  private imageHalfSigma: Float64Array = new Float64Array(0)
+  private imageEpsilonFactor: Float64Array = new Float64Array(0)
+  private imagePositions: Float64Array = new Float64Array(0)
   private imageForces = new Float64Array(0)
   private parametersForBuild = -1
+  /** [cutoff^2, krf, crf, useSwitch, switching distance, 1/(cutoff - switching distance)] for computePairRange. */
+  private readonly pairSettings: Float64Array
+  private readonly pairEnergy = new Float64Array(2)
+  private helper: PairLoopHelper | null = null
   private readonly excludedStamp: Int32Array
   private readonly delta = new Float64Array(3)
 
@@ -135,7 +167,14 @@ export class NonbondedKernel implements ForceKernel {
     }
 
     this.exclusions = buildExclusionLists(particleCount, force.exceptionP1, force.exceptionP2)
-    this.neighborList = this.useCutoff ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm) : null
+    const threads = options.threads ?? defaultThreadCount()
+    if (this.useCutoff && threads >= 2) this.helper = new PairLoopHelper()
+    this.neighborList = this.useCutoff
+      ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm, this.helper !== null ? sharedInt32 : undefined)
+      : null
+    this.pairSettings = this.helper !== null ? sharedFloat64(6) : new Float64Array(6)
+    this.pairSettings.set([force.cutoffNm * force.cutoffNm, this.krf, this.crf, this.useSwitch ? 1 : 0,
+      force.switchingDistanceNm, 1 / (force.cutoffNm - force.switchingDistanceNm)])
     this.excludedStamp = new Int32Array(particleCount).fill(-1)
   }
 
@@ -173,10 +212,11 @@ export class NonbondedKernel implements ForceKernel {
     const count = list.imageCount
     if (this.imageCharge.length < count) {
       const capacity = Math.ceil(count * 1.25)
-      this.imageCharge = new Float64Array(capacity)
-      this.imageHalfSigma = new Float64Array(capacity)
-      this.imageEpsilonFactor = new Float64Array(capacity)
-      this.imagePositions = new Float64Array(3 * capacity)
+      const allocate = this.helper !== null ? sharedFloat64 : (length: number) => new Float64Array(length)
+      this.imageCharge = allocate(capacity)
+      this.imageHalfSigma = allocate(capacity)
+      this.imageEpsilonFactor = allocate(capacity)
+      this.imagePositions = allocate(3 * capacity)
       this.imageForces = new Float64Array(3 * capacity)
     }
     const atoms = list.imageAtom
@@ -195,75 +235,29 @@ export class NonbondedKernel implements ForceKernel {
     list.update(positionsNm, box)
     if (this.parametersForBuild !== list.buildCount) this.refreshImageParameters(list)
     const imageCount = list.imageCount
-    const position = this.imagePositions
-    list.imagePositions(positionsNm, position)
+    const homeCount = this.particleCount
+    list.imagePositions(positionsNm, this.imagePositions)
     const imageForce = this.imageForces
     imageForce.fill(0, 0, 3 * imageCount)
-    const homeCount = this.particleCount
-    const homeImage = list.homeImage
-    const start = list.start
-    const neighbors = list.neighbors
-    const halfSigma = this.imageHalfSigma
-    const epsilonFactor = this.imageEpsilonFactor
-    const charge = this.imageCharge
-    const cutoff2 = this.cutoffNm * this.cutoffNm
-    const krf = this.krf
-    const twoKrf = 2 * this.krf
-    const crf = this.crf
-    const useSwitch = this.useSwitch
-    const switchStart = this.switchingDistanceNm
-    const switchInverseWidth = 1 / (this.cutoffNm - this.switchingDistanceNm)
 
-    let energyLJ = 0
-    let energyCoulomb = 0
-    for (let h = 0; h < homeCount; h++) {
-      const si = homeImage[h]
-      const i3 = 3 * si
-      const xi = position[i3]; const yi = position[i3 + 1]; const zi = position[i3 + 2]
-      const qi = charge[si]; const sigmaI = halfSigma[si]; const ei = epsilonFactor[si]
-      let fxi = 0; let fyi = 0; let fzi = 0
-      const end = start[h + 1]
-      for (let k = start[h]; k < end; k++) {
-        const s = neighbors[k]
-        const s3 = 3 * s
-        const dx = position[s3] - xi
-        const dy = position[s3 + 1] - yi
-        const dz = position[s3 + 2] - zi
-        const r2 = dx * dx + dy * dy + dz * dz
-        if (r2 >= cutoff2) continue
-        const inverseR = 1 / Math.sqrt(r2)
-        const inverseR2 = inverseR * inverseR
-        const chargeProd = qi * charge[s]
-        energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
-        // dEdR here is -(dE/dr)/r as in OpenMM; the force on i is -dEdR (x_j - x_i)
-        let dEdR = chargeProd * (inverseR - twoKrf * r2)
-        const eps = ei * epsilonFactor[s]
-        if (eps !== 0) {
-          const sigma = sigmaI + halfSigma[s]
-          const sig2 = sigma * sigma * inverseR2
-          const sig6 = sig2 * sig2 * sig2
-          let lj = eps * (sig6 - 1) * sig6
-          let ljDerivative = eps * (12 * sig6 - 6) * sig6
-          if (useSwitch) {
-            const r = r2 * inverseR
-            if (r > switchStart) {
-              const t = (r - switchStart) * switchInverseWidth
-              const switchValue = 1 + t * t * t * (-10 + t * (15 - t * 6))
-              const switchDerivative = t * t * (-30 + t * (60 - t * 30)) * switchInverseWidth
-              ljDerivative = ljDerivative * switchValue - lj * switchDerivative * r
-              lj *= switchValue
-            }
-          }
-          energyLJ += lj
-          dEdR += ljDerivative
-        }
-        dEdR *= inverseR2
-        const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
-        fxi -= fx; fyi -= fy; fzi -= fz
-        imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
-      }
-      imageForce[i3] += fxi; imageForce[i3 + 1] += fyi; imageForce[i3 + 2] += fzi
+    // With a helper thread, it takes the homes after `split` (about half of the pairs).
+    const helper = this.helper !== null && list.pairCount >= PARALLEL_MIN_PAIRS ? this.helper : null
+    let split = homeCount
+    if (helper !== null) {
+      split = homeIndexAtPair(list.start, homeCount, list.pairCount >>> 1)
+      helper.start({
+        homeImage: list.homeImage, start: list.start, neighbors: list.neighbors, position: this.imagePositions,
+        charge: this.imageCharge, halfSigma: this.imageHalfSigma, epsilonFactor: this.imageEpsilonFactor, settings: this.pairSettings,
+      }, imageCount, split, homeCount)
     }
+    const energy = this.pairEnergy
+    try {
+      computePairRange(0, split, list.homeImage, list.start, list.neighbors, this.imagePositions, this.imageCharge,
+        this.imageHalfSigma, this.imageEpsilonFactor, imageForce, this.pairSettings, energy)
+    } finally {
+      helper?.finish()
+    }
+    let total = energy[0] + energy[1]
     const imageAtom = list.imageAtom
     for (let s = 0; s < imageCount; s++) {
       const a3 = 3 * imageAtom[s]
@@ -272,7 +266,24 @@ export class NonbondedKernel implements ForceKernel {
       forcesOut[a3 + 1] += imageForce[s3 + 1]
       forcesOut[a3 + 2] += imageForce[s3 + 2]
     }
-    return energyLJ + energyCoulomb
+    if (helper !== null) {
+      total += helper.energy[0] + helper.energy[1]
+      const helperForce = helper.imageForce
+      for (let s = 0; s < imageCount; s++) {
+        const a3 = 3 * imageAtom[s]
+        const s3 = 3 * s
+        forcesOut[a3] += helperForce[s3]
+        forcesOut[a3 + 1] += helperForce[s3 + 1]
+        forcesOut[a3 + 2] += helperForce[s3 + 2]
+      }
+    }
+    return total
+  }
+
+  /** Stops the helper thread, if any (the kernel still works afterwards, on one thread). */
+  close (): void {
+    this.helper?.close()
+    this.helper = null
   }
 
   /** Every non-excluded pair, plain Coulomb + LJ (NoCutoff). Returns kJ/mol. */

@@ -1,0 +1,152 @@
+/**
+ * Dispatch benchmark: many tiny work units through mdswarm (coordinator + 2
+ * node daemons, separate processes, loopback) versus the design it replaces,
+ * Celery with Redis as broker and result backend (2 worker processes).
+ *
+ *   npx tsx scripts/bench/dispatch.ts [--units 1000] [--round-trips 20] [--celery-pool prefork|solo]
+ *                                     [--only celery|swarm] [--steps 2]
+ *
+ * Measures (1) the time to run `units` units submitted as one group and wait
+ * for all, and (2) the one-at-a-time round trip (submit one, wait for its
+ * result). A Celery unit is a no-op task; an mdswarm unit is a job of the
+ * alanine dipeptide in vacuum (examples/ala2) for `--steps` steps, the
+ * smallest real unit (the node loads the inputs and runs the engine).
+ * Needs Debian's redis-server and python3-celery (`apt-get install
+ * redis-server python3-celery python3-redis`); /usr/bin/python3 runs Celery.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { freePort, runToCompletion, startProcess, stopProcess } from './support/processes.ts'
+import type { StartedProcess } from './support/processes.ts'
+import { median, percentile, printTable } from './support/table.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const repoRoot = path.resolve(here, '..', '..')
+const celeryDir = path.join(here, 'celery')
+const PYTHON = '/usr/bin/python3'
+const WORKERS = 2
+
+interface DispatchResult {
+  readonly system: string
+  readonly units: number
+  readonly groupSeconds: number
+  readonly roundTripMs: readonly number[]
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    units: { type: 'string', default: '1000' },
+    'round-trips': { type: 'string', default: '20' },
+    'celery-pool': { type: 'string', default: 'prefork' },
+    only: { type: 'string' },
+    steps: { type: 'string', default: '2' }
+  }
+})
+const units = Number(flags.units)
+const roundTrips = Number(flags['round-trips'])
+const steps = Number(flags.steps)
+
+async function stopAll (processes: StartedProcess[]): Promise<void> {
+  await Promise.all(processes.reverse().map(async p => { await stopProcess(p) }))
+}
+
+// ---------------------------------------------------------------- Celery + Redis
+
+async function runCelery (): Promise<DispatchResult> {
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-bench-celery-'))
+  const port = await freePort()
+  const env = { ...process.env, MDSWARM_BENCH_REDIS_URL: `redis://127.0.0.1:${port}`, PYTHONDONTWRITEBYTECODE: '1' }
+  const started: StartedProcess[] = []
+  try {
+    started.push(await startProcess('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workdir], { ready: /Ready to accept connections/ }))
+    for (let i = 1; i <= WORKERS; i++) {
+      started.push(await startProcess(`celery worker ${i}`, PYTHON, ['-m', 'celery', '-A', 'bench_tasks', 'worker', '--pool', flags['celery-pool'] ?? 'prefork', '--concurrency', '1', '-n', `w${i}@mdswarm-bench`, '--loglevel', 'INFO'],
+        { cwd: celeryDir, env, ready: /ready\./, timeoutMs: 120_000 }))
+    }
+    const out = await runToCompletion('celery client', PYTHON, [path.join(celeryDir, 'dispatch_client.py'), String(units), String(roundTrips), String(WORKERS)], { cwd: celeryDir, env })
+    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { groupSeconds: number, roundTripMs: number[] }
+    return { system: `Celery + Redis (${WORKERS} workers, ${flags['celery-pool'] ?? 'prefork'} pool)`, units, groupSeconds: result.groupSeconds, roundTripMs: result.roundTripMs }
+  } finally {
+    await stopAll(started)
+    fs.rmSync(workdir, { recursive: true, force: true })
+  }
+}
+
+// ---------------------------------------------------------------- mdswarm
+
+async function runSwarm (): Promise<DispatchResult> {
+  const { connect } = await import('../../src/client/index.ts')
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-bench-swarm-'))
+  const coordinatorHome = path.join(workdir, 'coordinator')
+  const started: StartedProcess[] = []
+  const mdswarm = path.join(repoRoot, 'bin', 'mdswarm.mjs')
+  const mdswarmNode = path.join(repoRoot, 'bin', 'mdswarm-node.mjs')
+  try {
+    started.push(await startProcess('coordinator', process.execPath, [mdswarm, 'coordinator', 'start', '--home', coordinatorHome, '--listen', '/ip4/127.0.0.1/tcp/0'],
+      { cwd: repoRoot, ready: /press Ctrl-C to stop/, timeoutMs: 120_000 }))
+    const info = JSON.parse(fs.readFileSync(path.join(coordinatorHome, 'coordinator.json'), 'utf8')) as { multiaddrs: string[] }
+    for (let i = 1; i <= WORKERS; i++) {
+      started.push(await startProcess(`node ${i}`, process.execPath, [mdswarmNode, 'start', '--coordinator', info.multiaddrs[0], '--home', path.join(workdir, `node${i}`), '--concurrency', '1'],
+        { cwd: repoRoot, ready: /./, timeoutMs: 120_000 }))
+    }
+    const client = await connect({ home: coordinatorHome })
+    try {
+      const example = path.join(repoRoot, 'examples', 'ala2')
+      const inputs = {
+        systemXml: fs.readFileSync(path.join(example, 'system.xml'), 'utf8'),
+        integratorXml: fs.readFileSync(path.join(example, 'integrator.xml'), 'utf8'),
+        pdb: fs.readFileSync(path.join(example, 'ala2.pdb'), 'utf8'),
+        steps,
+        reportEvery: steps
+      }
+      // Warm-up: both nodes connected, payloads cached, workers started once.
+      const warm = await client.submit({ ...inputs, replicas: 2 * WORKERS, seed: 1, name: 'warm-up' })
+      await client.waitAll(warm)
+
+      const startedAt = performance.now()
+      const jobs = await client.submit({ ...inputs, replicas: units, seed: 1000, name: 'dispatch' })
+      const summaries = await client.waitAll(jobs)
+      const groupSeconds = (performance.now() - startedAt) / 1000
+      const failed = summaries.filter(s => s.state !== 'done')
+      if (failed.length > 0) throw new Error(`${failed.length} of ${units} swarm jobs did not finish: first ${JSON.stringify(failed[0])}`)
+
+      const roundTripMs: number[] = []
+      for (let i = 0; i < roundTrips; i++) {
+        const t0 = performance.now()
+        const [job] = await client.submit({ ...inputs, seed: 5000 + i, name: 'round-trip' })
+        const summary = await job.wait()
+        if (summary.state !== 'done') throw new Error(`round-trip job ended ${summary.state}`)
+        roundTripMs.push(performance.now() - t0)
+      }
+      return { system: `mdswarm (coordinator + ${WORKERS} nodes × 1)`, units, groupSeconds, roundTripMs }
+    } finally {
+      await client.close()
+    }
+  } finally {
+    await stopAll(started)
+    fs.rmSync(workdir, { recursive: true, force: true })
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const results: DispatchResult[] = []
+if (flags.only !== 'swarm') results.push(await runCelery())
+if (flags.only !== 'celery') results.push(await runSwarm())
+
+console.log(`\nDispatch: ${units} tiny units as one group, then ${roundTrips} one at a time (loopback, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})\n`)
+printTable(
+  ['system', 'group s', 'units/s', 'round trip median ms', 'p90 ms'],
+  results.map(r => [r.system, r.groupSeconds, r.units / r.groupSeconds, median(r.roundTripMs), percentile(r.roundTripMs, 90)])
+)
+const celery = results.find(r => r.system.startsWith('Celery'))
+const swarm = results.find(r => r.system.startsWith('mdswarm'))
+if (celery != null && swarm != null) {
+  console.log(`\nmdswarm / Celery: throughput ${((units / swarm.groupSeconds) / (units / celery.groupSeconds)).toFixed(2)}×, round trip ${(median(swarm.roundTripMs) / median(celery.roundTripMs)).toFixed(2)}× the time`)
+  console.log(`(an mdswarm unit runs ${steps} MD steps of a 22-atom system in a worker thread; a Celery unit is a no-op)`)
+}
+// gossipsub leaves a timer behind after stop(); do not linger for it.
+setTimeout(() => process.exit(0), 200).unref()

@@ -1,0 +1,81 @@
+/**
+ * The cutoff pair loop of the NonbondedForce kernel over a range of home
+ * atoms of the neighbour list (reaction field, Lorentz-Berthelot LJ,
+ * optional switching), as OpenMM 7.7's ReferenceLJCoulombIxn.
+ *
+ * This function is self-contained on purpose (no imports, no closures): the
+ * worker thread of `parallel-pairs.ts` runs its source text, so the main
+ * thread and the worker share one implementation.
+ *
+ * Arrays are per neighbour-list image (see NeighborList): positions (nm,
+ * 3 per image), charge scaled by sqrt(ONE_4PI_EPS0), sigma/2 (nm),
+ * 2 sqrt(epsilon); forces (kJ/mol/nm, 3 per image) are added into
+ * `imageForce`. `settings` = [cutoff^2 nm^2, krf, crf, useSwitch (0/1),
+ * switching distance nm, 1/(cutoff - switching distance)].
+ * Energies (kJ/mol) are written to energyOut[0] (LJ) and energyOut[1] (Coulomb).
+ */
+export function computePairRange (
+  homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, neighbors: Int32Array,
+  position: Float64Array, charge: Float64Array, halfSigma: Float64Array, epsilonFactor: Float64Array,
+  imageForce: Float64Array, settings: Float64Array, energyOut: Float64Array,
+): void {
+  const cutoff2 = settings[0]
+  const krf = settings[1]
+  const twoKrf = 2 * krf
+  const crf = settings[2]
+  const useSwitch = settings[3] !== 0
+  const switchStart = settings[4]
+  const switchInverseWidth = settings[5]
+  let energyLJ = 0
+  let energyCoulomb = 0
+  for (let h = homeFrom; h < homeTo; h++) {
+    const si = homeImage[h]
+    const i3 = 3 * si
+    const xi = position[i3]; const yi = position[i3 + 1]; const zi = position[i3 + 2]
+    const qi = charge[si]; const sigmaI = halfSigma[si]; const ei = epsilonFactor[si]
+    let fxi = 0; let fyi = 0; let fzi = 0
+    const end = start[h + 1]
+    for (let k = start[h]; k < end; k++) {
+      const s = neighbors[k]
+      const s3 = 3 * s
+      const dx = position[s3] - xi
+      const dy = position[s3 + 1] - yi
+      const dz = position[s3 + 2] - zi
+      const r2 = dx * dx + dy * dy + dz * dz
+      if (r2 >= cutoff2) continue
+      const inverseR = 1 / Math.sqrt(r2)
+      const inverseR2 = inverseR * inverseR
+      const chargeProd = qi * charge[s]
+      energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
+      // dEdR is -(dE/dr)/r as in OpenMM; the force on i is -dEdR (x_j - x_i)
+      let dEdR = chargeProd * (inverseR - twoKrf * r2)
+      const eps = ei * epsilonFactor[s]
+      if (eps !== 0) {
+        const sigma = sigmaI + halfSigma[s]
+        const sig2 = sigma * sigma * inverseR2
+        const sig6 = sig2 * sig2 * sig2
+        let lj = eps * (sig6 - 1) * sig6
+        let ljDerivative = eps * (12 * sig6 - 6) * sig6
+        if (useSwitch) {
+          const r = r2 * inverseR
+          if (r > switchStart) {
+            const t = (r - switchStart) * switchInverseWidth
+            const switchValue = 1 + t * t * t * (-10 + t * (15 - t * 6))
+            const switchDerivative = t * t * (-30 + t * (60 - t * 30)) * switchInverseWidth
+            ljDerivative = ljDerivative * switchValue - lj * switchDerivative * r
+            lj *= switchValue
+          }
+        }
+        energyLJ += lj
+        dEdR += ljDerivative
+      }
+      dEdR *= inverseR2
+      const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
+      fxi -= fx; fyi -= fy; fzi -= fz
+      imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
+    }
+    imageForce[i3] += fxi; imageForce[i3 + 1] += fyi; imageForce[i3 + 2] += fzi
+  }
+  energyOut[0] = energyLJ
+  energyOut[1] = energyCoulomb
+}

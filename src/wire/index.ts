@@ -1,0 +1,17 @@
+/**
+ * The mdswarm wire protocol: protocol ids and limits, message types and
+ * validators, length-prefixed CBOR framing on libp2p streams, the chunk
+ * codec for frames, content hashes, typed errors.
+ */
+export * from './constants.ts'
+export type * from './messages.ts'
+export * from './errors.ts'
+export { encodeMessage, decodeMessage } from './cbor.ts'
+export { FrameDecoder, WireStream, encodeFrame, encodeVarint, request, wireStream } from './framing.ts'
+export type { RequestOptions, Validator, WireStreamOptions } from './framing.ts'
+export { serveStream } from './serve.ts'
+export type { ServeOptions } from './serve.ts'
+export * from './validate.ts'
+export { encodeChunk, decodeChunk, readChunkHeader, verifyChunkChecksum, chunkByteLength, chunkFrameBytes, DEFAULT_CHUNK_LIMITS, CHUNK_VERSION } from './chunk-codec.ts'
+export type { ChunkHeader, ChunkLimits } from './chunk-codec.ts'
+export { sha256Hex, isSha256Hex } from './hash.ts'
