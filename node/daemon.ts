@@ -84,6 +84,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   private readonly executionDeps: Parameters<typeof executeUnit>[1]
   private unsubscribeOffers: (() => void) | null = null
   private stopping: Promise<void> | null = null
+  private begun = false
 
   private constructor (peer: MdswarmPeer, outbox: Outbox, options: NodeDaemonOptions) {
     super()
@@ -142,6 +143,16 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
 
   /** Opens the home's outbox, starts the peer, resumes unfinished work and begins claiming. */
   static async start (options: NodeDaemonOptions): Promise<NodeDaemon> {
+    const daemon = await NodeDaemon.create(options)
+    await daemon.begin()
+    return daemon
+  }
+
+  /**
+   * Opens the outbox and starts the peer, but runs nothing yet: attach event
+   * listeners, then call `begin()` (so events of resumed units are not missed).
+   */
+  static async create (options: NodeDaemonOptions): Promise<NodeDaemon> {
     const outbox = await Outbox.open(options.home)
     let peer: MdswarmPeer
     try {
@@ -156,22 +167,26 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
       await outbox.close()
       throw err
     }
-    let daemon: NodeDaemon
     try {
-      daemon = new NodeDaemon(peer, outbox, options)
+      return new NodeDaemon(peer, outbox, options)
     } catch (err) {
       await peer.stop()
       await outbox.close()
       throw err
     }
-    daemon.pool.prewarm()
-    await daemon.resume()
-    daemon.link.start()
-    daemon.uploader.start()
-    daemon.leases.start()
-    daemon.claims.start()
-    daemon.heartbeat.start()
-    return daemon
+  }
+
+  /** Resumes what the outbox holds, then starts dialling, uploading, renewing, claiming and heartbeats. */
+  async begin (): Promise<void> {
+    if (this.begun) return
+    this.begun = true
+    this.pool.prewarm()
+    await this.resume()
+    this.link.start()
+    this.uploader.start()
+    this.leases.start()
+    this.claims.start()
+    this.heartbeat.start()
   }
 
   get peerId (): string { return this.peer.peerId.toString() }

@@ -13,6 +13,7 @@ const commands: CommandTable = {
   fetch: async () => await import('./commands/fetch.ts'),
   cancel: async () => await import('./commands/cancel.ts'),
   peers: async () => await import('./commands/peers.ts'),
+  convert: async () => await import('./commands/convert.ts'),
 }
 
 await runCli('mdswarm', commands, process.argv.slice(2))

@@ -6,7 +6,10 @@
  * TCP on loopback in the same run (the baseline), with and without the
  * LevelDB write, to show where the time goes.
  *
- *   npx tsx scripts/bench/ingest.ts [--atoms 20000,22] [--frames-per-chunk 10] [--megabytes 96] [--max-chunks 400]
+ *   npx tsx scripts/bench/ingest.ts [--atoms 20000,22] [--frames-per-chunk 10] [--megabytes 96] [--max-chunks 400] [--repeats 3]
+ *
+ * Each path runs `repeats` times, interleaved with the others (so load from
+ * other processes spreads over all of them); the table shows the median run.
  *
  * The sender sends one chunk and waits for its ack before the next (as a node's
  * uploader does: it may drop a chunk only after the ack). Both ends run in
@@ -29,19 +32,21 @@ import { validateChunkAck, validateChunkMessage } from '../../src/wire/validate.
 import { encodeChunk, readChunkHeader, verifyChunkChecksum } from '../../src/wire/chunk-codec.ts'
 import type { ChunkAck, ChunkMessage } from '../../src/wire/messages.ts'
 import type { Frame } from '../../src/engine/frame.ts'
-import { printTable } from './support/table.ts'
+import { median, printTable } from './support/table.ts'
 
 const { values: flags } = parseArgs({
   options: {
     atoms: { type: 'string', default: '20000,22' },
     'frames-per-chunk': { type: 'string', default: '10' },
     megabytes: { type: 'string', default: '96' },
-    'max-chunks': { type: 'string', default: '400' }
+    'max-chunks': { type: 'string', default: '400' },
+    repeats: { type: 'string', default: '3' }
   }
 })
 const framesPerChunk = Number(flags['frames-per-chunk'])
 const targetBytes = Number(flags.megabytes) * 1e6
 const maxChunks = Number(flags['max-chunks'])
+const repeats = Number(flags.repeats)
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-bench-ingest-'))
 
 function makeChunk (atoms: number, index: number): Uint8Array {
@@ -163,6 +168,7 @@ const sender = await createPeer({ privateKey: await loadOrCreatePrivateKey(path.
 await sender.dial(receiver.getMultiaddrs()[0])
 
 const rows: Array<Array<string | number>> = []
+let dbCounter = 0
 try {
   for (const atoms of flags.atoms!.split(',').map(Number)) {
     const one = makeChunk(atoms, 0)
@@ -171,20 +177,24 @@ try {
     const label = `${atoms} atoms × ${framesPerChunk} frames (${(one.byteLength / 1e6).toFixed(3)} MB)`
     const runs: Array<[string, () => Promise<Measured>]> = [
       ['raw TCP, no write (baseline)', async () => await overRawTcp(chunks, new ChunkSink(false))],
-      ['raw TCP + LevelDB sync', async () => { const s = new ChunkSink(true); await s.open(`tcp-${atoms}`); try { return await overRawTcp(chunks, s) } finally { await s.close() } }],
+      ['raw TCP + LevelDB sync', async () => { const s = new ChunkSink(true); await s.open(`tcp-${atoms}-${dbCounter++}`); try { return await overRawTcp(chunks, s) } finally { await s.close() } }],
       ['libp2p, no write', async () => await overLibp2p(chunks, new ChunkSink(false), receiver, sender)],
-      ['libp2p + LevelDB sync', async () => { const s = new ChunkSink(true); await s.open(`p2p-${atoms}`); try { return await overLibp2p(chunks, s, receiver, sender) } finally { await s.close() } }]
+      ['libp2p + LevelDB sync', async () => { const s = new ChunkSink(true); await s.open(`p2p-${atoms}-${dbCounter++}`); try { return await overLibp2p(chunks, s, receiver, sender) } finally { await s.close() } }]
     ]
     // Warm-up (JIT, connection, LevelDB code paths).
     await overRawTcp(chunks.slice(0, 5), new ChunkSink(false))
     await overLibp2p(chunks.slice(0, 5), new ChunkSink(false), receiver, sender)
-    let baseline = 0
-    for (const [name, run] of runs) {
-      const m = await run()
-      const mbPerS = m.bytes / 1e6 / m.seconds
-      if (baseline === 0) baseline = mbPerS
-      rows.push([label, name, m.chunks, mbPerS, m.chunks / m.seconds, m.seconds / m.chunks * 1000, mbPerS / baseline])
+    const seconds: number[][] = runs.map(() => [])
+    for (let r = 0; r < repeats; r++) {
+      for (let k = 0; k < runs.length; k++) seconds[k].push((await runs[k][1]()).seconds)
     }
+    const totalBytes = chunks.reduce((sum, c) => sum + c.byteLength, 0)
+    const baseline = totalBytes / 1e6 / median(seconds[0])
+    runs.forEach(([name], k) => {
+      const s = median(seconds[k])
+      const mbPerS = totalBytes / 1e6 / s
+      rows.push([label, name, count, mbPerS, count / s, s / count * 1000, mbPerS / baseline])
+    })
   }
 } finally {
   await sender.stop()
@@ -194,5 +204,6 @@ try {
 
 console.log(`\nIngest: chunks acknowledged one at a time over one connection on loopback (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})\n`)
 printTable(['chunk', 'path', 'chunks', 'MB/s', 'chunks/s', 'ms/chunk', '× raw TCP'], rows)
+console.log(`(median of ${repeats} runs per path; × raw TCP is the ratio of MB/s to the raw TCP baseline without writes)`)
 // gossipsub leaves a timer behind after stop(); do not linger for it.
 setTimeout(() => process.exit(0), 200).unref()

@@ -137,6 +137,43 @@ export interface CMMotionRemover extends ForceBase {
   readonly frequency: number
 }
 
+/** OpenMM GBSAOBCForce method numbers as the XmlSerializer writes them. */
+export type GBSAOBCMethod = 'NoCutoff' | 'CutoffNonPeriodic' | 'CutoffPeriodic'
+export const GBSAOBC_METHOD_BY_CODE: readonly GBSAOBCMethod[] = ['NoCutoff', 'CutoffNonPeriodic', 'CutoffPeriodic']
+
+/** Generalized Born implicit solvent, OBC type II with the ACE surface-area term (OpenMM's GBSAOBCForce). */
+export interface GBSAOBCForce extends ForceBase {
+  readonly type: 'GBSAOBCForce'
+  readonly method: GBSAOBCMethod
+  /** True for CutoffPeriodic. */
+  readonly usesPeriodicBoundaryConditions: boolean
+  /** Cutoff distance, nm (ignored for NoCutoff). */
+  readonly cutoffNm: number
+  readonly soluteDielectric: number
+  readonly solventDielectric: number
+  /** Surface-area energy, kJ/mol/nm^2 (OpenMM default 2.25936). */
+  readonly surfaceAreaEnergy: number
+  /** Per particle: charge e. */
+  readonly charge: Float64Array
+  /** Per particle: GB radius, nm. */
+  readonly radiusNm: Float64Array
+  /** Per particle: HCT scale factor (dimensionless). */
+  readonly scale: Float64Array
+}
+
+/** Isotropic Monte Carlo barostat (OpenMM's MonteCarloBarostat); no energy, applied by the Context. */
+export interface MonteCarloBarostat extends ForceBase {
+  readonly type: 'MonteCarloBarostat'
+  /** Pressure, bar. */
+  readonly pressureBar: number
+  /** Temperature for the acceptance test, K. */
+  readonly temperatureK: number
+  /** Attempt a volume move every this many steps (0 = never). */
+  readonly frequency: number
+  /** Seed of the barostat's random numbers (0 = choose one). */
+  readonly randomSeed: number
+}
+
 export type Force =
   | HarmonicBondForce
   | HarmonicAngleForce
@@ -144,6 +181,8 @@ export type Force =
   | RBTorsionForce
   | NonbondedForce
   | CMMotionRemover
+  | GBSAOBCForce
+  | MonteCarloBarostat
 
 /** Force types the builtin engine implements; any other is refused at load time. */
 export const SUPPORTED_FORCE_TYPES: ReadonlySet<string> = new Set([

@@ -6,7 +6,7 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import { loadInputs, parseIntegratorXml, parseStateXml, parseSystemXml, writePdb, genericTopology } from '../../src/engine/index.ts'
+import { firstUnsupportedFeature, genericTopology, loadInputs, parseIntegratorXml, parseStateXml, parseSystemXml, writePdb } from '../../src/engine/index.ts'
 import { fixturesRoot, readIfExists, replaceOnce } from './io-helpers.ts'
 
 /** Two argon-like atoms with a periodic reaction-field NonbondedForce (cutoff 1 nm) in a 3 nm box. */
@@ -68,8 +68,16 @@ test('loadInputs reads every fixture', t => {
   const dirs = fs.existsSync(fixturesRoot) ? fs.readdirSync(fixturesRoot).map(name => path.join(fixturesRoot, name)) : []
   for (const dir of dirs) {
     const systemXml = readIfExists(path.join(dir, 'system.xml'))
-    if (systemXml === undefined || systemXml.includes('CMAPTorsionForce')) continue
-    const loaded = loadInputs({ systemXml, pdb: readIfExists(path.join(dir, 'structure.pdb')), stateXml: readIfExists(path.join(dir, 'state.xml')), integratorXml: readIfExists(path.join(dir, 'integrator.xml')) })
+    if (systemXml === undefined) continue
+    const inputs = { systemXml, pdb: readIfExists(path.join(dir, 'structure.pdb')), stateXml: readIfExists(path.join(dir, 'state.xml')), integratorXml: readIfExists(path.join(dir, 'integrator.xml')) }
+    const refusal = firstUnsupportedFeature(systemXml)
+    if (refusal !== null) {
+      const error = t.throws(() => loadInputs(inputs), undefined, dir)
+      t.is(error?.name, 'UnsupportedForceError', dir)
+      t.is((error as { forceType?: string }).forceType, refusal, dir)
+      continue
+    }
+    const loaded = loadInputs(inputs)
     t.is(loaded.state.positionsNm.length, 3 * loaded.system.particleCount, dir)
   }
   t.pass()
@@ -161,9 +169,9 @@ test('unsupported forces are UnsupportedForceError naming the force', t => {
     t.is(error?.name, 'UnsupportedForceError')
     t.is((error as { forceType?: string }).forceType, 'CMAPTorsionForce')
   }
-  const pme = t.throws(() => parseSystemXml(SYSTEM_XML.replace('method="2"', 'method="4"')))
-  t.is(pme?.name, 'UnsupportedForceError')
-  t.is((pme as { forceType?: string }).forceType, 'NonbondedForce (PME)')
+  const ljpme = t.throws(() => parseSystemXml(SYSTEM_XML.replace('method="2"', 'method="5"')))
+  t.is(ljpme?.name, 'UnsupportedForceError')
+  t.is((ljpme as { forceType?: string }).forceType, 'NonbondedForce (LJPME)')
 })
 
 test('periodic Systems need a box at least twice the cutoff: InvalidBoxError', t => {

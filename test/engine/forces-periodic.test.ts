@@ -133,13 +133,39 @@ test('a box only slightly wider than twice the cutoff still gives exact results 
   t.true(relativeRmsError(result.forces, bruteForceNonbonded(nonbonded, positions, tight).forces) < 1e-10)
 })
 
-test('typed errors: PME refused, periodic system without a box, box narrower than twice the cutoff', t => {
-  t.throws(() => new ForceEvaluator(makeSystem(300, [force({ method: 'PME' })])), { name: 'UnsupportedForceError' })
-  t.throws(() => new ForceEvaluator(makeSystem(300, [force({ method: 'Ewald' })])), { name: 'UnsupportedForceError' })
+test('typed errors: LJPME refused, periodic system without a box, box narrower than twice the cutoff', t => {
+  // Ewald and PME have their own kernel (kernels/ewald); this one refuses them
+  t.throws(() => new NonbondedKernel(force({ method: 'PME' }), 300), { name: 'UnsupportedForceError' })
+  t.throws(() => new NonbondedKernel(force({ method: 'Ewald' }), 300), { name: 'UnsupportedForceError' })
+  t.throws(() => new ForceEvaluator(makeSystem(300, [force({ method: 'LJPME' })])), { name: 'UnsupportedForceError' })
   t.throws(() => new ForceEvaluator(makeSystem(300, [force({ switchingDistanceNm: 1.2 })])), { name: 'InvalidSystemError' })
   const evaluator = new ForceEvaluator(makeSystem(300, [force()]))
   const forces = new Float64Array(900)
   const energyByGroup = new Float64Array(32)
   t.throws(() => evaluator.evaluate(liquid.positions, null, forces, energyByGroup), { name: 'InvalidBoxError' })
   t.throws(() => evaluator.evaluate(liquid.positions, box(1.9, 2.5, 2.5), forces, energyByGroup), { name: 'InvalidBoxError' })
+})
+
+test('the pair loop on two threads (helper thread) gives the same energies and forces as on one', t => {
+  const big = randomLiquid(1500, 0, 17, 0.2, box(3.2, 3.1, 3.0, 0.9, -1.1, 0.7))
+  const periodicBox = box(3.2, 3.1, 3.0, 0.9, -1.1, 0.7)
+  const nonbonded = nonbondedForce(big.charge, big.sigma, big.epsilon, { method: 'CutoffPeriodic', cutoffNm: 1.0, switchingDistanceNm: 0.9, dispersionCorrection: true })
+  const single = new NonbondedKernel(nonbonded, 1500, { threads: 1 })
+  const double = new NonbondedKernel(nonbonded, 1500, { threads: 2 })
+  try {
+    const random = seededRandom(12)
+    const positions = Float64Array.from(big.positions)
+    for (let step = 0; step < 4; step++) {
+      const forcesSingle = new Float64Array(4500); const energySingle = new Float64Array(32)
+      const forcesDouble = new Float64Array(4500); const energyDouble = new Float64Array(32)
+      single.compute(positions, periodicBox, forcesSingle, energySingle, -1)
+      double.compute(positions, periodicBox, forcesDouble, energyDouble, -1)
+      t.true(Math.abs(energySingle[0] - energyDouble[0]) < 1e-10 * Math.abs(energySingle[0]))
+      t.true(relativeRmsError(forcesDouble, forcesSingle) < 1e-12)
+      for (let k = 0; k < positions.length; k++) positions[k] += 0.08 * (random() - 0.5) // rebuilds the list
+    }
+    t.true(double.neighborListBuilds >= 3)
+  } finally {
+    double.close()
+  }
 })

@@ -71,7 +71,7 @@ export async function run (args: string[]): Promise<number> {
     process.stdout.write(json ? `${JSON.stringify({ event, ...fields })}\n` : `${text}\n`)
   }
 
-  const daemon = await NodeDaemon.start({ home, coordinator, concurrency, network: flags.network, listen: flags.listen, swarmKey })
+  const daemon = await NodeDaemon.create({ home, coordinator, concurrency, network: flags.network, listen: flags.listen, swarmKey })
   print('started', { peerId: daemon.peerId, multiaddrs: daemon.multiaddrs, coordinator, concurrency: daemon.capabilities.concurrency, home },
     `mdswarm-node ${daemon.peerId}\n  listening on ${daemon.multiaddrs.join(', ')}\n  coordinator ${coordinator}\n  running up to ${daemon.capabilities.concurrency} unit(s) at once; Ctrl-C stops`)
   daemon.on('connected', () => { print('connected', {}, 'connected to the coordinator') })
@@ -80,6 +80,7 @@ export async function run (args: string[]): Promise<number> {
   daemon.on('unit-completed', e => { print('unit-completed', e, `completed unit ${e.unitId}: ${e.frames} frames, ${(e.engineMs / 1000).toFixed(1)} s of engine time`) })
   daemon.on('unit-failed', e => { print('unit-failed', e, `unit ${e.unitId} failed: ${e.errorName}: ${e.reason}`) })
   daemon.on('unit-abandoned', e => { print('unit-abandoned', e, `stopped unit ${e.unitId}: ${e.reason}`) })
+  await daemon.begin()
 
   await new Promise<void>(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -92,5 +93,7 @@ export async function run (args: string[]): Promise<number> {
   })
   await daemon.stop()
   print('stopped', {}, 'stopped')
+  // gossipsub leaves a timer behind after stop(); do not linger for it.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref()
   return 0
 }

@@ -79,6 +79,8 @@ export class PairLoopHelper {
     this.port = channel.port1
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // plain JavaScript: no loaders (an inherited --import hook would need this, blocked, thread to start)
+      execArgv: [],
       workerData: { control: this.control.buffer, energy: this.energy.buffer, port: channel.port2 },
       transferList: [channel.port2],
     })

@@ -17,7 +17,7 @@ import { childElement, type XmlElement } from './safe-xml.ts'
 const invalid = (message: string): Error => new InvalidSystemError(message)
 
 /** Nonbonded methods the builtin engine implements. */
-const BUILTIN_NONBONDED_METHODS: ReadonlySet<NonbondedMethod> = new Set(['NoCutoff', 'CutoffNonPeriodic', 'CutoffPeriodic'])
+const BUILTIN_NONBONDED_METHODS: ReadonlySet<NonbondedMethod> = new Set(['NoCutoff', 'CutoffNonPeriodic', 'CutoffPeriodic', 'Ewald', 'PME'])
 
 /** Per-item reading context: names the force in messages, built only when something is wrong. */
 class ItemReader {
@@ -265,6 +265,26 @@ function readNonbondedForce (force: XmlElement, label: string, particleCount: nu
     reciprocalSpaceForceGroup,
     charge, sigmaNm, epsilon,
     exceptionP1, exceptionP2, exceptionChargeProd, exceptionSigmaNm, exceptionEpsilon,
+    ...ewaldSettings(force, method, label),
+  }
+}
+
+/** Ewald/PME settings of a NonbondedForce: alpha and grid when the XML sets them (0 = OpenMM chooses), exceptionsUsePeriodic. */
+function ewaldSettings (force: XmlElement, method: NonbondedMethod, label: string): Partial<NonbondedForce> {
+  if (method !== 'Ewald' && method !== 'PME') return {}
+  const pmeAlphaPerNm = finiteAttribute(force, 'alpha', label, invalid, 0)
+  if (pmeAlphaPerNm < 0) throw new InvalidSystemError(`${label}: alpha=${pmeAlphaPerNm} nm^-1 must not be negative.`)
+  const grid = (name: string): number => {
+    const size = integerAttribute(force, name, label, invalid, 0)
+    if (size < 0 || size > 4096) throw new InvalidSystemError(`${label}: ${name}=${size} must be a PME grid size between 0 and 4096.`)
+    return size
+  }
+  return {
+    pmeAlphaPerNm,
+    pmeGridX: grid('nx'),
+    pmeGridY: grid('ny'),
+    pmeGridZ: grid('nz'),
+    exceptionsUsePeriodic: booleanAttribute(force, 'exceptionsUsePeriodic', label, invalid, false),
   }
 }
 

@@ -91,7 +91,7 @@ export class SwarmProcess {
   }
 }
 
-export function spawnCli (t: ExecutionContext, bin: keyof typeof BINARIES, args: string[], name = bin): SwarmProcess {
+export function spawnCli (t: ExecutionContext, bin: keyof typeof BINARIES, args: string[], name: string = bin): SwarmProcess {
   const child = spawn(process.execPath, [BINARIES[bin], ...args], {
     cwd: repoRoot,
     env: { ...process.env, MDSWARM_HOME: '' },
