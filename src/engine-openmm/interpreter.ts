@@ -63,6 +63,11 @@ export function canImportOpenmm (python: string): boolean {
   return ok
 }
 
+/** Records that `python` imports OpenMM (found by detection), sparing a second check. */
+export function rememberImportable (python: string): void {
+  importCache.set(python, true)
+}
+
 /** The interpreter to run the helper with; OpenmmNotAvailableError naming what was tried when none imports OpenMM. */
 export function findOpenmmPython (options: InterpreterOptions = {}): string {
   const candidates = interpreterCandidates(options)

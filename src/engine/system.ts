@@ -192,6 +192,7 @@ export const SUPPORTED_FORCE_TYPES: ReadonlySet<string> = new Set([
   'RBTorsionForce',
   'NonbondedForce',
   'CMMotionRemover',
+  'GBSAOBCForce',
 ])
 
 export interface System {

@@ -310,7 +310,10 @@ class Run:
             temperature = getattr(self.integrator, "getTemperature", None)
             if temperature is not None:
                 # Stochastic integrators start from Maxwell-Boltzmann velocities; Verlet starts at rest.
-                self.context.setVelocitiesToTemperature(temperature(), int(seed if seed is not None else 1) & 0x7FFFFFFF)
+                if seed is not None:
+                    self.context.setVelocitiesToTemperature(temperature(), int(seed) & 0x7FFFFFFF)
+                else:
+                    self.context.setVelocitiesToTemperature(temperature())
 
         self.step = self.context.getStepCount() if hasattr(self.context, "getStepCount") else 0
         self.dof = degrees_of_freedom(self.system)

@@ -14,12 +14,16 @@ export class DihedralGeometry {
    * cross0 = d0 x d1 [9..11], cross1 = d1 x d2 [12..14].
    */
   private readonly v = new Float64Array(15)
-  /** cos(phi) of the last `measure`. */
+  /** cos(phi) and sin(phi) of the last `measure`. */
   cosPhi = 1
+  sinPhi = 0
 
-  /** Measures the dihedral A-B-C-D (atom indices), rad in (-pi, pi]. */
+  /**
+   * Measures the dihedral A-B-C-D (atom indices): sets cosPhi and sinPhi
+   * (phi in (-pi, pi], sign as OpenMM); `phi()` gives the angle itself.
+   */
   measure (positionsNm: Float64Array, atomA: number, atomB: number, atomC: number, atomD: number,
-    periodicBox: BoxVectors | null): number {
+    periodicBox: BoxVectors | null): void {
     const v = this.v
     const a = 3 * atomA; const b = 3 * atomB; const c = 3 * atomC; const d = 3 * atomD
     v[0] = positionsNm[a] - positionsNm[b]
@@ -43,18 +47,31 @@ export class DihedralGeometry {
     const c1x = y1 * z2 - z1 * y2; const c1y = z1 * x2 - x1 * z2; const c1z = x1 * y2 - y1 * x2
     v[9] = c0x; v[10] = c0y; v[11] = c0z
     v[12] = c1x; v[13] = c1y; v[14] = c1z
+    // cos(phi) = cross0.cross1 / (|cross0||cross1|), sin(phi) = |BC| d0.cross1 / (|cross0||cross1|)
     const crossDot = c0x * c1x + c0y * c1y + c0z * c1z
     const norm0 = c0x * c0x + c0y * c0y + c0z * c0z
     const norm1 = c1x * c1x + c1y * c1y + c1z * c1z
     const denominator = Math.sqrt(norm0 * norm1)
-    let cosPhi = denominator > 0 ? crossDot / denominator : 1
-    if (cosPhi > 1) cosPhi = 1
-    else if (cosPhi < -1) cosPhi = -1
-    this.cosPhi = cosPhi
-    const lengthBC = Math.sqrt(x1 * x1 + y1 * y1 + z1 * z1)
-    const signDot = x0 * c1x + y0 * c1y + z0 * c1z
-    const magnitude = Math.atan2(Math.abs(signDot) * lengthBC, crossDot)
-    return signDot < 0 ? -magnitude : magnitude
+    if (denominator > 0) {
+      const lengthBC = Math.sqrt(x1 * x1 + y1 * y1 + z1 * z1)
+      const signDot = x0 * c1x + y0 * c1y + z0 * c1z
+      let cosPhi = crossDot / denominator
+      let sinPhi = lengthBC * signDot / denominator
+      // renormalise (the two are exact only up to rounding)
+      const norm = Math.sqrt(cosPhi * cosPhi + sinPhi * sinPhi)
+      cosPhi /= norm
+      sinPhi /= norm
+      this.cosPhi = cosPhi
+      this.sinPhi = sinPhi
+    } else {
+      this.cosPhi = 1
+      this.sinPhi = 0
+    }
+  }
+
+  /** phi of the last `measure`, rad in (-pi, pi]. */
+  phi (): number {
+    return Math.atan2(this.sinPhi, this.cosPhi)
   }
 
   /** Adds the forces of a torsion energy with derivative dE/dphi (kJ/mol/rad) for the last `measure`. */

@@ -12,6 +12,7 @@ import type { Force, System } from '../system.ts'
 import { HarmonicAngleKernel } from './harmonic-angle.ts'
 import { HarmonicBondKernel } from './harmonic-bond.ts'
 import { EwaldNonbondedKernel } from './ewald/ewald-nonbonded.ts'
+import { GbsaObcKernel } from './gbsa-obc.ts'
 import type { ForceKernel } from './kernel.ts'
 import { NonbondedKernel } from './nonbonded.ts'
 import { PeriodicTorsionKernel } from './periodic-torsion.ts'
@@ -31,6 +32,8 @@ export function createKernel (force: Force, system: System): ForceKernel | null 
       if (force.method === 'Ewald' || force.method === 'PME') return new EwaldNonbondedKernel(force, system)
       return new NonbondedKernel(force, system.particleCount)
     case 'CMMotionRemover': return null
+    case 'GBSAOBCForce': return new GbsaObcKernel(force, system.particleCount)
+    case 'MonteCarloBarostat': return null
     default: throw new UnsupportedForceError((force as { type: string }).type)
   }
 }

@@ -24,9 +24,10 @@ export class RBTorsionKernel implements ForceKernel {
     const geometry = this.geometry
     let energy = 0
     for (let n = 0; n < p1.length; n++) {
-      const phi = geometry.measure(positionsNm, p1[n], p2[n], p3[n], p4[n], periodicBox)
-      const psi = phi < 0 ? phi + Math.PI : phi - Math.PI
+      geometry.measure(positionsNm, p1[n], p2[n], p3[n], p4[n], periodicBox)
+      // psi = phi -+ 180 deg: cos(psi) = -cos(phi), sin(psi) = -sin(phi)
       const cosPsi = -geometry.cosPhi
+      const sinPsi = -geometry.sinPhi
       const base = 6 * n
       // E = c0 + sum c_i cos^i(psi); dE/dpsi = -sin(psi) sum i c_i cos^(i-1)(psi)
       let termEnergy = c[base]
@@ -38,7 +39,7 @@ export class RBTorsionKernel implements ForceKernel {
         termEnergy += c[base + i] * cosPower
       }
       energy += termEnergy
-      geometry.applyForces(-dEdCos * Math.sin(psi), forcesOut, p1[n], p2[n], p3[n], p4[n])
+      geometry.applyForces(-dEdCos * sinPsi, forcesOut, p1[n], p2[n], p3[n], p4[n])
     }
     energyByGroup[force.forceGroup] += energy
   }

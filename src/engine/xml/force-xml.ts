@@ -10,6 +10,7 @@ import {
   NONBONDED_METHOD_BY_CODE,
   type CMMotionRemover, type Force, type HarmonicAngleForce, type HarmonicBondForce,
   type NonbondedForce, type NonbondedMethod, type PeriodicTorsionForce, type RBTorsionForce,
+  GBSAOBC_METHOD_BY_CODE, type GBSAOBCForce, type MonteCarloBarostat,
 } from '../system.ts'
 import { booleanAttribute, finiteAttribute, integerAttribute, parseNumber } from './attributes.ts'
 import { childElement, type XmlElement } from './safe-xml.ts'
@@ -102,6 +103,8 @@ export function readForce (force: XmlElement, index: number, particleCount: numb
     case 'RBTorsionForce': return readRBTorsionForce(force, label, particleCount)
     case 'NonbondedForce': return readNonbondedForce(force, label, particleCount)
     case 'CMMotionRemover': return readCMMotionRemover(force, label)
+    case 'GBSAOBCForce': return readGBSAOBCForce(force, label, particleCount)
+    case 'MonteCarloBarostat': return readMonteCarloBarostat(force, label)
     default: throw new UnsupportedForceError(type ?? '(a <Force> without a type)')
   }
 }
@@ -292,4 +295,49 @@ function readCMMotionRemover (force: XmlElement, label: string): CMMotionRemover
   const frequency = integerAttribute(force, 'frequency', label, invalid, 1)
   if (frequency < 1) throw new InvalidSystemError(`${label}: frequency=${frequency} must be at least 1 step.`)
   return { type: 'CMMotionRemover', forceGroup: forceGroup(force, label), frequency }
+}
+
+function readGBSAOBCForce (force: XmlElement, label: string, particleCount: number): GBSAOBCForce {
+  const methodCode = integerAttribute(force, 'method', label, invalid, 0)
+  const method = GBSAOBC_METHOD_BY_CODE[methodCode]
+  if (method === undefined) throw new InvalidSystemError(`${label}: method=${methodCode} is not a GBSAOBCForce method (0 to 2).`)
+  const cutoffNm = finiteAttribute(force, 'cutoff', label, invalid, 1.0)
+  if (method !== 'NoCutoff' && !(cutoffNm > 0)) throw new InvalidSystemError(`${label}: cutoff=${cutoffNm} nm must be positive.`)
+  const soluteDielectric = finiteAttribute(force, 'soluteDielectric', label, invalid, 1.0)
+  const solventDielectric = finiteAttribute(force, 'solventDielectric', label, invalid, 78.3)
+  if (!(soluteDielectric > 0) || !(solventDielectric > 0)) {
+    throw new InvalidSystemError(`${label}: soluteDielectric=${soluteDielectric} and solventDielectric=${solventDielectric} must be positive.`)
+  }
+  const surfaceAreaEnergy = finiteAttribute(force, 'surfaceAreaEnergy', label, invalid, 2.25936)
+  const particles = items(force, 'Particles', 'Particle', label)
+  if (particles.length !== particleCount) {
+    throw new InvalidSystemError(`${label}: has parameters for ${particles.length} particles but the System has ${particleCount}; they must match.`)
+  }
+  const reader = new ItemReader(label, 'particle', particleCount)
+  const charge = new Float64Array(particleCount); const radiusNm = new Float64Array(particleCount); const scale = new Float64Array(particleCount)
+  for (let i = 0; i < particleCount; i++) {
+    const a = particles[i].attributes
+    charge[i] = reader.number(a, 'q', i)
+    radiusNm[i] = reader.number(a, 'r', i)
+    scale[i] = reader.number(a, 'scale', i)
+    if (!(radiusNm[i] > 0.009)) reader.fail(i, `radius r=${radiusNm[i]} nm must be larger than OBC's dielectric offset 0.009 nm.`)
+  }
+  return {
+    type: 'GBSAOBCForce',
+    forceGroup: forceGroup(force, label),
+    method,
+    usesPeriodicBoundaryConditions: method === 'CutoffPeriodic',
+    cutoffNm, soluteDielectric, solventDielectric, surfaceAreaEnergy,
+    charge, radiusNm, scale,
+  }
+}
+
+function readMonteCarloBarostat (force: XmlElement, label: string): MonteCarloBarostat {
+  const pressureBar = finiteAttribute(force, 'pressure', label, invalid, 1.0)
+  const temperatureK = finiteAttribute(force, 'temperature', label, invalid, 300)
+  if (!(temperatureK > 0)) throw new InvalidSystemError(`${label}: temperature=${temperatureK} K must be positive.`)
+  const frequency = integerAttribute(force, 'frequency', label, invalid, 25)
+  if (frequency < 0) throw new InvalidSystemError(`${label}: frequency=${frequency} must not be negative.`)
+  const randomSeed = integerAttribute(force, 'randomSeed', label, invalid, 0)
+  return { type: 'MonteCarloBarostat', forceGroup: forceGroup(force, label), pressureBar, temperatureK, frequency, randomSeed }
 }

@@ -1,0 +1,88 @@
+/**
+ * Ensemble benchmark: 20 work units of 5000 steps (alanine dipeptide in
+ * vacuum) on a local swarm of 2 node daemons (separate processes, one unit
+ * at a time each). Efficiency = engine time / (wall × nodes): the share of
+ * the nodes' time spent computing, the rest being dispatch, transfer,
+ * worker start-up and idle waits. The baseline, measured in the same run,
+ * is one unit's engine throughput in this process with no swarm at all.
+ *
+ *   npm run bench:ensemble [-- --units 20 --steps 5000 --nodes 2 --report-every 500]
+ */
+import '../../src/polyfill.ts'
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { connect } from '../../src/client/index.ts'
+import { Simulation } from '../../src/engine/simulation.ts'
+import { nodeEvents, repoRoot, startLocalSwarm } from '../local-swarm.ts'
+
+const { values: flags } = parseArgs({
+  options: {
+    units: { type: 'string', default: '20' },
+    steps: { type: 'string', default: '5000' },
+    nodes: { type: 'string', default: '2' },
+    'report-every': { type: 'string', default: '500' }
+  }
+})
+const units = Number(flags.units)
+const steps = Number(flags.steps)
+const nodeCount = Number(flags.nodes)
+const reportEvery = Number(flags['report-every'])
+
+const example = path.join(repoRoot, 'examples', 'ala2')
+const read = (name: string): string => fs.readFileSync(path.join(example, name), 'utf8')
+const inputs = { systemXml: read('system.xml'), integratorXml: read('integrator.xml'), pdb: read('ala2.pdb'), stateXml: read('state.xml') }
+
+/** Baseline: one unit run here, no swarm, no worker; engine time only. */
+function localBaseline (): { seconds: number, stepSizePs: number } {
+  const sim = Simulation.fromInputs({ ...inputs, seed: 1 })
+  sim.run({ steps: 200, reportEvery }) // warm-up (JIT)
+  const started = performance.now()
+  sim.run({ steps, reportEvery, onFrame: () => {} })
+  return { seconds: (performance.now() - started) / 1000, stepSizePs: sim.integrator.stepSizePs }
+}
+
+function nsPerDay (steps: number, stepSizePs: number, seconds: number): number {
+  return (steps * stepSizePs / 1000) / (seconds / 86_400)
+}
+
+async function main (): Promise<void> {
+  const baseline = localBaseline()
+  const swarm = await startLocalSwarm({ nodes: nodeCount, concurrency: 1, prefix: 'mdswarm-bench' })
+  try {
+    const client = await connect({ coordinator: swarm.address, home: path.join(swarm.root, 'client') })
+    const submitted = performance.now()
+    const jobs = await client.submit({ ...inputs, steps, reportEvery, replicas: units, seed: 7, name: 'bench-ensemble' })
+    const finished = await client.waitAll(jobs)
+    const wallS = (performance.now() - submitted) / 1000
+    await client.close()
+    // Nodes print their completions just after the coordinator records them.
+    const deadline = Date.now() + 10_000
+    const completions = (): Array<Record<string, unknown>> => swarm.nodes.flatMap(n => nodeEvents(n).filter(e => e.event === 'unit-completed'))
+    while (completions().length < units && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+    const engineS = completions().reduce((sum, e) => sum + (e.engineMs as number), 0) / 1000
+    const perNode = swarm.nodes.map(n => nodeEvents(n).filter(e => e.event === 'unit-completed').length)
+    const done = finished.filter(j => j.state === 'done').length
+    const swarmNsPerDay = nsPerDay(done * steps, baseline.stepSizePs, wallS)
+    const localNsPerDay = nsPerDay(steps, baseline.stepSizePs, baseline.seconds)
+
+    const rows: Array<[string, string]> = [
+      ['units × steps', `${units} × ${steps} (alanine dipeptide, vacuum, ${baseline.stepSizePs} ps steps)`],
+      ['nodes', `${nodeCount} processes, 1 unit at a time each; units per node: ${perNode.join(', ')}`],
+      ['units done', `${done} of ${units}`],
+      ['wall time (submit → all done)', `${wallS.toFixed(2)} s`],
+      ['engine time (sum over units)', `${engineS.toFixed(2)} s`],
+      ['efficiency = engine / (wall × nodes)', `${(100 * engineS / (wallS * nodeCount)).toFixed(1)} %`],
+      ['swarm throughput', `${swarmNsPerDay.toFixed(0)} ns/day`],
+      ['baseline: 1 unit in-process, no swarm', `${localNsPerDay.toFixed(0)} ns/day (${baseline.seconds.toFixed(2)} s per unit)`],
+      ['swarm / (nodes × baseline)', `${(swarmNsPerDay / (nodeCount * localNsPerDay)).toFixed(2)}`]
+    ]
+    const width = Math.max(...rows.map(r => r[0].length))
+    process.stdout.write(`\nensemble benchmark (${new Date().toISOString()}, ${process.version})\n`)
+    for (const [label, value] of rows) process.stdout.write(`  ${label.padEnd(width)}  ${value}\n`)
+  } finally {
+    await swarm.stop()
+  }
+}
+
+await main()
