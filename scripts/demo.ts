@@ -74,6 +74,7 @@ async function main (): Promise<void> {
   }
   let bar: cliProgress.SingleBar | null = null
   let lastLine = 0
+  let printedAll = false
   if (process.stdout.isTTY === true) {
     bar = new cliProgress.SingleBar({ format: 'frames {bar} {value}/{total} | {nsPerDay} ns/day | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
     bar.start(totalFrames, 0, { nsPerDay: '0' })
@@ -82,8 +83,9 @@ async function main (): Promise<void> {
     framesOf.set(job.id, job.framesStored)
     const frames = [...framesOf.values()].reduce((a, b) => a + b, 0)
     if (bar !== null) bar.update(frames, { nsPerDay: rate() })
-    else if (performance.now() - lastLine > 2000 || frames === totalFrames) {
+    else if ((performance.now() - lastLine > 2000 && frames < totalFrames) || (frames === totalFrames && !printedAll)) {
       lastLine = performance.now()
+      printedAll = frames === totalFrames
       say(`frames ${frames}/${totalFrames} (${Math.round(100 * frames / totalFrames)}%), ${rate()} ns/day`)
     }
   })

@@ -5,6 +5,7 @@
 import { runCli, type CommandTable } from '../../src/cli/run-command.ts'
 
 const commands: CommandTable = {
+  capabilities: async () => await import('./commands/capabilities.ts'),
   energy: async () => await import('./commands/energy.ts'),
   run: async () => await import('./commands/run.ts'),
   start: async () => await import('./commands/start.ts'),

@@ -3,7 +3,7 @@
  * same run: steady-state ns/day after a warm-up (JIT, neighbour lists), with
  * start-up (reading inputs, building the context, first step) shown apart.
  *
- *   npx tsx scripts/bench/engine.ts [--quick] [--only ala2-vacuum|ala2-tip3p] [--no-openmm]
+ *   npx tsx scripts/bench/engine.ts [--quick] [--only ala2-vacuum|ala2-tip3p|ala2-tip3p-pme|villin-pme] [--no-openmm]
  *
  * Systems (examples/): alanine dipeptide in vacuum (22 atoms, NoCutoff,
  * HBonds) and alanine dipeptide in 750 TIP3P waters (2,272 atoms, reaction
@@ -33,6 +33,10 @@ interface BenchSystem {
 const SYSTEMS: readonly BenchSystem[] = [
   { name: 'ala2-vacuum', folder: 'examples/ala2', pdb: 'ala2.pdb' },
   { name: 'ala2-tip3p', folder: 'examples/ala2-tip3p', pdb: 'ala2-tip3p.pdb' },
+  // PME (issue 7): alanine dipeptide in 750 TIP3P waters (2,272 atoms, PME 0.9 nm, grid 26^3) and villin in water
+  // (8,867 atoms, PME 0.9 nm), LangevinMiddleIntegrator 2 fs, from the fixtures of scripts/fixtures/build_systems_part2.py.
+  { name: 'ala2-tip3p-pme', folder: 'test/fixtures/pme-cubic', pdb: 'structure.pdb' },
+  { name: 'villin-pme', folder: 'test/fixtures/pme-villin', pdb: 'structure.pdb' },
 ]
 
 interface Measurement {

@@ -22,7 +22,21 @@ export interface OpenmmDetection {
   readonly platforms: readonly string[]
   /** Platforms OpenMM lists that failed, with OpenMM's message (e.g. CUDA without a driver). */
   readonly failed: Readonly<Record<string, string>>
+  /** Force types (XML type names) and System features this OpenMM runs, for matching. */
+  readonly forceTypes: readonly string[]
 }
+
+/**
+ * Features inside a System that the builtin engine names as requirements of
+ * their own (src/engine/xml/force-xml.ts, system-xml.ts); OpenMM runs them all.
+ */
+export const OPENMM_SYSTEM_FEATURES: readonly string[] = [
+  'NonbondedForce (Ewald)', 'NonbondedForce (PME)', 'NonbondedForce (LJPME)',
+  'NonbondedForce (includeDirectSpace=0)', 'NonbondedForce (exceptionsUsePeriodic=1)',
+  'NonbondedForce (GlobalParameters)', 'NonbondedForce (ParticleOffsets)', 'NonbondedForce (ExceptionOffsets)',
+  'virtual sites (TwoParticleAverageSite)', 'virtual sites (ThreeParticleAverageSite)',
+  'virtual sites (OutOfPlaneSite)', 'virtual sites (LocalCoordinatesSite)',
+]
 
 export interface DetectOpenmmOptions extends InterpreterOptions {
   readonly timeoutMs?: number
@@ -45,7 +59,8 @@ export function detectOpenmm (options: DetectOpenmmOptions = {}): OpenmmDetectio
       if (detected === undefined) continue
       const info = decodeJson<DetectedInfo>(detected, MessageType.Detected, 'DETECTED')
       rememberImportable(python)
-      return { python, openmmVersion: String(info.openmmVersion), platforms: info.platforms.map(String), failed: info.failed ?? {} }
+      const forceTypes = [...new Set([...(info.forceTypes ?? []).map(String), ...OPENMM_SYSTEM_FEATURES])].sort()
+      return { python, openmmVersion: String(info.openmmVersion), platforms: info.platforms.map(String), failed: info.failed ?? {}, forceTypes }
     } catch {
       continue
     }

@@ -11,7 +11,7 @@
  * await engine.close()
  */
 export { OpenmmEngine, type OpenmmEngineInputs, type OpenmmOptions, type OpenmmRunOptions } from './openmm-engine.ts'
-export { detectOpenmm, type OpenmmDetection, type DetectOpenmmOptions } from './detect.ts'
+export { detectOpenmm, OPENMM_SYSTEM_FEATURES, type OpenmmDetection, type DetectOpenmmOptions } from './detect.ts'
 export { findOpenmmPython, interpreterCandidates, canImportOpenmm, HELPER_PATH, PYTHON_ENV_VAR } from './interpreter.ts'
 export { OpenmmError, OpenmmInputError, OpenmmHelperDiedError, OpenmmNotAvailableError, OpenmmProtocolError } from './errors.ts'
 export type { ReadyInfo } from './protocol/messages.ts'

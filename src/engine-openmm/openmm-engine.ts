@@ -103,7 +103,6 @@ export class OpenmmEngine {
     } catch (err) {
       helper.kill()
       await helper.exited
-      if (err instanceof OpenmmInputError && checkpoint !== undefined && /checkpoint/.test(err.message)) throw new CheckpointError(err.message)
       throw err
     }
   }
@@ -227,6 +226,8 @@ function throwIfError (message: RawMessage, context: string): void {
       throw new SimulationBlowUpError(error.step ?? -1, `OpenMM: ${error.message}`)
     case 'input':
       throw new OpenmmInputError(error.message)
+    case 'checkpoint':
+      throw new CheckpointError(`The checkpoint does not fit the System: ${error.message}.`)
     case 'unavailable':
       throw new OpenmmNotAvailableError(`The OpenMM helper cannot import OpenMM: ${error.message}`)
     default:

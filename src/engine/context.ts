@@ -18,6 +18,7 @@
  * context.stepIntegrator(1000)
  * const { potentialEnergy } = context.computeForces()
  */
+import { MonteCarloBarostatUpdater } from './barostat/monte-carlo-barostat.ts'
 import { ConstraintSet } from './constraints/constraint-set.ts'
 import { ConstraintFailureError, ParticleCountMismatchError, SimulationBlowUpError } from './errors.ts'
 import { ForceEvaluator } from './force-evaluator.ts'
@@ -29,7 +30,7 @@ import {
 } from './kinetic.ts'
 import { Rng } from './rng.ts'
 import type { SimulationState } from './state.ts'
-import type { BoxVectors, CMMotionRemover, System } from './system.ts'
+import type { BoxVectors, CMMotionRemover, MonteCarloBarostat, System } from './system.ts'
 
 /** Largest force (kJ/mol/nm) on any particle before a run counts as blown up. */
 export const BLOW_UP_FORCE_KJ_PER_MOL_NM = 1e8
@@ -73,6 +74,8 @@ export class Context {
   timePs: number
 
   private readonly evaluator: ForceEvaluator
+  /** The MonteCarloBarostat's volume moves (null without one), tried at the start of steps. */
+  readonly barostat: MonteCarloBarostatUpdater | null
   private readonly constraints: ConstraintSet | null
   private readonly kernel: IntegratorKernel
   private readonly rng: Rng | null
@@ -130,6 +133,11 @@ export class Context {
       masses: this.masses, inverseMasses: this.inverseMasses, constraints: this.constraints,
     }, this.rng)
     this.evaluator = new ForceEvaluator(system)
+    const barostat = system.forces.find((f): f is MonteCarloBarostat => f.type === 'MonteCarloBarostat')
+    this.barostat = barostat === undefined
+      ? null
+      : new MonteCarloBarostatUpdater(system, barostat,
+        barostat.randomSeed !== 0 ? barostat.randomSeed : options.seed !== undefined ? (options.seed ^ BAROSTAT_SEED_SALT) >>> 0 : randomSeed())
 
     this.forces = new Float64Array(3 * n)
     this.energyByGroup = new Float64Array(FORCE_GROUP_COUNT)
@@ -232,6 +240,7 @@ export class Context {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`Number of steps must be a non-negative integer, got ${n}`)
     const dt = this.kernel.stepSizePs
     for (let s = 0; s < n; s++) {
+      if (this.barostat !== null && this.box !== null) this.applyBarostat()
       if (this.cmMotionFrequency > 0 && this.step % this.cmMotionFrequency === 0) this.removeCenterOfMassMotion()
       this.ensureForces()
       this.checkForces()
@@ -251,6 +260,15 @@ export class Context {
   /** Continues the stochastic integrator's random stream from a saved `rngState()`. Ignored for Verlet. */
   setRngState (state: Uint32Array): void {
     if (this.rng !== null) this.rng.setState(state)
+  }
+
+  /** The barostat's move for this step (OpenMM: updateContextState at the start of the step). */
+  private applyBarostat (): void {
+    const changed = this.barostat!.update(this.positionsNm, this.box!, () => {
+      this.ensureForces()
+      return this.potentialEnergy
+    }, this.evaluator)
+    if (changed) this.cacheValid = false
   }
 
   /** Forces the next force request to evaluate again (after editing positions or box in place). */
@@ -335,6 +353,9 @@ export class Context {
     }
   }
 }
+
+/** Mixed into the context seed so the barostat's random numbers are unrelated to the integrator's. */
+const BAROSTAT_SEED_SALT = 0x2545f491
 
 /** A random 32-bit seed, for when the user gave none. */
 function randomSeed (): number {

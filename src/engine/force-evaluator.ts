@@ -33,4 +33,12 @@ export class ForceEvaluator {
     }
     return total
   }
+
+  /** Stops helper threads some kernels may hold (see MDSWARM_FORCE_THREADS); the evaluator keeps working on one thread. */
+  close (): void {
+    for (const kernel of this.kernels) {
+      const closable = kernel as ForceKernel & { close?: () => void }
+      if (typeof closable.close === 'function') closable.close()
+    }
+  }
 }

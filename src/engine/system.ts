@@ -193,6 +193,7 @@ export const SUPPORTED_FORCE_TYPES: ReadonlySet<string> = new Set([
   'NonbondedForce',
   'CMMotionRemover',
   'GBSAOBCForce',
+  'MonteCarloBarostat',
 ])
 
 export interface System {

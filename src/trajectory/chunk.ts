@@ -21,7 +21,8 @@ import {
   FLAG_SELECTION, KNOWN_FLAGS, TRAJECTORY_CHUNK_MAGIC, TRAJECTORY_CODEC_VERSION, type ChunkLimits
 } from './constants.ts'
 import {
-  ChunkChecksumMismatchError, ChunkCorruptedError, ChunkTooLargeError, ChunkTruncatedError, ChunkVersionError, InvalidFramesError
+  ChunkChecksumMismatchError, ChunkCorruptedError, ChunkTooLargeError, ChunkTruncatedError, ChunkVersionError, InvalidFramesError,
+  TrajectoryCodecError
 } from './errors.ts'
 import { frameScalarsMaxBytes, readFrameScalars, writeFrameScalars } from './frame-metadata.ts'
 import { unzigzag, zigzag } from './tokens.ts'
@@ -136,9 +137,6 @@ export function encodeFrames (frames: readonly Frame[], options: EncodeOptions =
         coords[base + 3 * i + 2] = positions[3 * atom + 2]
       }
     }
-    for (let i = base; i < base + stride; i++) {
-      if (!Number.isFinite(coords[i])) throw new InvalidFramesError(`Frame ${f} has a non-finite coordinate for atom ${selection !== null ? selection[Math.floor((i - base) / 3)] : Math.floor((i - base) / 3)}.`)
-    }
   }
 
   const section = encodeCoordinates({ coords, atomCount, frameCount, precisionNm, lossless })
@@ -221,6 +219,16 @@ export function verifyChunk (bytes: Uint8Array, limits: ChunkLimits = DEFAULT_CH
  */
 export function decodeFrames (bytes: Uint8Array, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): DecodedChunk {
   const info = verifyChunk(bytes, limits)
+  try {
+    return decodeVerified(bytes, info)
+  } catch (err) {
+    if (err instanceof TrajectoryCodecError) throw err
+    // Content that passed the checksum but breaks an invariant (forged or a bug): still a typed error.
+    throw new ChunkCorruptedError(`The trajectory chunk's content is inconsistent: ${(err as Error).message}`)
+  }
+}
+
+function decodeVerified (bytes: Uint8Array, info: ChunkInfo): DecodedChunk {
   const reader = new ByteReader(bytes, CHUNK_HEADER_BYTES, info.byteLength - CHUNK_TRAILER_BYTES)
   let atomSelection: Int32Array | null = null
   if (info.hasSelection) {

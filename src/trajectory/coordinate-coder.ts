@@ -20,15 +20,27 @@
  * [triplet plan] | frequency tables | u32 rANS bytes | rANS | u32 raw bytes | raw.
  */
 import { ByteReader, ByteWriter } from './byte-io.ts'
-import { ChunkCorruptedError, CoordinateRangeError } from './errors.ts'
-import { RawBitWriter } from './raw-bits.ts'
-import { frequencyTablesMaxBytes, normalizeFrequencies, PROB_BITS, PROB_SCALE, ransEncode, readFrequencyTables, writeFrequencyTables } from './rans.ts'
-import { TOKEN_ALPHABET, tokenBase } from './tokens.ts'
-import { scratchInt32, scratchUint8 } from './scratch.ts'
-import {
-  basisAlong, basisWithPlane, emptyPlan,
-  planRigidTriplets, readTripletPlan, remainingComponent, tripletPlanMaxBytes, writeTripletPlan, type TripletPlan
-} from './rigid-triplets.ts'
+import { ChunkCorruptedError, CoordinateRangeError, InvalidFramesError } from './errors.ts'
+import { frequencyTablesMaxBytes, normalizeFrequencies, PROB_BITS as IMPORTED_PROB_BITS, ransEncode, readFrequencyTables, writeFrequencyTables } from './rans.ts'
+import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET, tokenBase } from './tokens.ts'
+import { scratchInt32, scratchRawBytes, scratchUint8 } from './scratch.ts'
+import * as rigid from './rigid-triplets.ts'
+import type { TripletPlan } from './rigid-triplets.ts'
+
+// Module-level copies of imported bindings: hot loops then read plain
+// constants instead of going through live-binding accessors.
+const PROB_BITS = IMPORTED_PROB_BITS
+const PROB_SCALE = 1 << PROB_BITS
+const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
+const basisAlong = rigid.basisAlong
+const basisWithPlane = rigid.basisWithPlane
+const remainingComponent = rigid.remainingComponent
+const stepForBasis = rigid.stepForBasis
+const emptyPlan = rigid.emptyPlan
+const planRigidTriplets = rigid.planRigidTriplets
+const readTripletPlan = rigid.readTripletPlan
+const writeTripletPlan = rigid.writeTripletPlan
+const tripletPlanMaxBytes = rigid.tripletPlanMaxBytes
 
 // Atom kinds (as in rigid-triplets.ts; local so hot loops read constants, not module bindings).
 const ATOM_LATTICE = 0
@@ -50,7 +62,6 @@ const SECTION_FLAG_TRIPLETS = 1
 const LPC_SCALE = 256
 const LPC_LIMIT = 2 * LPC_SCALE
 const MAX_LATTICE = 2 ** 31 - 2
-const SQRT3 = Math.sqrt(3)
 
 export interface CoordinateBlock {
   /** Positions, nm, frame-major: frameCount × atomCount × 3. */
@@ -67,47 +78,52 @@ type Coefficients = Int16Array
 
 function fitCoefficients (q: Int32Array, kinds: Uint8Array, atomCount: number, frameCount: number, out: Coefficients): void {
   const stride = 3 * atomCount
-  for (let cls = 0; cls < 2; cls++) {
-    let s11 = 0; let s12 = 0; let s22 = 0; let s1y = 0; let s2y = 0
-    for (let f = 2; f < frameCount; f++) {
-      const base = f * stride
-      for (let a = 0; a < atomCount; a++) {
-        if (kinds[a] !== cls) continue
-        for (let k = 0; k < 3; k++) {
-          const j = base + 3 * a + k
-          const y = (q[j] - q[j - stride]) | 0
-          const d1 = (q[j - stride] - q[j - 2 * stride]) | 0
-          const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-          s11 += d1 * d1; s12 += d1 * d2; s22 += d2 * d2; s1y += d1 * y; s2y += d2 * y
-        }
+  // Least squares over both atom classes in one pass: sums[6 * class + i] = s11, s12, s22, s1y, s2y.
+  const sums = new Float64Array(12)
+  for (let f = 2; f < frameCount; f++) {
+    const base = f * stride
+    for (let a = 0; a < atomCount; a++) {
+      const cls = kinds[a]
+      if (cls > 1) continue
+      const o = 6 * cls
+      for (let k = 0; k < 3; k++) {
+        const j = base + 3 * a + k
+        const y = (q[j] - q[j - stride]) | 0
+        const d1 = (q[j - stride] - q[j - 2 * stride]) | 0
+        const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
+        sums[o] += d1 * d1; sums[o + 1] += d1 * d2; sums[o + 2] += d2 * d2; sums[o + 3] += d1 * y; sums[o + 4] += d2 * y
       }
     }
+  }
+  for (let cls = 0; cls < 2; cls++) {
+    const o = 6 * cls
+    const s11 = sums[o]; const s12 = sums[o + 1]; const s22 = sums[o + 2]; const s1y = sums[o + 3]; const s2y = sums[o + 4]
     let c1 = 0; let c2 = 0
     const det = s11 * s22 - s12 * s12
     if (det > 1e-9 * (s11 * s22 + 1)) { c1 = (s1y * s22 - s2y * s12) / det; c2 = (s2y * s11 - s1y * s12) / det } else if (s11 > 0) { c1 = s1y / s11 }
-    const clamp = (c: number): number => Math.max(-LPC_LIMIT, Math.min(LPC_LIMIT, Math.round(c * LPC_SCALE)))
-    let i1 = Number.isFinite(c1) ? clamp(c1) : 0
-    let i2 = Number.isFinite(c2) ? clamp(c2) : 0
-    // Keep the fit only if it beats the plain temporal delta in absolute residual.
-    let costFit = 0; let costDelta = 0
-    for (let f = 2; f < frameCount; f++) {
-      const base = f * stride
-      for (let a = 0; a < atomCount; a++) {
-        if (kinds[a] !== cls) continue
-        for (let k = 0; k < 3; k++) {
-          const j = base + 3 * a + k
-          const x1 = q[j - stride]
-          const d1 = (x1 - q[j - 2 * stride]) | 0
-          const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-          costFit += Math.abs((q[j] - ((x1 + Math.floor((i1 * d1 + i2 * d2 + 128) / LPC_SCALE)) | 0)) | 0)
-          costDelta += Math.abs((q[j] - x1) | 0)
-        }
+    const clamp = (c: number): number => Number.isFinite(c) ? Math.max(-LPC_LIMIT, Math.min(LPC_LIMIT, Math.round(c * LPC_SCALE))) : 0
+    out[2 * cls] = clamp(c1)
+    out[2 * cls + 1] = clamp(c2)
+  }
+  // Keep each fit only if it beats the plain temporal delta in absolute residual (one pass for both classes).
+  const costs = new Float64Array(4)
+  for (let f = 2; f < frameCount; f++) {
+    const base = f * stride
+    for (let a = 0; a < atomCount; a++) {
+      const cls = kinds[a]
+      if (cls > 1) continue
+      const i1 = out[2 * cls]; const i2 = out[2 * cls + 1]
+      for (let k = 0; k < 3; k++) {
+        const j = base + 3 * a + k
+        const x1 = q[j - stride]
+        const d1 = (x1 - q[j - 2 * stride]) | 0
+        const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
+        costs[2 * cls] += Math.abs((q[j] - ((x1 + Math.floor((i1 * d1 + i2 * d2 + 128) / LPC_SCALE)) | 0)) | 0)
+        costs[2 * cls + 1] += Math.abs((q[j] - x1) | 0)
       }
     }
-    if (!(costFit < costDelta)) { i1 = 0; i2 = 0 }
-    out[2 * cls] = i1
-    out[2 * cls + 1] = i2
   }
+  for (let cls = 0; cls < 2; cls++) if (!(costs[2 * cls] < costs[2 * cls + 1])) { out[2 * cls] = 0; out[2 * cls + 1] = 0 }
 }
 
 /** Lattice values of all coordinates. Throws CoordinateRangeError. */
@@ -116,12 +132,19 @@ function quantize (block: CoordinateBlock): Int32Array {
   const q = scratchInt32(0, coords.length)
   if (lossless) {
     const bits = new Int32Array(coords.buffer, coords.byteOffset, coords.length)
-    for (let i = 0; i < q.length; i++) { const b = bits[i]; q[i] = b ^ ((b >> 31) & 0x7fffffff) }
+    for (let i = 0; i < q.length; i++) {
+      const b = bits[i]
+      if ((b & 0x7f800000) === 0x7f800000) throw new InvalidFramesError(`Frame ${Math.floor(i / (3 * block.atomCount))} has a non-finite coordinate for atom ${Math.floor(i / 3) % block.atomCount}.`)
+      q[i] = b ^ ((b >> 31) & 0x7fffffff)
+    }
     return q
   }
   for (let i = 0; i < q.length; i++) {
     const r = Math.round(coords[i] / precisionNm)
-    if (!(r <= MAX_LATTICE && r >= -MAX_LATTICE)) throw new CoordinateRangeError(coords[i], precisionNm)
+    if (!(r <= MAX_LATTICE && r >= -MAX_LATTICE)) {
+      if (!Number.isFinite(coords[i])) throw new InvalidFramesError(`Frame ${Math.floor(i / (3 * block.atomCount))} has a non-finite coordinate for atom ${Math.floor(i / 3) % block.atomCount}.`)
+      throw new CoordinateRangeError(coords[i], precisionNm)
+    }
     q[i] = r
   }
   return q
@@ -167,7 +190,6 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
   const { coords, atomCount, frameCount } = block
   const stride = 3 * atomCount
   const precision = block.precisionNm
-  const step = precision / SQRT3
   const kinds = plan.kinds
   const residuals = scratchInt32(1, frameCount * symbolsPerFrame)
   const hasTriplets = plan.tripletCount > 0
@@ -207,6 +229,7 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
         const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
         if (f === 0) basisAlong(1, 0, 0, basis)
         else basisAlong(previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
+        const step = stepForBasis(basis, precision)
         const vx = coords[base + 3 * a] - ox; const vy = coords[base + 3 * a + 1] - oy; const vz = coords[base + 3 * a + 2] - oz
         const q2 = Math.round((vx * basis[3] + vy * basis[4] + vz * basis[5]) / step)
         const q3 = Math.round((vx * basis[6] + vy * basis[7] + vz * basis[8]) / step)
@@ -231,6 +254,7 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
         const ax = current[3 * h + 3] - ox; const ay = current[3 * h + 4] - oy; const az = current[3 * h + 5] - oz
         if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, basis)
         else basisWithPlane(ax, ay, az, previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
+        const step = stepForBasis(basis, precision)
         const vx = coords[base + 3 * a] - ox; const vy = coords[base + 3 * a + 1] - oy; const vz = coords[base + 3 * a + 2] - oz
         const q3 = Math.round((vx * basis[6] + vy * basis[7] + vz * basis[8]) / step)
         const t3 = q3 * step
@@ -266,38 +290,43 @@ export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
   const perFrame = intraTemplate.length
   const residuals = computeResiduals(block, q, plan, coefficients, perFrame)
 
-  // Pass 2: tokens, histograms and raw bits.
+  // Pass 2, one loop: tokens, histograms and the raw low bits (LSB-first, inline writer).
   const total = residuals.length
   const tokens = scratchUint8(total)
   const counts = new Uint32Array(CONTEXT_COUNT * TOKEN_ALPHABET)
-  let extraBitCount = 0
-  for (let i = 0; i < total; i++) {
-    const r = residuals[i]
-    const v = ((r << 1) ^ (r >> 31)) >>> 0
-    let token = v
-    if (v >= 16) {
-      const top = 31 - Math.clz32(v)
-      token = 16 + 2 * (top - 4) + ((v >>> (top - 1)) & 1)
-      extraBitCount += top - 1
-    }
-    tokens[i] = token
-  }
+  const rawOut = scratchRawBytes(4 * total + 16)
+  let rawAt = 0
+  let acc = 0
+  let accBits = 0
   for (let f = 0, i = 0; f < frameCount; f++) {
     const template = f === 0 ? intraTemplate : interTemplate
-    for (let s = 0; s < perFrame; s++, i++) counts[template[s] * TOKEN_ALPHABET + tokens[i]]++
-  }
-  const raw = new RawBitWriter(Math.ceil(extraBitCount / 8) + 8)
-  for (let i = 0; i < total; i++) {
-    const token = tokens[i]
-    if (token >= 16) {
+    for (let s = 0; s < perFrame; s++, i++) {
       const r = residuals[i]
       const v = ((r << 1) ^ (r >> 31)) >>> 0
-      raw.write(v - TOKEN_BASES[token], TOKEN_EXTRA_BITS[token])
+      let token = v
+      if (v >= 16) {
+        const top = 31 - Math.clz32(v)
+        token = 16 + 2 * (top - 4) + ((v >>> (top - 1)) & 1)
+        // Low top − 1 bits travel raw, at most 16 at a time.
+        let bits = top - 1
+        let low = v & ((1 << (top - 1)) - 1)
+        while (bits > 0) {
+          const take = bits > 16 ? 16 : bits
+          acc |= (low & ((1 << take) - 1)) << accBits
+          accBits += take
+          low >>>= take
+          bits -= take
+          while (accBits >= 8) { rawOut[rawAt++] = acc & 0xff; acc >>>= 8; accBits -= 8 }
+        }
+      }
+      tokens[i] = token
+      counts[template[s] * TOKEN_ALPHABET + token]++
     }
   }
+  if (accBits > 0) rawOut[rawAt++] = acc & 0xff
   normalizeFrequencies(counts, CONTEXT_COUNT)
   const ransBytes = ransEncode(tokens, intraTemplate, interTemplate, frameCount, counts, CONTEXT_COUNT)
-  const rawBytes = raw.finish()
+  const rawBytes = rawOut.subarray(0, rawAt)
   const hasTriplets = plan.tripletCount > 0
   const writer = new ByteWriter(1 + 8 + (hasTriplets ? tripletPlanMaxBytes(plan) : 0) + frequencyTablesMaxBytes(CONTEXT_COUNT) + 8 + ransBytes.length + rawBytes.length)
   writer.u8(hasTriplets ? SECTION_FLAG_TRIPLETS : 0)
@@ -397,7 +426,7 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
 
   const q = scratchInt32(0, frameCount * stride)
   const outBits = new Int32Array(out.buffer, out.byteOffset, out.length)
-  const step = precisionNm / SQRT3
+  const precision = precisionNm
   let previous = new Float64Array(hasTriplets ? stride : 0)
   let current = new Float64Array(hasTriplets ? stride : 0)
   const basis = new Float64Array(9)
@@ -440,6 +469,7 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
         const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
         if (f === 0) basisAlong(1, 0, 0, basis)
         else basisAlong(previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
+        const step = stepForBasis(basis, precision)
         const q2 = residuals[at++]; const q3 = residuals[at++]; const sign = residuals[at++]; const q1 = residuals[at++]
         if (sign !== 0 && sign !== 1) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
         const t2 = q2 * step; const t3 = q3 * step
@@ -460,6 +490,7 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
         const ax = current[3 * h + 3] - ox; const ay = current[3 * h + 4] - oy; const az = current[3 * h + 5] - oz
         if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, basis)
         else basisWithPlane(ax, ay, az, previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
+        const step = stepForBasis(basis, precision)
         const q3 = residuals[at++]; const sign = residuals[at++]; const q1 = residuals[at++]; const q2 = residuals[at++]
         if (sign !== 0 && sign !== 1) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
         const t3 = q3 * step

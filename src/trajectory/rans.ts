@@ -4,13 +4,15 @@
  * renormalisation, 12-bit probabilities; encoding runs backwards over the
  * symbols, decoding forwards.
  */
-import { TOKEN_ALPHABET } from './tokens.ts'
+import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET } from './tokens.ts'
 import { ChunkCorruptedError } from './errors.ts'
 import type { ByteReader, ByteWriter } from './byte-io.ts'
 
 export const PROB_BITS = 12
 export const PROB_SCALE = 1 << PROB_BITS
 const RANS_LOW = 1 << 23
+/** Local copy of the imported constant (hot loops read it). */
+const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
 
 /**
  * Turns symbol counts (contextCount × TOKEN_ALPHABET) into frequencies that

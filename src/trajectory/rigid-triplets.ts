@@ -8,8 +8,9 @@
  * almost nothing. Only +, −, ×, ÷ and sqrt are used, so encoder and decoder
  * reconstruct bit-identical positions on any IEEE-754 machine.
  *
- * Error bound: each local component is quantized with step s = P/√3, so each
- * Cartesian coordinate is within (s/2)(|e1x|+|e2x|+|e3x|) ≤ (s/2)√3 = P/2.
+ * Error bound: each local component is quantized with step
+ * s = P / max_axis(|e1,axis|+|e2,axis|+|e3,axis|) (see stepForBasis), so each
+ * Cartesian coordinate is within (s/2)(|e1x|+|e2x|+|e3x|) ≤ P/2.
  */
 import type { ByteReader, ByteWriter } from './byte-io.ts'
 import { ChunkCorruptedError } from './errors.ts'
@@ -202,4 +203,17 @@ export function basisWithPlane (axisX: number, axisY: number, axisZ: number, px:
 export function remainingComponent (length: number, a: number, b: number): number {
   const r2 = length * length - a * a - b * b
   return r2 > 0 ? Math.sqrt(r2) : 0
+}
+
+/**
+ * The largest quantization step for components along `basis` that keeps
+ * every Cartesian coordinate within P/2: a coordinate's error is at most
+ * (s/2) Σ_k |e_k,axis|, so s = P / max over axes of Σ_k |e_k,axis|
+ * (between P/√3 and P).
+ */
+export function stepForBasis (basis: Float64Array, precisionNm: number): number {
+  const x = Math.abs(basis[0]) + Math.abs(basis[3]) + Math.abs(basis[6])
+  const y = Math.abs(basis[1]) + Math.abs(basis[4]) + Math.abs(basis[7])
+  const z = Math.abs(basis[2]) + Math.abs(basis[5]) + Math.abs(basis[8])
+  return precisionNm / Math.max(x, y, z)
 }

@@ -21,3 +21,11 @@ export function scratchUint8 (length: number): Uint8Array {
   if (uint8Scratch.length < length) uint8Scratch = new Uint8Array(Math.ceil(length * 1.25))
   return uint8Scratch.subarray(0, length)
 }
+
+let rawScratch = new Uint8Array(0)
+
+/** Scratch bytes for the raw-bit stream, at least `length` long (the caller copies out what it keeps). */
+export function scratchRawBytes (length: number): Uint8Array {
+  if (rawScratch.length < length) rawScratch = new Uint8Array(Math.ceil(length * 1.25))
+  return rawScratch
+}

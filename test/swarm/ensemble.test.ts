@@ -10,7 +10,7 @@ import { eventually, runCliCommand, startCoordinator, startNode, tempDir } from 
 import { ala2Files, ala2Inputs } from './helpers/inputs.ts'
 import { assertDcdMatchesReference, assertFramesMatchReference, collect, referenceFrames } from './helpers/trajectory-check.ts'
 
-const STEPS = 300
+const STEPS = 200
 const REPORT_EVERY = 20
 const SEGMENT_STEPS = 100
 const JOBS = 20

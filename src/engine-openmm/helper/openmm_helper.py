@@ -60,6 +60,10 @@ class HelperInputError(Exception):
     """The inputs are wrong (not OpenMM's failure): a mismatch, a missing field."""
 
 
+class CheckpointMismatchError(HelperInputError):
+    """The checkpoint belongs to another system."""
+
+
 class BlowUpError(Exception):
     """Energies or coordinates stopped being finite."""
 
@@ -224,8 +228,10 @@ def detect():
             failed[name] = str(error)
     speed_order = {"CUDA": 0, "OpenCL": 1, "CPU": 2, "Reference": 3}
     platforms.sort(key=lambda n: speed_order.get(n, 4))
+    force_types = sorted(name for name in dir(mm)
+                         if name != "Force" and isinstance(getattr(mm, name), type) and issubclass(getattr(mm, name), mm.Force))
     write_message(DETECTED, [json_field({"openmmVersion": openmm_version(), "platforms": platforms, "failed": failed,
-                                         "python": sys.executable})])
+                                         "forceTypes": force_types, "python": sys.executable})])
 
 
 class Run:
@@ -270,12 +276,12 @@ class Run:
         has_velocities = False
         if len(checkpoint_scalars) == 2:
             if len(checkpoint_positions) != 3 * n or len(checkpoint_velocities) != 3 * n:
-                raise HelperInputError("the checkpoint is for %d particles but the System has %d"
+                raise CheckpointMismatchError("the checkpoint is for %d particles but the System has %d"
                                        % (len(checkpoint_positions) // 3, n))
             if len(checkpoint_box) == 9:
                 self.context.setPeriodicBoxVectors(*vec3_list(checkpoint_box))
             elif self.periodic:
-                raise HelperInputError("the checkpoint has no periodic box but the System is periodic")
+                raise CheckpointMismatchError("the checkpoint has no periodic box but the System is periodic")
             self.context.setPositions(vec3_list(checkpoint_positions))
             self.context.setVelocities(vec3_list(checkpoint_velocities))
             self.context.setTime(checkpoint_scalars[1])
@@ -456,6 +462,8 @@ def send_error(kind, error, step=None):
 def classify(error):
     if isinstance(error, BlowUpError):
         return "blowup"
+    if isinstance(error, CheckpointMismatchError):
+        return "checkpoint"
     if isinstance(error, HelperInputError):
         return "input"
     message = str(error).lower()

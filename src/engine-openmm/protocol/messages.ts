@@ -89,12 +89,14 @@ export interface DetectedInfo {
   readonly platforms: string[]
   /** Platforms OpenMM has that failed to create a context, with OpenMM's message. */
   readonly failed: Record<string, string>
+  /** The Force classes this OpenMM has (their XML type names). */
+  readonly forceTypes: string[]
   readonly python: string
 }
 
 export interface HelperErrorInfo {
-  /** 'openmm' (OpenMM raised), 'input', 'blowup', 'unavailable' (OpenMM not importable) */
-  readonly kind: 'openmm' | 'input' | 'blowup' | 'unavailable'
+  /** 'openmm' (OpenMM raised), 'input', 'checkpoint' (of another system), 'blowup', 'unavailable' (OpenMM not importable) */
+  readonly kind: 'openmm' | 'input' | 'checkpoint' | 'blowup' | 'unavailable'
   readonly errorType: string
   readonly message: string
   readonly step?: number

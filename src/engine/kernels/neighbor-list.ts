@@ -38,6 +38,19 @@ export const ZERO_SHIFT_CODE = (A_RANGE * (2 * B_RANGE + 1) + B_RANGE) * (2 * C_
 /** Cells are at least this fraction of cutoff+skin wide. */
 const CELL_FRACTION = 0.5
 
+/**
+ * How to order each atom's partners (the order does not change results, only
+ * speed): pairs within the cutoff with Lennard-Jones below the switching
+ * distance, then with LJ beyond it, then without LJ, then pairs beyond the
+ * cutoff (at build time). Without it: within the cutoff, then beyond.
+ */
+export interface PairOrdering {
+  /** Per atom: 1 when its LJ epsilon is non-zero. */
+  readonly hasLennardJones: Uint8Array
+  /** Switching distance, nm, or -1 without switching. */
+  readonly switchingDistanceNm: number
+}
+
 export class NeighborList {
   readonly particleCount: number
   readonly cutoffNm: number
@@ -90,14 +103,19 @@ export class NeighborList {
 
   /** Makes the Int32Arrays other threads read (start, homeImage, neighbors). */
   private readonly allocateInt32: (length: number) => Int32Array
+  private readonly ordering: PairOrdering | undefined
+  /** Class of each pair at build time (see PairOrdering), scratch. */
+  private pairClass = new Uint8Array(0)
+  private orderScratch = new Int32Array(0)
 
   constructor (particleCount: number, cutoffNm: number, exclusions: ExclusionLists, skinNm = DEFAULT_NEIGHBOR_SKIN_NM,
-    allocateInt32: (length: number) => Int32Array = (length) => new Int32Array(length)) {
+    allocateInt32: (length: number) => Int32Array = (length) => new Int32Array(length), ordering?: PairOrdering) {
     this.particleCount = particleCount
     this.cutoffNm = cutoffNm
     this.requestedSkinNm = skinNm
     this.exclusions = exclusions
     this.allocateInt32 = allocateInt32
+    this.ordering = ordering
     this.start = allocateInt32(particleCount + 1)
     this.homeImage = allocateInt32(particleCount)
     this.homeCell = new Int32Array(particleCount)
@@ -142,7 +160,8 @@ export class NeighborList {
       const dx = positionsNm[k] - old[k]
       const dy = positionsNm[k + 1] - old[k + 1]
       const dz = positionsNm[k + 2] - old[k + 2]
-      if (dx * dx + dy * dy + dz * dz > limit2) return true
+      // (negated so that a NaN position also triggers a rebuild)
+      if (!(dx * dx + dy * dy + dz * dz <= limit2)) return true
     }
     return false
   }
@@ -349,17 +368,25 @@ export class NeighborList {
       }
     }
 
-    // Pairs, home by home.
+    // Pairs, home by home. Each home's partners are ordered by class (see PairOrdering) so that the
+    // branches of the pair loop become predictable.
     const start = this.start
     const stamp = this.excludedStamp
     stamp.fill(-1)
     const { start: exclusionStart, partners } = this.exclusions
+    const cutoff2 = cutoff * cutoff
+    const hasLJ = this.ordering?.hasLennardJones ?? null
+    const switch2 = this.ordering !== undefined && this.ordering.switchingDistanceNm >= 0
+      ? this.ordering.switchingDistanceNm * this.ordering.switchingDistanceNm
+      : cutoff2
     let neighbors = this.neighbors
+    let pairClass = this.pairClass
     let pairCount = 0
     for (let h = 0; h < homeCount; h++) {
       start[h] = pairCount
       const si = homeImage[h]
       const i = imageAtom[si]
+      const iHasLJ = hasLJ === null ? 1 : hasLJ[i]
       for (let e = exclusionStart[i]; e < exclusionStart[i + 1]; e++) stamp[partners[e]] = i
       const xi = xyz[3 * si]; const yi = xyz[3 * si + 1]; const zi = xyz[3 * si + 2]
       const cell = homeCell[h]
@@ -386,21 +413,55 @@ export class NeighborList {
           const dx = xyz[3 * s] - xi
           const dy = xyz[3 * s + 1] - yi
           const dz = xyz[3 * s + 2] - zi
-          if (dx * dx + dy * dy + dz * dz >= reach2) continue
+          const r2 = dx * dx + dy * dy + dz * dz
+          if (r2 >= reach2) continue
           if (imageKey[s] <= h) continue
-          if (stamp[imageAtom[s]] === i) continue
+          const j = imageAtom[s]
+          if (stamp[j] === i) continue
           if (pairCount >= neighbors.length) {
-            const grown = this.allocateInt32(Math.max(1024, 2 * pairCount))
+            const capacity = Math.max(1024, 2 * pairCount)
+            const grown = this.allocateInt32(capacity)
             grown.set(neighbors)
             neighbors = grown
             this.neighbors = grown
+            const grownClass = new Uint8Array(capacity)
+            grownClass.set(pairClass)
+            pairClass = grownClass
+            this.pairClass = grownClass
           }
+          pairClass[pairCount] = r2 >= cutoff2 ? 3 : (iHasLJ & (hasLJ === null ? 1 : hasLJ[j])) === 0 ? 2 : r2 < switch2 ? 0 : 1
           neighbors[pairCount++] = s
         }
       }
+      this.orderByClass(start[h], pairCount)
     }
     start[homeCount] = pairCount
     this.pairCount = pairCount
+  }
+
+  /** Stable partition of neighbors[from, to) by pairClass (0..3). */
+  private orderByClass (from: number, to: number): void {
+    const count = to - from
+    if (count < 2) return
+    if (this.orderScratch.length < count) this.orderScratch = new Int32Array(2 * count)
+    const scratch = this.orderScratch
+    const neighbors = this.neighbors
+    const pairClass = this.pairClass
+    let c0 = 0; let c1 = 0; let c2 = 0
+    for (let k = from; k < to; k++) {
+      scratch[k - from] = neighbors[k]
+      const c = pairClass[k]
+      if (c === 0) c0++; else if (c === 1) c1++; else if (c === 2) c2++
+    }
+    let p0 = from; let p1 = from + c0; let p2 = p1 + c1; let p3 = p2 + c2
+    for (let k = from; k < to; k++) {
+      const s = scratch[k - from]
+      const c = pairClass[k]
+      if (c === 0) neighbors[p0++] = s
+      else if (c === 1) neighbors[p1++] = s
+      else if (c === 2) neighbors[p2++] = s
+      else neighbors[p3++] = s
+    }
   }
 
   private ensureRawCapacity (capacity: number): void {

@@ -16,7 +16,13 @@
  *   (no cutoff, no reaction field, no switching), with the minimum image only
  *   for CutoffPeriodic with exceptionsUsePeriodic set (OpenMM's default: off).
  * - CutoffPeriodic with useDispersionCorrection adds C / V (V = ax by cz).
- * Ewald, PME and LJPME are refused (UnsupportedForceError).
+ * This kernel refuses Ewald, PME and LJPME (UnsupportedForceError); Ewald and
+ * PME have their own kernel (./ewald/).
+ *
+ * Speed: a Verlet list over cell lists (neighbor-list.ts), its pairs ordered
+ * so that the loop's branches are predictable, flat per-image arrays, and
+ * optionally a helper thread for half of the pair loop (MDSWARM_FORCE_THREADS=2
+ * or `threads: 2`).
  */
 import { InvalidBoxError, InvalidSystemError, UnsupportedForceError } from '../errors.ts'
 import type { BoxVectors, NonbondedForce } from '../system.ts'
@@ -170,7 +176,10 @@ export class NonbondedKernel implements ForceKernel {
     const threads = options.threads ?? defaultThreadCount()
     if (this.useCutoff && threads >= 2) this.helper = new PairLoopHelper()
     this.neighborList = this.useCutoff
-      ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm, this.helper !== null ? sharedInt32 : undefined)
+      ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm, this.helper !== null ? sharedInt32 : undefined, {
+        hasLennardJones: Uint8Array.from(force.epsilon, (epsilon) => epsilon !== 0 ? 1 : 0),
+        switchingDistanceNm: this.useSwitch ? force.switchingDistanceNm : -1,
+      })
       : null
     this.pairSettings = this.helper !== null ? sharedFloat64(6) : new Float64Array(6)
     this.pairSettings.set([force.cutoffNm * force.cutoffNm, this.krf, this.crf, this.useSwitch ? 1 : 0,
