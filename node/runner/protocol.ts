@@ -7,6 +7,19 @@
  */
 import type { Frame } from '../../src/engine/frame.ts'
 
+/** The engine a unit runs on (engine-choice.ts decides); absent: builtin. */
+export type UnitEngine =
+  | { readonly name: 'builtin' }
+  | {
+    readonly name: 'openmm'
+    /** Interpreter with OpenMM (default: discovery). */
+    readonly python?: string
+    /** OpenMM platform (default: the fastest that creates a context). */
+    readonly platform?: string
+    /** Platform properties, e.g. { CudaPrecision: 'mixed', DeviceIndex: '1' }. */
+    readonly properties?: Readonly<Record<string, string>>
+  }
+
 export interface UnitWorkInput {
   readonly systemXml: string
   readonly integratorXml: string
@@ -23,6 +36,8 @@ export interface UnitWorkInput {
   readonly maxFramesPerBatch: number
   /** ... or after this many ms of wall time since the last batch, whichever comes first. */
   readonly maxBatchMs: number
+  /** The engine to run on (default builtin, in a worker thread; openmm runs in its helper process). */
+  readonly engine?: UnitEngine
 }
 
 export interface RunMessage {

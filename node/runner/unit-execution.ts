@@ -16,6 +16,8 @@ import type { PayloadCache } from '../payload-cache.ts'
 import { runUnit, type FrameBatch, type UnitOutcome } from './unit-runner.ts'
 import { backoffDelayMs } from '../link/backoff.ts'
 import type { WorkerPool } from './worker-pool.ts'
+import type { Capabilities } from '../../src/wire/messages.ts'
+import { chooseEngine, GpuSlots, usesGpu, type EnginePreferences } from './engine-choice.ts'
 
 const log = logger('mdswarm:node:execution')
 
@@ -32,6 +34,22 @@ export interface ExecutionDeps {
   readonly onChunkStored: () => void
   /** The unit's result is in the outbox (or the unit was given up). */
   readonly onSettled: (held: HeldUnit, outcome: UnitOutcome) => void
+  /** What this node advertised (picks the engine of `any` units: OpenMM when it has a GPU); absent: decided from the unit alone. */
+  readonly capabilities?: Capabilities
+  /** The node operator's engine choices (--engine, --python, --platform, --property). */
+  readonly enginePreferences?: EnginePreferences
+}
+
+/** GPU devices handed to running OpenMM units, per device count (one unit per GPU). */
+const gpuSlotsByCount = new Map<number, GpuSlots>()
+
+function gpuSlots (count: number): GpuSlots {
+  let slots = gpuSlotsByCount.get(count)
+  if (slots === undefined) {
+    slots = new GpuSlots(count)
+    gpuSlotsByCount.set(count, slots)
+  }
+  return slots
 }
 
 /** Index within the job of the frame reported after absolute `step` (frame i follows step (i+1)·reportEvery). */
@@ -122,28 +140,40 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
     deps.onChunkStored()
   }
 
-  return await runUnit({
-    systemXml: text.decode(systemXml),
-    integratorXml: text.decode(integratorXml),
-    pdb: text.decode(pdb),
-    stateXml: stateXml === undefined ? undefined : text.decode(stateXml),
-    checkpoint,
-    seed: unit.seed,
-    endStep: unit.endStep,
-    reportEvery: unit.reportEvery,
-    maxFramesPerBatch: deps.maxFramesPerChunk,
-    maxBatchMs: deps.maxChunkMs
-  }, {
-    signal,
-    pool: deps.pool,
-    onBatch,
-    onStarted: info => {
-      held.step = info.step
-      if (held.execution !== null) {
-        held.execution.startStep = info.step
-        held.execution.startedAtMs = performance.now()
-        held.execution.stepSizePs = info.stepSizePs
+  let engine = chooseEngine(unit.requirements, deps.capabilities, deps.enginePreferences)
+  let device: { slots: GpuSlots, index: number } | null = null
+  if (engine.name === 'openmm' && usesGpu(engine, deps.capabilities) && engine.properties?.DeviceIndex === undefined) {
+    const slots = gpuSlots(deps.capabilities?.gpus.length ?? 0)
+    device = { slots, index: slots.acquire() }
+    engine = { ...engine, properties: { ...engine.properties, DeviceIndex: String(device.index) } }
+  }
+  try {
+    return await runUnit({
+      systemXml: text.decode(systemXml),
+      integratorXml: text.decode(integratorXml),
+      pdb: text.decode(pdb),
+      stateXml: stateXml === undefined ? undefined : text.decode(stateXml),
+      checkpoint,
+      seed: unit.seed,
+      endStep: unit.endStep,
+      reportEvery: unit.reportEvery,
+      maxFramesPerBatch: deps.maxFramesPerChunk,
+      maxBatchMs: deps.maxChunkMs,
+      engine
+    }, {
+      signal,
+      pool: deps.pool,
+      onBatch,
+      onStarted: info => {
+        held.step = info.step
+        if (held.execution !== null) {
+          held.execution.startStep = info.step
+          held.execution.startedAtMs = performance.now()
+          held.execution.stepSizePs = info.stepSizePs
+        }
       }
-    }
-  })
+    })
+  } finally {
+    if (device !== null) device.slots.release(device.index)
+  }
 }

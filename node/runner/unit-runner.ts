@@ -11,6 +11,7 @@ import type { Frame } from '../../src/engine/frame.ts'
 import type { RunMessage, UnitWorkInput, WorkerMessage } from './protocol.ts'
 import { WorkerCrashedError } from './errors.ts'
 import { WorkerPool } from './worker-pool.ts'
+import { runOpenmmUnit } from './openmm-unit-runner.ts'
 
 export type { UnitWorkInput } from './protocol.ts'
 
@@ -47,7 +48,7 @@ export type UnitOutcome =
 const INPUT_ERRORS = new Set([
   'XmlParseError', 'InvalidSystemError', 'UnsupportedForceError', 'UnsupportedIntegratorError',
   'InvalidIntegratorError', 'PdbParseError', 'ParticleCountMismatchError', 'InvalidCoordinatesError',
-  'InvalidBoxError', 'CheckpointError'
+  'InvalidBoxError', 'CheckpointError', 'OpenmmInputError'
 ])
 
 export function isRetryableEngineError (errorName: string): boolean {
@@ -56,6 +57,8 @@ export function isRetryableEngineError (errorName: string): boolean {
 
 export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): Promise<UnitOutcome> {
   if (options.signal?.aborted === true) return { status: 'aborted' }
+  // OpenMM computes in its own helper process: no worker thread needed.
+  if (input.engine?.name === 'openmm') return await runOpenmmUnit(input, input.engine, options, isRetryableEngineError)
   const pool = options.pool ?? new WorkerPool({ maxIdle: 0, maxHeapMb: options.maxHeapMb })
   const worker = pool.acquire()
   worker.ref()

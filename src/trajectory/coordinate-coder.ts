@@ -281,14 +281,19 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
 /** Encodes the coordinates of a block into a self-contained section. */
 export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
   const { coords, atomCount, frameCount, lossless } = block
+  const T = (globalThis as any).__t ??= {}; let t0 = performance.now(); const lap = (k: string) => { const t1 = performance.now(); T[k] = (T[k] ?? 0) + t1 - t0; t0 = t1 }
   const q = quantize(block)
+  lap('quantize')
   const plan: TripletPlan = lossless || atomCount < 3 ? emptyPlan(atomCount) : planRigidTriplets(coords, atomCount, frameCount)
   const coefficients: Coefficients = new Int16Array(4)
+  lap('plan')
   fitCoefficients(q, plan.kinds, atomCount, frameCount, coefficients)
+  lap('fit')
   const intraTemplate = contextTemplate(plan.kinds, true)
   const interTemplate = contextTemplate(plan.kinds, false)
   const perFrame = intraTemplate.length
   const residuals = computeResiduals(block, q, plan, coefficients, perFrame)
+  lap('residuals')
 
   // Pass 2, one loop: tokens, histograms and the raw low bits (LSB-first, inline writer).
   const total = residuals.length
@@ -324,8 +329,10 @@ export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
     }
   }
   if (accBits > 0) rawOut[rawAt++] = acc & 0xff
+  lap('tokenize')
   normalizeFrequencies(counts, CONTEXT_COUNT)
   const ransBytes = ransEncode(tokens, intraTemplate, interTemplate, frameCount, counts, CONTEXT_COUNT)
+  lap('rans')
   const rawBytes = rawOut.subarray(0, rawAt)
   const hasTriplets = plan.tripletCount > 0
   const writer = new ByteWriter(1 + 8 + (hasTriplets ? tripletPlanMaxBytes(plan) : 0) + frequencyTablesMaxBytes(CONTEXT_COUNT) + 8 + ransBytes.length + rawBytes.length)
@@ -420,10 +427,12 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
   const rawLength = reader.u32()
   const rawStart = reader.offset
   reader.take(rawLength)
+  const T = (globalThis as any).__t ??= {}; let t0 = performance.now(); const lap = (k: string) => { const t1 = performance.now(); T[k] = (T[k] ?? 0) + t1 - t0; t0 = t1 }
   const kinds = plan.kinds
   const residuals = decodeResiduals(reader.bytes, ransStart, ransStart + ransLength, rawStart, rawStart + rawLength,
     lookup, contextTemplate(kinds, true), contextTemplate(kinds, false), frameCount)
 
+  lap('dec-residuals')
   const q = scratchInt32(0, frameCount * stride)
   const outBits = new Int32Array(out.buffer, out.byteOffset, out.length)
   const precision = precisionNm
@@ -506,4 +515,5 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
     }
     const swap = previous; previous = current; current = swap
   }
+  lap('dec-rebuild')
 }

@@ -101,11 +101,8 @@ export class NonbondedKernel implements ForceKernel {
 
   private readonly exclusions: ExclusionLists
   private readonly neighborList: NeighborList | null
-  /** Per neighbour-list image (see NeighborList): parameters, positions (nm) and forces (kJ/mol/nm). */
-  private imageCharge: Float64Array = new Float64Array(0)
-  private imageHalfSigma: Float64Array = new Float64Array(0)
-  private imageEpsilonFactor: Float64Array = new Float64Array(0)
-  private imagePositions: Float64Array = new Float64Array(0)
+  /** Per neighbour-list image (see NeighborList): [x, y, z, scaled charge, sigma/2, 2 sqrt(eps)], and forces (kJ/mol/nm). */
+  private imageData: Float64Array = new Float64Array(0)
   private imageForces = new Float64Array(0)
   private parametersForBuild = -1
   /** [cutoff^2, krf, crf, useSwitch, switching distance, 1/(cutoff - switching distance)] for computePairRange. */
@@ -216,24 +213,21 @@ export class NonbondedKernel implements ForceKernel {
     energyByGroup[group] += energy
   }
 
-  /** Per-image copies of the particle parameters, refreshed after each neighbour-list build. */
+  /** Per-image copies of the particle parameters (slots 3..5 of `imageData`), refreshed after each neighbour-list build. */
   private refreshImageParameters (list: NeighborList): void {
     const count = list.imageCount
-    if (this.imageCharge.length < count) {
+    if (this.imageData.length < 6 * count) {
       const capacity = Math.ceil(count * 1.25)
-      const allocate = this.helper !== null ? sharedFloat64 : (length: number) => new Float64Array(length)
-      this.imageCharge = allocate(capacity)
-      this.imageHalfSigma = allocate(capacity)
-      this.imageEpsilonFactor = allocate(capacity)
-      this.imagePositions = allocate(3 * capacity)
+      this.imageData = this.helper !== null ? sharedFloat64(6 * capacity) : new Float64Array(6 * capacity)
       this.imageForces = new Float64Array(3 * capacity)
     }
+    const data = this.imageData
     const atoms = list.imageAtom
     for (let s = 0; s < count; s++) {
       const atom = atoms[s]
-      this.imageCharge[s] = this.scaledCharge[atom]
-      this.imageHalfSigma[s] = this.halfSigma[atom]
-      this.imageEpsilonFactor[s] = this.epsilonFactor[atom]
+      data[6 * s + 3] = this.scaledCharge[atom]
+      data[6 * s + 4] = this.halfSigma[atom]
+      data[6 * s + 5] = this.epsilonFactor[atom]
     }
     this.parametersForBuild = list.buildCount
   }
@@ -245,7 +239,19 @@ export class NonbondedKernel implements ForceKernel {
     if (this.parametersForBuild !== list.buildCount) this.refreshImageParameters(list)
     const imageCount = list.imageCount
     const homeCount = this.particleCount
-    list.imagePositions(positionsNm, this.imagePositions)
+    // image positions (slots 0..2): x_atom + wrap shift + lattice shift, see NeighborList
+    const data = this.imageData
+    const imageAtom = list.imageAtom
+    const imageShift = list.imageShift
+    const wrap = list.wrapShiftNm
+    const vectors = list.shiftVectorsNm
+    for (let s = 0; s < imageCount; s++) {
+      const a3 = 3 * imageAtom[s]
+      const c3 = 3 * imageShift[s]
+      data[6 * s] = positionsNm[a3] + wrap[a3] + vectors[c3]
+      data[6 * s + 1] = positionsNm[a3 + 1] + wrap[a3 + 1] + vectors[c3 + 1]
+      data[6 * s + 2] = positionsNm[a3 + 2] + wrap[a3 + 2] + vectors[c3 + 2]
+    }
     const imageForce = this.imageForces
     imageForce.fill(0, 0, 3 * imageCount)
 
@@ -255,19 +261,16 @@ export class NonbondedKernel implements ForceKernel {
     if (helper !== null) {
       split = homeIndexAtPair(list.start, homeCount, list.pairCount >>> 1)
       helper.start({
-        homeImage: list.homeImage, start: list.start, neighbors: list.neighbors, position: this.imagePositions,
-        charge: this.imageCharge, halfSigma: this.imageHalfSigma, epsilonFactor: this.imageEpsilonFactor, settings: this.pairSettings,
+        homeImage: list.homeImage, start: list.start, neighbors: list.neighbors, image: this.imageData, settings: this.pairSettings,
       }, imageCount, split, homeCount)
     }
     const energy = this.pairEnergy
     try {
-      computePairRange(0, split, list.homeImage, list.start, list.neighbors, this.imagePositions, this.imageCharge,
-        this.imageHalfSigma, this.imageEpsilonFactor, imageForce, this.pairSettings, energy)
+      computePairRange(0, split, list.homeImage, list.start, list.neighbors, data, imageForce, this.pairSettings, energy)
     } finally {
       helper?.finish()
     }
     let total = energy[0] + energy[1]
-    const imageAtom = list.imageAtom
     for (let s = 0; s < imageCount; s++) {
       const a3 = 3 * imageAtom[s]
       const s3 = 3 * s

@@ -7,17 +7,16 @@
  * worker thread of `parallel-pairs.ts` runs its source text, so the main
  * thread and the worker share one implementation.
  *
- * Arrays are per neighbour-list image (see NeighborList): positions (nm,
- * 3 per image), charge scaled by sqrt(ONE_4PI_EPS0), sigma/2 (nm),
- * 2 sqrt(epsilon); forces (kJ/mol/nm, 3 per image) are added into
- * `imageForce`. `settings` = [cutoff^2 nm^2, krf, crf, useSwitch (0/1),
+ * Arrays are per neighbour-list image (see NeighborList): `image` holds 6
+ * numbers per image, [x, y, z (nm), charge * sqrt(ONE_4PI_EPS0), sigma/2 (nm),
+ * 2 sqrt(epsilon)], so that one partner is one cache line; forces
+ * (kJ/mol/nm, 3 per image) are added into `imageForce`. `settings` = [cutoff^2 nm^2, krf, crf, useSwitch (0/1),
  * switching distance nm, 1/(cutoff - switching distance)].
  * Energies (kJ/mol) are written to energyOut[0] (LJ) and energyOut[1] (Coulomb).
  */
 export function computePairRange (
   homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, neighbors: Int32Array,
-  position: Float64Array, charge: Float64Array, halfSigma: Float64Array, epsilonFactor: Float64Array,
-  imageForce: Float64Array, settings: Float64Array, energyOut: Float64Array,
+  image: Float64Array, imageForce: Float64Array, settings: Float64Array, energyOut: Float64Array,
 ): void {
   const cutoff2 = settings[0]
   const krf = settings[1]
@@ -31,27 +30,28 @@ export function computePairRange (
   for (let h = homeFrom; h < homeTo; h++) {
     const si = homeImage[h]
     const i3 = 3 * si
-    const xi = position[i3]; const yi = position[i3 + 1]; const zi = position[i3 + 2]
-    const qi = charge[si]; const sigmaI = halfSigma[si]; const ei = epsilonFactor[si]
+    const i6 = 6 * si
+    const xi = image[i6]; const yi = image[i6 + 1]; const zi = image[i6 + 2]
+    const qi = image[i6 + 3]; const sigmaI = image[i6 + 4]; const ei = image[i6 + 5]
     let fxi = 0; let fyi = 0; let fzi = 0
     const end = start[h + 1]
     for (let k = start[h]; k < end; k++) {
       const s = neighbors[k]
-      const s3 = 3 * s
-      const dx = position[s3] - xi
-      const dy = position[s3 + 1] - yi
-      const dz = position[s3 + 2] - zi
+      const s6 = 6 * s
+      const dx = image[s6] - xi
+      const dy = image[s6 + 1] - yi
+      const dz = image[s6 + 2] - zi
       const r2 = dx * dx + dy * dy + dz * dz
       if (r2 >= cutoff2) continue
       const inverseR = 1 / Math.sqrt(r2)
       const inverseR2 = inverseR * inverseR
-      const chargeProd = qi * charge[s]
+      const chargeProd = qi * image[s6 + 3]
       energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
       // dEdR is -(dE/dr)/r as in OpenMM; the force on i is -dEdR (x_j - x_i)
       let dEdR = chargeProd * (inverseR - twoKrf * r2)
-      const eps = ei * epsilonFactor[s]
+      const eps = ei * image[s6 + 5]
       if (eps !== 0) {
-        const sigma = sigmaI + halfSigma[s]
+        const sigma = sigmaI + image[s6 + 4]
         const sig2 = sigma * sigma * inverseR2
         const sig6 = sig2 * sig2 * sig2
         let lj = eps * (sig6 - 1) * sig6
@@ -72,6 +72,7 @@ export function computePairRange (
       dEdR *= inverseR2
       const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
       fxi -= fx; fyi -= fy; fzi -= fz
+      const s3 = 3 * s
       imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
     }
     imageForce[i3] += fxi; imageForce[i3 + 1] += fyi; imageForce[i3 + 2] += fzi

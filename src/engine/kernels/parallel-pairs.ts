@@ -25,10 +25,8 @@ export interface SharedPairArrays {
   homeImage: Int32Array
   start: Int32Array
   neighbors: Int32Array
-  position: Float64Array
-  charge: Float64Array
-  halfSigma: Float64Array
-  epsilonFactor: Float64Array
+  /** 6 numbers per image, see computePairRange. */
+  image: Float64Array
   settings: Float64Array
 }
 
@@ -52,7 +50,7 @@ for (;;) {
     }
     imageForce.fill(0, 0, 3 * control[${IMAGE_COUNT}])
     computePairRange(control[${HOME_FROM}], control[${HOME_TO}], arrays.homeImage, arrays.start, arrays.neighbors,
-      arrays.position, arrays.charge, arrays.halfSigma, arrays.epsilonFactor, imageForce, arrays.settings, energy)
+      arrays.image, imageForce, arrays.settings, energy)
     Atomics.store(control, ${DONE}, 1)
   } catch (error) {
     Atomics.store(control, ${DONE}, 2)
@@ -133,8 +131,8 @@ export class PairLoopHelper {
 
 function sameArrays (a: SharedPairArrays, b: SharedPairArrays | null): boolean {
   if (b === null) return false
-  return a.homeImage === b.homeImage && a.start === b.start && a.neighbors === b.neighbors && a.position === b.position &&
-    a.charge === b.charge && a.halfSigma === b.halfSigma && a.epsilonFactor === b.epsilonFactor && a.settings === b.settings
+  return a.homeImage === b.homeImage && a.start === b.start && a.neighbors === b.neighbors && a.image === b.image &&
+    a.settings === b.settings
 }
 
 /** Typed arrays backed by SharedArrayBuffers (for arrays the helper reads). */
