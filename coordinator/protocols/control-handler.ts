@@ -18,6 +18,11 @@ import { blobHash } from '../store/blob-hash.ts'
 import { explainUnmatched } from '../queue/matching.ts'
 import { prepareSubmission } from '../submit/prepare-submission.ts'
 import { toJobEvent, toJobSummary, toUnitSummary } from '../views/job-summary.ts'
+import type { AllowList } from '../security/allow-list.ts'
+import type { RateLimiter } from '../security/rate-limiter.ts'
+import type { RefusalLog } from '../security/refusal-log.ts'
+import { AdminRequiredError, ClientNotAllowedError, RateLimitedError } from '../security/errors.ts'
+import { KiB } from '../../src/wire/constants.ts'
 
 const log = logger('mdswarm:coordinator:control')
 
@@ -35,7 +40,19 @@ export interface ControlHandlerDeps {
   /** The coordinator's own entry in `peers`. */
   readonly self: () => PeerEntry
   readonly selfAddresses: () => string[]
+  /** Who may use this protocol at all (and who may change the list). */
+  readonly allowList: AllowList
+  /** Control requests per client peer. */
+  readonly rateLimiter: RateLimiter
+  readonly refusals: RefusalLog
 }
+
+/**
+ * Largest message read from a client that is not on the allow-list: enough
+ * for any request it could make, far below CONTROL_STREAM_MAX_BYTES, so a
+ * stranger cannot make the coordinator buffer a 64 MiB upload only to refuse it.
+ */
+export const UNLISTED_CLIENT_MAX_MESSAGE_BYTES = 64 * KiB
 
 export class ControlService {
   private readonly deps: ControlHandlerDeps
@@ -72,8 +89,47 @@ export class ControlService {
     })
   }
 
+  get allowList (): AllowList { return this.deps.allowList }
+
+  /** Throws ClientNotAllowedError unless `clientPeerId` is on the allow-list (and logs the refusal). */
+  checkAllowed (clientPeerId: string, what: string): void {
+    if (this.deps.allowList.isAllowed(clientPeerId)) return
+    this.deps.refusals.note('not-allowed', clientPeerId, `control request '${what}' from a client not on the allow-list`)
+    throw new ClientNotAllowedError(clientPeerId, this.deps.self().peerId)
+  }
+
+  /** Waits for the client's rate-limit token; throws RateLimitedError when it floods. */
+  async checkRate (clientPeerId: string, what: string): Promise<void> {
+    if (await this.deps.rateLimiter.take(clientPeerId, this.deps.signal)) return
+    this.deps.refusals.note('rate-limited', clientPeerId, `control request '${what}'`)
+    throw new RateLimitedError('control', this.deps.rateLimiter.limit.ratePerSecond)
+  }
+
+  private checkAdmin (clientPeerId: string, what: string): void {
+    if (this.deps.allowList.isAdmin(clientPeerId)) return
+    this.deps.refusals.note('not-admin', clientPeerId, `'${what}' from a client that is not an admin`)
+    throw new AdminRequiredError(clientPeerId)
+  }
+
   async handle (clientPeerId: string, request: ControlRequest, stream: Stream): Promise<ControlResponse | undefined> {
+    this.checkAllowed(clientPeerId, request.type)
+    await this.checkRate(clientPeerId, request.type)
     switch (request.type) {
+      case 'allow': {
+        this.checkAdmin(clientPeerId, 'allow')
+        const before = this.deps.allowList.list().find((c) => c.peerId === request.peerId)
+        const client = await this.deps.allowList.allow(request.peerId, { by: clientPeerId, ...(request.admin !== undefined ? { admin: request.admin } : {}) })
+        log('%s allowed %s%s', clientPeerId, client.peerId, client.admin ? ' (admin)' : '')
+        return { type: 'allowed', clients: this.deps.allowList.list(), changed: before === undefined || before.admin !== client.admin }
+      }
+      case 'revoke': {
+        this.checkAdmin(clientPeerId, 'revoke')
+        const removed = await this.deps.allowList.revoke(request.peerId)
+        if (removed) log('%s revoked %s', clientPeerId, request.peerId)
+        return { type: 'allowed', clients: this.deps.allowList.list(), changed: removed }
+      }
+      case 'list-allowed':
+        return { type: 'allowed', clients: this.deps.allowList.list(), changed: false }
       case 'blob-has': {
         const missing: string[] = []
         for (const hash of request.hashes) if ((await this.queue.store.blobs.get(hash)) === undefined) missing.push(hash)
@@ -180,8 +236,9 @@ function errorResponse (err: unknown): ControlResponse {
 export function controlStreamHandler (service: ControlService, signal: AbortSignal) {
   return async (stream: Stream, connection: Connection): Promise<void> => {
     const peerId = connection.remotePeer.toString()
+    const listed = service.allowList.isAllowed(peerId)
     await serveStream(stream, {
-      maxMessageBytes: CONTROL_STREAM_MAX_BYTES,
+      maxMessageBytes: listed ? CONTROL_STREAM_MAX_BYTES : UNLISTED_CLIENT_MAX_MESSAGE_BYTES,
       validate: validateControlRequest,
       onMessage: async (request: ControlRequest) => {
         try {
@@ -191,7 +248,11 @@ export function controlStreamHandler (service: ControlService, signal: AbortSign
           return errorResponse(err)
         }
       },
-      onInvalid: (err: Error): ControlResponse => errorResponse(err),
+      onInvalid: (err: Error): ControlResponse => {
+        // A stranger learns only that it is not allowed, whatever it sent.
+        try { service.checkAllowed(peerId, 'malformed') } catch (notAllowed) { return errorResponse(notAllowed) }
+        return errorResponse(err)
+      },
       onError: (err) => log('control stream from %s ended: %s', peerId, err.message),
       writeTimeoutMs: BULK_TIMEOUT_MS,
       signal,

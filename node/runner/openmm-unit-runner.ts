@@ -10,14 +10,19 @@ import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import type { Frame } from '../../src/engine/frame.ts'
 import { OpenmmEngine } from '../../src/engine-openmm/openmm-engine.ts'
 import { OpenmmHelperDiedError } from '../../src/engine-openmm/errors.ts'
+import { HelperPool } from '../../src/engine-openmm/helper-pool.ts'
 import type { UnitWorkInput } from './protocol.ts'
 import type { RunUnitOptions, UnitOutcome } from './unit-runner.ts'
+
+/** Helpers kept warm between the units of this process (Python + OpenMM import take about a second). */
+export const sharedHelperPool = new HelperPool({ maxIdle: 4 })
 
 type OpenmmUnitEngine = Extract<NonNullable<UnitWorkInput['engine']>, { name: 'openmm' }>
 
 export async function runOpenmmUnit (input: UnitWorkInput, engineSpec: OpenmmUnitEngine, options: RunUnitOptions, isRetryable: (errorName: string) => boolean): Promise<UnitOutcome> {
   const signal = options.signal
-  if (signal?.aborted === true) return { status: 'aborted' }
+  const aborted = (): boolean => signal?.aborted === true
+  if (aborted()) return { status: 'aborted' }
   let engine: OpenmmEngine | null = null
   const onAbort = (): void => { engine?.kill() }
   signal?.addEventListener('abort', onAbort, { once: true })
@@ -29,8 +34,8 @@ export async function runOpenmmUnit (input: UnitWorkInput, engineSpec: OpenmmUni
       stateXml: input.stateXml,
       checkpoint: input.checkpoint,
       seed: input.seed,
-    }, { python: engineSpec.python, platform: engineSpec.platform, properties: engineSpec.properties })
-    if (signal?.aborted === true) return { status: 'aborted' }
+    }, { python: engineSpec.python, platform: engineSpec.platform, properties: engineSpec.properties, pool: options.openmmPool ?? sharedHelperPool })
+    if (aborted()) return { status: 'aborted' }
     options.onStarted?.({ step: engine.step, stepSizePs: engine.stepSizePs, atomCount: engine.particleCount })
 
     let pending: Frame[] = []
@@ -53,15 +58,30 @@ export async function runOpenmmUnit (input: UnitWorkInput, engineSpec: OpenmmUni
       }).catch(err => { batchError = err })
     }
 
+    // One RUN per batch: to the frame that fills it, or stopped at an earlier frame once maxBatchMs has passed.
     while (engine.step < input.endStep) {
       const toNextFrame = input.reportEvery - (engine.step % input.reportEvery)
-      const steps = Math.min(toNextFrame, input.endStep - engine.step)
+      const framesLeft = Math.max(1, input.maxFramesPerBatch - pending.length)
+      const steps = Math.min(toNextFrame + (framesLeft - 1) * input.reportEvery, input.endStep - engine.step)
+      const batchDue = new AbortController()
       const t0 = performance.now()
-      await engine.run({ steps, reportEvery: input.reportEvery, onFrame: frame => { pending.push(frame) } })
+      try {
+        await engine.run({
+          steps,
+          reportEvery: input.reportEvery,
+          signal: batchDue.signal,
+          onFrame: frame => {
+            pending.push(frame)
+            if (performance.now() - lastBatchAt >= input.maxBatchMs) batchDue.abort('batch due')
+          },
+        })
+      } catch (err) {
+        if (!batchDue.signal.aborted) throw err
+      }
       const ms = performance.now() - t0
       engineMs += ms
       totalEngineMs += ms
-      if (batchError !== undefined) break
+      if (batchError !== undefined || aborted()) break
       if (pending.length === 0) continue
       if (pending.length >= input.maxFramesPerBatch || performance.now() - lastBatchAt >= input.maxBatchMs || engine.step >= input.endStep) await flush()
     }
@@ -72,10 +92,10 @@ export async function runOpenmmUnit (input: UnitWorkInput, engineSpec: OpenmmUni
       const e = batchError instanceof Error ? batchError : new Error(String(batchError))
       return { status: 'failed', errorName: e.name, reason: `storing frames failed: ${e.message}`, retryable: true }
     }
-    if (signal?.aborted === true) return { status: 'aborted' }
+    if (aborted()) return { status: 'aborted' }
     return { status: 'completed', checkpoint: final, step, engineMs: totalEngineMs }
   } catch (err) {
-    if (signal?.aborted === true) return { status: 'aborted' }
+    if (aborted()) return { status: 'aborted' }
     const e = err instanceof Error ? err : new Error(String(err))
     if (e instanceof OpenmmHelperDiedError) {
       return { status: 'failed', errorName: e.name, reason: e.message, retryable: true, ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}) }

@@ -12,6 +12,7 @@ import type { RunMessage, UnitWorkInput, WorkerMessage } from './protocol.ts'
 import { WorkerCrashedError } from './errors.ts'
 import { WorkerPool } from './worker-pool.ts'
 import { runOpenmmUnit } from './openmm-unit-runner.ts'
+import type { HelperPool } from '../../src/engine-openmm/helper-pool.ts'
 
 export type { UnitWorkInput } from './protocol.ts'
 
@@ -36,6 +37,8 @@ export interface RunUnitOptions {
   readonly pool?: WorkerPool
   /** Heap limit of a fresh worker, MiB (a unit over it fails with WorkerCrashedError instead of taking the daemon down). */
   readonly maxHeapMb?: number
+  /** Warm OpenMM helpers for openmm units (default: one pool per process). */
+  readonly openmmPool?: HelperPool
 }
 
 export type UnitOutcome =

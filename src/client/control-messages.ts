@@ -113,6 +113,17 @@ export interface PeerSummary {
   readonly connected: boolean
 }
 
+/** An entry of the coordinator's submitter allow-list. */
+export interface AllowedClientSummary {
+  readonly peerId: string
+  /** May allow and revoke others. */
+  readonly admin: boolean
+  /** ms since the epoch. */
+  readonly addedAt: number
+  /** Peer ID of the admin who added it, or 'local'. */
+  readonly addedBy: string
+}
+
 /** What `submit` asks for; payloads are uploaded first as blobs and named by hash. */
 export interface SubmitRequestSpec {
   readonly name?: string
@@ -150,6 +161,12 @@ export type ControlRequest =
   | { readonly type: 'fetch', readonly jobId: string, readonly fromFrame?: number }
   /** Streams `update`s of these jobs as they change, until every one is finished (or the client closes). */
   | { readonly type: 'watch', readonly jobIds: readonly string[] }
+  /** Allow-list (admins only): add a client, or change its admin flag. */
+  | { readonly type: 'allow', readonly peerId: string, readonly admin?: boolean }
+  /** Allow-list (admins only): remove a client. */
+  | { readonly type: 'revoke', readonly peerId: string }
+  /** Allow-list: the allowed clients. */
+  | { readonly type: 'list-allowed' }
 
 // ---------------------------------------------------------------- responses
 
@@ -167,6 +184,8 @@ export type ControlResponse =
   /** End of a fetch: `frames` frames sent in all; `complete` when the job is done and every frame was sent. */
   | { readonly type: 'end', readonly frames: number, readonly totalFrames: number, readonly complete: boolean, readonly state: JobState }
   | { readonly type: 'update', readonly jobs: readonly JobSummary[] }
+  /** The allow-list after an allow/revoke/list-allowed; `changed` is false when nothing had to change. */
+  | { readonly type: 'allowed', readonly clients: readonly AllowedClientSummary[], readonly changed: boolean }
   /** `name` is the coordinator-side error class (JobNotFoundError, InvalidJobSpecError, ...). */
   | { readonly type: 'error', readonly name: string, readonly message: string }
 

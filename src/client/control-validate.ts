@@ -124,6 +124,18 @@ export function validateControlRequest (value: unknown): ControlRequest {
     case 'watch':
       onlyFields(message, ['type', 'jobIds'], '')
       return { type: 'watch', jobIds: stringArray(message.jobIds, 'jobIds', MAX_JOB_IDS) }
+    case 'allow': {
+      onlyFields(message, ['type', 'peerId', 'admin'], '')
+      if (message.admin !== undefined && typeof message.admin !== 'boolean') throw new WireFormatError('must be true or false', 'admin')
+      const peerId = string(message.peerId, 'peerId')
+      return message.admin === undefined ? { type: 'allow', peerId } : { type: 'allow', peerId, admin: message.admin }
+    }
+    case 'revoke':
+      onlyFields(message, ['type', 'peerId'], '')
+      return { type: 'revoke', peerId: string(message.peerId, 'peerId') }
+    case 'list-allowed':
+      onlyFields(message, ['type'], '')
+      return { type: 'list-allowed' }
     default:
       throw new WireFormatError(`unknown control request type ${JSON.stringify(message.type)}`, 'type')
   }
@@ -141,6 +153,7 @@ const RESPONSE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   chunk: ['firstFrame', 'frameCount', 'data'],
   end: ['frames', 'totalFrames', 'complete', 'state'],
   update: ['jobs'],
+  allowed: ['clients', 'changed'],
   error: ['name', 'message'],
 }
 
@@ -159,5 +172,6 @@ export function validateControlResponse (value: unknown): ControlResponse {
   if (type === 'error') { string(message.name, 'name'); string(message.message, 'message', 64 * 1024) }
   if ((type === 'jobs' || type === 'submitted' || type === 'update') && !Array.isArray(message.jobs)) throw new WireFormatError('must be an array', 'jobs')
   if (type === 'peers' && !Array.isArray(message.peers)) throw new WireFormatError('must be an array', 'peers')
+  if (type === 'allowed' && !Array.isArray(message.clients)) throw new WireFormatError('must be an array', 'clients')
   return message as unknown as ControlResponse
 }

@@ -87,6 +87,25 @@ export class HelperProcess {
     return this.child.pid
   }
 
+  /** True while the helper runs, has not failed and was not asked to close: it may take another INIT. */
+  get healthy (): boolean {
+    return this.failure === null && !this.closed && this.queue.length === 0 && this.waiters.length === 0
+  }
+
+  /** The interpreter and environment it was started with (a pool reuses it only for the same). */
+  key = ''
+
+  /**
+   * Whether the helper keeps the Node.js process alive: an idle pooled
+   * helper does not, so a daemon can exit; the helper ends at the end of its stdin.
+   */
+  setReferenced (referenced: boolean): void {
+    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as Array<{ ref: () => void, unref: () => void }>) {
+      if (referenced) handle.ref()
+      else handle.unref()
+    }
+  }
+
   /** The last bytes the helper wrote to stderr. */
   get stderr (): string {
     return this.stderrTail

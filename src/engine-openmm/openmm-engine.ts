@@ -20,7 +20,8 @@ import {
   decodeCheckpointMessage, decodeFrame, decodeJson, decodeSteps, encodeBare, encodeInit, encodeRun, MessageType,
   type HelperErrorInfo, type ReadyInfo,
 } from './protocol/messages.ts'
-import { HelperProcess } from './helper-process.ts'
+import type { HelperProcess } from './helper-process.ts'
+import { HelperPool } from './helper-pool.ts'
 import { findOpenmmPython } from './interpreter.ts'
 import { OpenmmError, OpenmmInputError, OpenmmNotAvailableError, OpenmmProtocolError } from './errors.ts'
 
@@ -47,7 +48,12 @@ export interface OpenmmOptions {
   readonly wrapFrames?: boolean
   /** Extra environment for the helper process. */
   readonly env?: NodeJS.ProcessEnv
+  /** Warm helpers to take the process from and give it back to on close (default: a fresh helper, ended on close). */
+  readonly pool?: HelperPool
 }
+
+/** The pool of engines started without one: never keeps idle helpers. */
+const NO_POOL = new HelperPool({ maxIdle: 0 })
 
 export interface OpenmmRunOptions {
   /** Steps to run from the current step. */
@@ -65,12 +71,15 @@ export class OpenmmEngine {
   /** What the helper reported when its Context was created. */
   readonly info: ReadyInfo
   private readonly helper: HelperProcess
+  private readonly pool: HelperPool
   private currentStep: number
   private currentTimePs: number
   private busy = false
+  private closed = false
 
-  private constructor (helper: HelperProcess, info: ReadyInfo) {
+  private constructor (helper: HelperProcess, pool: HelperPool, info: ReadyInfo) {
     this.helper = helper
+    this.pool = pool
     this.info = info
     this.currentStep = info.step
     this.currentTimePs = info.timePs
@@ -85,7 +94,8 @@ export class OpenmmEngine {
   static async start (inputs: OpenmmEngineInputs, options: OpenmmOptions = {}): Promise<OpenmmEngine> {
     const checkpoint = inputs.checkpoint === undefined ? undefined : decodeCheckpoint(inputs.checkpoint)
     const python = findOpenmmPython({ python: options.python, env: options.env })
-    const helper = HelperProcess.spawn(python, { env: options.env })
+    const pool = options.pool ?? NO_POOL
+    const helper = pool.acquire(python, { env: options.env })
     try {
       helper.send(encodeInit({
         platform: options.platform ?? null,
@@ -99,7 +109,7 @@ export class OpenmmEngine {
       if (checkpoint !== undefined && checkpoint.particleCount !== info.particleCount) {
         throw new CheckpointError(`The checkpoint is for ${checkpoint.particleCount} particles but the System has ${info.particleCount}; it belongs to another system.`)
       }
-      return new OpenmmEngine(helper, info)
+      return new OpenmmEngine(helper, pool, info)
     } catch (err) {
       helper.kill()
       await helper.exited
@@ -196,9 +206,17 @@ export class OpenmmEngine {
     })
   }
 
-  /** Ends the helper cleanly (QUIT, then SIGKILL after a grace period). */
+  /** Gives the helper back to its pool, or ends it cleanly (QUIT, then SIGKILL after a grace period). */
   async close (): Promise<void> {
-    await this.helper.close()
+    if (this.closed) return
+    this.closed = true
+    if (this.busy || !this.helper.healthy) {
+      this.helper.kill()
+      await this.helper.close()
+      return
+    }
+    this.pool.release(this.helper)
+    if (this.pool === NO_POOL) await this.helper.exited
   }
 
   /** Ends the helper at once, e.g. when a unit is cancelled; later calls fail with OpenmmHelperDiedError. */

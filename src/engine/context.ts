@@ -264,11 +264,14 @@ export class Context {
 
   /** The barostat's move for this step (OpenMM: updateContextState at the start of the step). */
   private applyBarostat (): void {
-    const changed = this.barostat!.update(this.positionsNm, this.box!, () => {
-      this.ensureForces()
-      return this.potentialEnergy
-    }, this.evaluator)
+    const changed = this.barostat!.update(this.positionsNm, this.box!, this.currentPotentialEnergy, this.evaluator)
     if (changed) this.cacheValid = false
+  }
+
+  /** Potential energy (kJ/mol) at the current positions and box, from the force cache. */
+  private readonly currentPotentialEnergy = (): number => {
+    this.ensureForces()
+    return this.potentialEnergy
   }
 
   /** Forces the next force request to evaluate again (after editing positions or box in place). */

@@ -127,6 +127,11 @@ export interface NonbondedForce extends ForceBase {
   readonly pmeGridX?: number
   readonly pmeGridY?: number
   readonly pmeGridZ?: number
+  /** LJPME: dispersion splitting parameter (nm^-1) and grid set in the XML (`ljAlpha`, `ljnx`...); absent or 0 = chosen. */
+  readonly ljpmeAlphaPerNm?: number
+  readonly ljpmeGridX?: number
+  readonly ljpmeGridY?: number
+  readonly ljpmeGridZ?: number
   /** OpenMM's `exceptionsUsePeriodic` (periodic methods only): exceptions use the minimum image. Default false. */
   readonly exceptionsUsePeriodic?: boolean
 }

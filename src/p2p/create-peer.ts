@@ -32,6 +32,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { kadProtocol, isValidNetworkName } from './topics.ts'
 import { InvalidMultiaddrError, InvalidNetworkNameError } from './errors.ts'
 import { parseSwarmKey } from './swarm-key.ts'
+import { CONNECTION_LIMITS_BY_ROLE, connectionManagerOptions, type ConnectionLimits } from './connection-limits.ts'
 import { GOSSIPSUB_HARD_LIMIT_BYTES, DIAL_TIMEOUT_MS } from '../wire/constants.ts'
 
 export type PeerRole = 'coordinator' | 'node' | 'client'
@@ -58,6 +59,8 @@ export interface CreatePeerOptions {
   /** Swarm key file contents (pnet); every peer of the network must have the same. */
   swarmKey?: Uint8Array
   role: PeerRole
+  /** Connection manager limits; default: CONNECTION_LIMITS_BY_ROLE[role]. */
+  connectionLimits?: ConnectionLimits
 }
 
 /** Parses a multiaddr string; throws InvalidMultiaddrError. */
@@ -83,6 +86,7 @@ export async function createPeer (options: CreatePeerOptions): Promise<MdswarmPe
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    connectionManager: connectionManagerOptions(options.connectionLimits ?? CONNECTION_LIMITS_BY_ROLE[options.role]),
     ...(psk != null ? { connectionProtector: preSharedKey({ psk }) } : {}),
     services: {
       identify: identify(),

@@ -21,7 +21,7 @@ export class InvalidNetworkNameError extends Error {
 /** A swarm key file that is not in the go-ipfs format (/key/swarm/psk/1.0.0/, /base16/, 64 hex digits). */
 export class SwarmKeyError extends Error {
   constructor (detail: string) {
-    super(`Invalid swarm key: ${detail}. Generate one with \`mdswarm coordinator swarm-key\` or copy the coordinator's swarm.key.`)
+    super(`Invalid swarm key: ${detail}. Generate one with \`mdswarm keygen swarm -o FILE\`, or copy the file the coordinator uses.`)
     this.name = 'SwarmKeyError'
   }
 }

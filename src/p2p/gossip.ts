@@ -7,7 +7,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
 import { encodeMessage, decodeMessage } from '../wire/cbor.ts'
 import { GOSSIP_MAX_MESSAGE_BYTES } from '../wire/constants.ts'
-import { MessageTooLargeError } from '../wire/errors.ts'
+import { MessageTooLargeError, WireFormatError } from '../wire/errors.ts'
 import type { Validator } from '../wire/framing.ts'
 import type { MdswarmPeer } from './create-peer.ts'
 
@@ -25,6 +25,14 @@ export interface GossipSubscriptionOptions<T> {
   onMessage: (message: T, fromPeerId: string) => void
   /** Called for each dropped message (malformed, oversized, unsigned). */
   onInvalid?: (err: Error, fromPeerId: string | null) => void
+  /**
+   * Signers whose messages count (e.g. a node's trusted coordinators). A
+   * valid message from anyone else is neither delivered nor forwarded (the
+   * signer is not penalised: it may be another project's coordinator) and
+   * goes to `onUntrusted`. Default: every signer.
+   */
+  acceptFrom?: (fromPeerId: string) => boolean
+  onUntrusted?: (message: T, fromPeerId: string) => void
   maxMessageBytes?: number
 }
 
@@ -43,7 +51,14 @@ export function subscribeGossip<T> (peer: MdswarmPeer, topic: string, options: G
   const maxMessageBytes = options.maxMessageBytes ?? GOSSIP_MAX_MESSAGE_BYTES
   pubsub.topicValidators.set(topic, (_from, message) => {
     try {
-      decodeGossip(message, options.validate, maxMessageBytes)
+      const decoded = decodeGossip(message, options.validate, maxMessageBytes)
+      // StrictSign: gossipsub drops unsigned messages before validators run; check again all the same.
+      if (message.type !== 'signed') throw new WireFormatError('gossip message is not signed')
+      const signer = message.from.toString()
+      if (options.acceptFrom !== undefined && !options.acceptFrom(signer)) {
+        options.onUntrusted?.(decoded, signer)
+        return TopicValidatorResult.Ignore
+      }
       return TopicValidatorResult.Accept
     } catch (err) {
       options.onInvalid?.(err as Error, message.type === 'signed' ? message.from.toString() : null)
@@ -53,6 +68,7 @@ export function subscribeGossip<T> (peer: MdswarmPeer, topic: string, options: G
   const listener = (event: CustomEvent<Message>): void => {
     const message = event.detail
     if (message.topic !== topic || message.type !== 'signed') return
+    if (options.acceptFrom !== undefined && !options.acceptFrom(message.from.toString())) return
     let decoded: T
     try {
       decoded = decodeGossip(message, options.validate, maxMessageBytes)

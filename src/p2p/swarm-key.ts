@@ -4,6 +4,7 @@
  * Every peer of a private network must use the same key.
  */
 import fs from 'node:fs'
+import path from 'node:path'
 import { generateKey } from '@libp2p/pnet'
 import { SwarmKeyError } from './errors.ts'
 
@@ -35,4 +36,31 @@ export function readSwarmKeyFile (filePath: string): Uint8Array {
     throw new SwarmKeyError(`cannot read ${filePath} (${(err as Error).message})`)
   }
   return parseSwarmKey(bytes)
+}
+
+/**
+ * The swarm key a process uses: the `--swarm-key FILE` given, else
+ * `<home>/swarm.key` when the home has one, else none (an open network).
+ * Throws SwarmKeyError for a file that is missing or malformed.
+ */
+export function resolveSwarmKey (options: { file?: string, home: string }): Uint8Array | undefined {
+  if (options.file !== undefined && options.file !== '') return readSwarmKeyFile(options.file)
+  const inHome = path.join(options.home, SWARM_KEY_FILE_NAME)
+  return fs.existsSync(inHome) ? readSwarmKeyFile(inHome) : undefined
+}
+
+/**
+ * Writes a new random swarm key to `filePath` (mode 0600). Refuses to
+ * overwrite an existing file unless `overwrite`: replacing a key cuts every
+ * peer that has the old one out of the network.
+ */
+export function writeSwarmKeyFile (filePath: string, options: { overwrite?: boolean } = {}): void {
+  const key = generateSwarmKey()
+  try {
+    fs.writeFileSync(filePath, key, { mode: 0o600, flag: options.overwrite === true ? 'w' : 'wx' })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') throw new SwarmKeyError(`${filePath} already exists; replacing it would cut off every peer that uses it (pass --force to replace it anyway)`)
+    throw new SwarmKeyError(`cannot write ${filePath} (${(err as Error).message})`)
+  }
 }

@@ -15,7 +15,7 @@
 import { crc32 } from 'node:zlib'
 import type { Frame } from '../engine/frame.ts'
 import { ByteReader, ByteWriter } from './byte-io.ts'
-import { decodeCoordinates, encodeCoordinates } from './coordinate-coder.ts'
+import { decodeCoordinates, encodeCoordinates, type CoordinateBlock } from './coordinate-coder.ts'
 import {
   CHUNK_HEADER_BYTES, CHUNK_TRAILER_BYTES, DEFAULT_CHUNK_LIMITS, DEFAULT_PRECISION_NM, FLAG_BOX, FLAG_LOSSLESS,
   FLAG_SELECTION, KNOWN_FLAGS, TRAJECTORY_CHUNK_MAGIC, TRAJECTORY_CODEC_VERSION, type ChunkLimits
@@ -24,7 +24,7 @@ import {
   ChunkChecksumMismatchError, ChunkCorruptedError, ChunkTooLargeError, ChunkTruncatedError, ChunkVersionError, InvalidFramesError,
   TrajectoryCodecError
 } from './errors.ts'
-import { frameScalarsMaxBytes, readFrameScalars, writeFrameScalars } from './frame-metadata.ts'
+import { frameScalarsMaxBytes, readFrameScalars, writeFrameScalars, type FrameScalars } from './frame-metadata.ts'
 import { unzigzag, zigzag } from './tokens.ts'
 
 export interface EncodeOptions {
@@ -139,7 +139,15 @@ export function encodeFrames (frames: readonly Frame[], options: EncodeOptions =
     }
   }
 
-  const section = encodeCoordinates({ coords, atomCount, frameCount, precisionNm, lossless })
+  return writeChunk({ coords, atomCount, frameCount, precisionNm, lossless }, { steps, timesPs, potentialEnergies, kineticEnergies, temperaturesK, boxes }, selection, sourceAtoms)
+}
+
+/** Assembles a chunk from gathered coordinates and scalars. */
+function writeChunk (block: CoordinateBlock, scalars: FrameScalars, selection: Int32Array | null, sourceAtoms: number): Uint8Array {
+  const { atomCount, frameCount, precisionNm, lossless } = block
+  const { steps, boxes } = scalars
+  const hasBox = boxes !== null
+  const section = encodeCoordinates(block)
   const capacity = CHUNK_HEADER_BYTES + (selection !== null ? 5 * atomCount : 0) + frameScalarsMaxBytes(frameCount, hasBox) + section.length + CHUNK_TRAILER_BYTES
   const writer = new ByteWriter(capacity)
   writer.u32(TRAJECTORY_CHUNK_MAGIC)
@@ -156,7 +164,7 @@ export function encodeFrames (frames: readonly Frame[], options: EncodeOptions =
     let previous = -1
     for (let i = 0; i < atomCount; i++) { writer.varint(zigzag(selection[i] - previous - 1)); previous = selection[i] }
   }
-  writeFrameScalars(writer, { steps, timesPs, potentialEnergies, kineticEnergies, temperaturesK, boxes })
+  writeFrameScalars(writer, scalars)
   writer.raw(section)
   const total = writer.offset + CHUNK_TRAILER_BYTES
   writer.view.setUint32(40, total, true)
@@ -265,4 +273,32 @@ export function chunkFrames (chunk: DecodedChunk): Frame[] {
     }
   }
   return frames
+}
+
+/**
+ * The chunk without its first `count` frames (for a re-sent chunk that
+ * overlaps frames already stored). Frames are coded against earlier ones, so
+ * the rest is re-encoded — losslessly, which keeps the decoded coordinates
+ * (already within half the precision of the originals) exactly, together
+ * with the atom selection, box, steps, times and energies.
+ */
+export function dropLeadingFrames (bytes: Uint8Array, count: number, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): Uint8Array {
+  const chunk = decodeFrames(bytes, limits)
+  if (!Number.isInteger(count) || count < 0 || count >= chunk.frameCount) throw new InvalidFramesError(`Cannot drop ${count} of the chunk's ${chunk.frameCount} frames; at least one must remain.`)
+  if (count === 0) return bytes
+  const stride = 3 * chunk.atomCount
+  const frameCount = chunk.frameCount - count
+  return writeChunk(
+    { coords: chunk.positionsNm.slice(count * stride), atomCount: chunk.atomCount, frameCount, precisionNm: 0, lossless: true },
+    {
+      steps: chunk.steps.subarray(count),
+      timesPs: chunk.timesPs.subarray(count),
+      potentialEnergies: chunk.potentialEnergies.subarray(count),
+      kineticEnergies: chunk.kineticEnergies.subarray(count),
+      temperaturesK: chunk.temperaturesK.subarray(count),
+      boxes: chunk.boxes !== null ? chunk.boxes.subarray(9 * count) : null
+    },
+    chunk.atomSelection,
+    chunk.sourceAtomCount
+  )
 }

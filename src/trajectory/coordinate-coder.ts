@@ -60,6 +60,8 @@ export const CONTEXT_COUNT = 10
 
 const SECTION_FLAG_TRIPLETS = 1
 const LPC_SCALE = 256
+/** 1/256, exact: multiplying by it equals dividing by LPC_SCALE. */
+const LPC_INVERSE = 1 / LPC_SCALE
 const LPC_LIMIT = 2 * LPC_SCALE
 const MAX_LATTICE = 2 ** 31 - 2
 
@@ -118,7 +120,7 @@ function fitCoefficients (q: Int32Array, kinds: Uint8Array, atomCount: number, f
         const x1 = q[j - stride]
         const d1 = (x1 - q[j - 2 * stride]) | 0
         const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-        costs[2 * cls] += Math.abs((q[j] - ((x1 + Math.floor((i1 * d1 + i2 * d2 + 128) / LPC_SCALE)) | 0)) | 0)
+        costs[2 * cls] += Math.abs((q[j] - ((x1 + Math.floor((i1 * d1 + i2 * d2 + 128) * LPC_INVERSE)) | 0)) | 0)
         costs[2 * cls + 1] += Math.abs((q[j] - x1) | 0)
       }
     }
@@ -130,6 +132,7 @@ function fitCoefficients (q: Int32Array, kinds: Uint8Array, atomCount: number, f
 function quantize (block: CoordinateBlock): Int32Array {
   const { coords, lossless, precisionNm } = block
   const q = scratchInt32(0, coords.length)
+  const inverse = 1 / precisionNm
   if (lossless) {
     const bits = new Int32Array(coords.buffer, coords.byteOffset, coords.length)
     for (let i = 0; i < q.length; i++) {
@@ -140,7 +143,9 @@ function quantize (block: CoordinateBlock): Int32Array {
     return q
   }
   for (let i = 0; i < q.length; i++) {
-    const r = Math.round(coords[i] / precisionNm)
+    // floor(x/P + 1/2) via the reciprocal: much faster than Math.round(x / P) in V8, and the
+    // last-bit differences at exact halves stay within the bound (tests allow 1e-9 relative).
+    const r = Math.floor(coords[i] * inverse + 0.5)
     if (!(r <= MAX_LATTICE && r >= -MAX_LATTICE)) {
       if (!Number.isFinite(coords[i])) throw new InvalidFramesError(`Frame ${Math.floor(i / (3 * block.atomCount))} has a non-finite coordinate for atom ${Math.floor(i / 3) % block.atomCount}.`)
       throw new CoordinateRangeError(coords[i], precisionNm)
@@ -216,7 +221,7 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
             else {
               const d1 = (x1 - q[j - 2 * stride]) | 0
               const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-              predicted = (x1 + Math.floor((c1 * d1 + c2 * d2 + 128) / LPC_SCALE)) | 0
+              predicted = (x1 + Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)) | 0
             }
           }
           residuals[at++] = (q[j] - predicted) | 0
@@ -230,15 +235,16 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
         if (f === 0) basisAlong(1, 0, 0, basis)
         else basisAlong(previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
         const step = stepForBasis(basis, precision)
+        const inverseStep = 1 / step
         const vx = coords[base + 3 * a] - ox; const vy = coords[base + 3 * a + 1] - oy; const vz = coords[base + 3 * a + 2] - oz
-        const q2 = Math.round((vx * basis[3] + vy * basis[4] + vz * basis[5]) / step)
-        const q3 = Math.round((vx * basis[6] + vy * basis[7] + vz * basis[8]) / step)
+        const q2 = Math.floor((vx * basis[3] + vy * basis[4] + vz * basis[5]) * inverseStep + 0.5)
+        const q3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
         const t2 = q2 * step; const t3 = q3 * step
         const radial = remainingComponent(d01, t2, t3)
         const c1 = vx * basis[0] + vy * basis[1] + vz * basis[2]
         const sign = c1 < 0 ? 1 : 0
         const predicted = sign === 1 ? -radial : radial
-        const q1 = Math.round((c1 - predicted) / step)
+        const q1 = Math.floor((c1 - predicted) * inverseStep + 0.5)
         const r1 = predicted + q1 * step
         residuals[at++] = q2; residuals[at++] = q3; residuals[at++] = sign; residuals[at++] = q1
         current[3 * a] = ox + r1 * basis[0] + t2 * basis[3] + t3 * basis[6]
@@ -255,17 +261,18 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
         if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, basis)
         else basisWithPlane(ax, ay, az, previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
         const step = stepForBasis(basis, precision)
+        const inverseStep = 1 / step
         const vx = coords[base + 3 * a] - ox; const vy = coords[base + 3 * a + 1] - oy; const vz = coords[base + 3 * a + 2] - oz
-        const q3 = Math.round((vx * basis[6] + vy * basis[7] + vz * basis[8]) / step)
+        const q3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
         const t3 = q3 * step
         const inPlane = remainingComponent(rho, t3, 0)
         const c2 = vx * basis[3] + vy * basis[4] + vz * basis[5]
         const sign = c2 < 0 ? 1 : 0
         const predicted = sign === 1 ? -inPlane : inPlane
-        const q2 = Math.round((c2 - predicted) / step)
+        const q2 = Math.floor((c2 - predicted) * inverseStep + 0.5)
         const r2 = predicted + q2 * step
         const c1 = vx * basis[0] + vy * basis[1] + vz * basis[2]
-        const q1 = Math.round((c1 - along) / step)
+        const q1 = Math.floor((c1 - along) * inverseStep + 0.5)
         const r1 = along + q1 * step
         residuals[at++] = q3; residuals[at++] = sign; residuals[at++] = q1; residuals[at++] = q2
         current[3 * a] = ox + r1 * basis[0] + r2 * basis[3] + t3 * basis[6]
@@ -281,19 +288,14 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
 /** Encodes the coordinates of a block into a self-contained section. */
 export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
   const { coords, atomCount, frameCount, lossless } = block
-  const T = (globalThis as any).__t ??= {}; let t0 = performance.now(); const lap = (k: string) => { const t1 = performance.now(); T[k] = (T[k] ?? 0) + t1 - t0; t0 = t1 }
   const q = quantize(block)
-  lap('quantize')
-  const plan: TripletPlan = lossless || atomCount < 3 ? emptyPlan(atomCount) : planRigidTriplets(coords, atomCount, frameCount)
+  const plan: TripletPlan = lossless || atomCount < 3 ? emptyPlan(atomCount) : planRigidTriplets(coords, atomCount, frameCount, block.precisionNm)
   const coefficients: Coefficients = new Int16Array(4)
-  lap('plan')
   fitCoefficients(q, plan.kinds, atomCount, frameCount, coefficients)
-  lap('fit')
   const intraTemplate = contextTemplate(plan.kinds, true)
   const interTemplate = contextTemplate(plan.kinds, false)
   const perFrame = intraTemplate.length
   const residuals = computeResiduals(block, q, plan, coefficients, perFrame)
-  lap('residuals')
 
   // Pass 2, one loop: tokens, histograms and the raw low bits (LSB-first, inline writer).
   const total = residuals.length
@@ -329,10 +331,8 @@ export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
     }
   }
   if (accBits > 0) rawOut[rawAt++] = acc & 0xff
-  lap('tokenize')
   normalizeFrequencies(counts, CONTEXT_COUNT)
   const ransBytes = ransEncode(tokens, intraTemplate, interTemplate, frameCount, counts, CONTEXT_COUNT)
-  lap('rans')
   const rawBytes = rawOut.subarray(0, rawAt)
   const hasTriplets = plan.tripletCount > 0
   const writer = new ByteWriter(1 + 8 + (hasTriplets ? tripletPlanMaxBytes(plan) : 0) + frequencyTablesMaxBytes(CONTEXT_COUNT) + 8 + ransBytes.length + rawBytes.length)
@@ -427,12 +427,10 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
   const rawLength = reader.u32()
   const rawStart = reader.offset
   reader.take(rawLength)
-  const T = (globalThis as any).__t ??= {}; let t0 = performance.now(); const lap = (k: string) => { const t1 = performance.now(); T[k] = (T[k] ?? 0) + t1 - t0; t0 = t1 }
   const kinds = plan.kinds
   const residuals = decodeResiduals(reader.bytes, ransStart, ransStart + ransLength, rawStart, rawStart + rawLength,
     lookup, contextTemplate(kinds, true), contextTemplate(kinds, false), frameCount)
 
-  lap('dec-residuals')
   const q = scratchInt32(0, frameCount * stride)
   const outBits = new Int32Array(out.buffer, out.byteOffset, out.length)
   const precision = precisionNm
@@ -459,7 +457,7 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
             else {
               const d1 = (x1 - q[j - 2 * stride]) | 0
               const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-              predicted = (x1 + Math.floor((c1 * d1 + c2 * d2 + 128) / LPC_SCALE)) | 0
+              predicted = (x1 + Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)) | 0
             }
           }
           const value = (predicted + residuals[at++]) | 0
@@ -515,5 +513,4 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
     }
     const swap = previous; previous = current; current = swap
   }
-  lap('dec-rebuild')
 }

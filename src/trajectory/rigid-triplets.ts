@@ -25,10 +25,15 @@ export const ATOM_TRIPLET_THIRD = 3
 const MIN_BOND_NM = 0.05
 const MAX_BOND_NM = 0.2
 const MAX_SPAN_NM = 0.3
-/** Largest drift of a distance over the chunk for a triplet to count as rigid, nm. */
-const RIGID_TOLERANCE_NM = 1e-4
+/**
+ * Largest drift of a distance over the chunk for a triplet to count as rigid,
+ * nm: 1e-4 for raw coordinates, wider for input already on a lattice of the
+ * same precision (an XTC being converted). Any choice is correct — residuals
+ * absorb whatever the geometry misses — it only decides what is cheapest.
+ */
+function rigidTolerance (precisionNm: number): number { return Math.max(1e-4, 2 * precisionNm) }
 /** Geometry keys are distances rounded to this, nm. */
-const GEOMETRY_RESOLUTION_NM = 1e-5
+function geometryResolution (precisionNm: number): number { return Math.max(1e-5, precisionNm / 2) }
 /** A geometry must be shared by this many triplets to be used (flexible triplets never share one exactly). */
 const MIN_TRIPLETS_PER_GEOMETRY = 4
 const MAX_GEOMETRIES = 255
@@ -55,7 +60,7 @@ function distance (c: Float32Array, base: number, i: number, j: number): number 
 }
 
 /** Rounded geometry key of triplet `a` if it is rigid over all frames, else null. */
-function rigidKey (coords: Float32Array, atomCount: number, frameCount: number, a: number): string | null {
+function rigidKey (coords: Float32Array, atomCount: number, frameCount: number, a: number, tolerance: number, resolution: number): string | null {
   const d01 = distance(coords, 0, a, a + 1)
   const d02 = distance(coords, 0, a, a + 2)
   const d12 = distance(coords, 0, a + 1, a + 2)
@@ -63,31 +68,38 @@ function rigidKey (coords: Float32Array, atomCount: number, frameCount: number, 
   const stride = 3 * atomCount
   for (let f = 1; f < frameCount; f++) {
     const base = f * stride
-    if (Math.abs(distance(coords, base, a, a + 1) - d01) > RIGID_TOLERANCE_NM) return null
-    if (Math.abs(distance(coords, base, a, a + 2) - d02) > RIGID_TOLERANCE_NM) return null
-    if (Math.abs(distance(coords, base, a + 1, a + 2) - d12) > RIGID_TOLERANCE_NM) return null
+    if (Math.abs(distance(coords, base, a, a + 1) - d01) > tolerance) return null
+    if (Math.abs(distance(coords, base, a, a + 2) - d02) > tolerance) return null
+    if (Math.abs(distance(coords, base, a + 1, a + 2) - d12) > tolerance) return null
   }
-  const r = (d: number): number => Math.round(d / GEOMETRY_RESOLUTION_NM)
+  const r = (d: number): number => Math.round(d / resolution)
   return `${r(d01)},${r(d02)},${r(d12)}`
 }
 
-/** Finds rigid triplets in `frameCount` frames of `atomCount` atoms (coords nm, frame-major). */
-export function planRigidTriplets (coords: Float32Array, atomCount: number, frameCount: number): TripletPlan {
+/** Finds rigid triplets in `frameCount` frames of `atomCount` atoms (coords nm, frame-major) to be coded at `precisionNm`. */
+export function planRigidTriplets (coords: Float32Array, atomCount: number, frameCount: number, precisionNm: number): TripletPlan {
+  const tolerance = rigidTolerance(precisionNm)
+  const resolution = geometryResolution(precisionNm)
   const keys = new Map<number, string>()
-  const uses = new Map<string, number>()
+  // Per geometry key: member count and the sums of d01, d02, d12 over members (frame 0), so a
+  // geometry is stored as its members' mean rather than its rounding bucket.
+  const uses = new Map<string, Float64Array>()
   for (let a = 0; a + 2 < atomCount;) {
-    const key = rigidKey(coords, atomCount, frameCount, a)
+    const key = rigidKey(coords, atomCount, frameCount, a, tolerance, resolution)
     if (key === null) { a++; continue }
     keys.set(a, key)
-    uses.set(key, (uses.get(key) ?? 0) + 1)
+    let sums = uses.get(key)
+    if (sums === undefined) { sums = new Float64Array(4); uses.set(key, sums) }
+    sums[0]++
+    sums[1] += distance(coords, 0, a, a + 1); sums[2] += distance(coords, 0, a, a + 2); sums[3] += distance(coords, 0, a + 1, a + 2)
     a += 3
   }
   const geometryIndex = new Map<string, number>()
   const geometryList: number[] = []
-  for (const [key, count] of uses) {
-    if (count < MIN_TRIPLETS_PER_GEOMETRY || geometryIndex.size >= MAX_GEOMETRIES) continue
+  for (const [key, sums] of uses) {
+    if (sums[0] < MIN_TRIPLETS_PER_GEOMETRY || geometryIndex.size >= MAX_GEOMETRIES) continue
     geometryIndex.set(key, geometryIndex.size)
-    for (const part of key.split(',')) geometryList.push(Number(part) * GEOMETRY_RESOLUTION_NM)
+    geometryList.push(sums[1] / sums[0], sums[2] / sums[0], sums[3] / sums[0])
   }
   const plan = emptyPlan(atomCount)
   let tripletCount = 0
@@ -165,14 +177,15 @@ export function readTripletPlan (reader: ByteReader, atomCount: number): Triplet
 export function basisAlong (ax: number, ay: number, az: number, basis: Float64Array): void {
   let n = Math.sqrt(ax * ax + ay * ay + az * az)
   if (!(n > 1e-12)) { ax = 1; ay = 0; az = 0; n = 1 }
-  const x = ax / n; const y = ay / n; const z = az / n
+  const inverse = 1 / n
+  const x = ax * inverse; const y = ay * inverse; const z = az * inverse
   basis[0] = x; basis[1] = y; basis[2] = z
   // Helper axis: the coordinate axis least aligned with e1; e2 = normalize(helper × e1).
   const absX = Math.abs(x); const absY = Math.abs(y); const absZ = Math.abs(z)
   let px: number, py: number, pz: number
   if (absX <= absY && absX <= absZ) { px = 0; py = -z; pz = y } else if (absY <= absZ) { px = z; py = 0; pz = -x } else { px = -y; py = x; pz = 0 }
-  const m = Math.sqrt(px * px + py * py + pz * pz)
-  px /= m; py /= m; pz /= m
+  const inverseM = 1 / Math.sqrt(px * px + py * py + pz * pz)
+  px *= inverseM; py *= inverseM; pz *= inverseM
   basis[3] = px; basis[4] = py; basis[5] = pz
   basis[6] = y * pz - z * py
   basis[7] = z * px - x * pz
@@ -186,12 +199,14 @@ export function basisAlong (ax: number, ay: number, az: number, basis: Float64Ar
 export function basisWithPlane (axisX: number, axisY: number, axisZ: number, px: number, py: number, pz: number, basis: Float64Array): void {
   const n = Math.sqrt(axisX * axisX + axisY * axisY + axisZ * axisZ)
   if (!(n > 1e-12)) { basisAlong(1, 0, 0, basis); return }
-  const x = axisX / n; const y = axisY / n; const z = axisZ / n
+  const inverse = 1 / n
+  const x = axisX * inverse; const y = axisY * inverse; const z = axisZ * inverse
   const along = px * x + py * y + pz * z
   let qx = px - along * x; let qy = py - along * y; let qz = pz - along * z
   const m = Math.sqrt(qx * qx + qy * qy + qz * qz)
   if (!(m > 1e-9)) { basisAlong(x, y, z, basis); return }
-  qx /= m; qy /= m; qz /= m
+  const inverseM = 1 / m
+  qx *= inverseM; qy *= inverseM; qz *= inverseM
   basis[0] = x; basis[1] = y; basis[2] = z
   basis[3] = qx; basis[4] = qy; basis[5] = qz
   basis[6] = y * qz - z * qy

@@ -62,3 +62,23 @@ export const MAX_FORCE_TYPES = 256
 export const MAX_KEEP_ATOMS = 10_000_000
 export const MAX_LEASES_PER_RENEW = 1024
 export const MAX_RUNNING_UNITS = 1024
+
+/**
+ * Streams one connection may hold open at once, per protocol (libp2p's
+ * registrar `maxInboundStreams`; more are reset on open). A node opens a
+ * claim stream per request and one long-lived frames stream; a client one
+ * control stream per request, plus one per `watch`/`fetch`.
+ */
+export const CLAIM_MAX_INBOUND_STREAMS = 64
+export const BLOB_MAX_INBOUND_STREAMS = 32
+export const FRAMES_MAX_INBOUND_STREAMS = 16
+export const CONTROL_MAX_INBOUND_STREAMS = 64
+/** Outbound streams per connection and protocol (the coordinator never opens these; a bound all the same). */
+export const MAX_OUTBOUND_STREAMS = 64
+
+export const MAX_INBOUND_STREAMS_BY_PROTOCOL: Readonly<Record<string, number>> = {
+  [CLAIM_PROTOCOL]: CLAIM_MAX_INBOUND_STREAMS,
+  [BLOB_PROTOCOL]: BLOB_MAX_INBOUND_STREAMS,
+  [FRAMES_PROTOCOL]: FRAMES_MAX_INBOUND_STREAMS,
+  [CONTROL_PROTOCOL]: CONTROL_MAX_INBOUND_STREAMS
+}

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { chunkFrames, decodeFrames, encodeFrames } from '../../src/trajectory/index.ts'
+import { chunkFrames, decodeFrames, dropLeadingFrames, encodeFrames } from '../../src/trajectory/index.ts'
 import type { Frame } from '../../src/engine/frame.ts'
 import { errorBound, maxAbsDifference, syntheticFrames } from './synthetic.ts'
 
@@ -107,4 +107,20 @@ test('rigid waters compress far better than independent atoms', t => {
   const bytes = encodeFrames(frames)
   const perAtomFrame = bytes.length / (20 * 600)
   t.true(perAtomFrame < 2.5, `${perAtomFrame} bytes per atom per frame`)
+})
+
+test('dropLeadingFrames keeps the later frames exactly as decoded, with selection and scalars', t => {
+  const frames = syntheticFrames({ frames: 7, chainAtoms: 8, waters: 6, seed: 31 })
+  const selection = Int32Array.from({ length: 20 }, (_, i) => i + 2)
+  const bytes = encodeFrames(frames, { atomSelection: selection })
+  const whole = decodeFrames(bytes)
+  const rest = decodeFrames(dropLeadingFrames(bytes, 3))
+  t.is(rest.frameCount, 4)
+  t.is(rest.firstStep, frames[3].step)
+  t.deepEqual(Array.from(rest.atomSelection ?? []), Array.from(selection))
+  t.is(rest.sourceAtomCount, whole.sourceAtomCount)
+  t.deepEqual(Array.from(rest.positionsNm), Array.from(whole.positionsNm.subarray(3 * 20 * 3)))
+  t.deepEqual(Array.from(rest.potentialEnergies), Array.from(whole.potentialEnergies.subarray(3)))
+  t.deepEqual(Array.from(rest.boxes ?? []), Array.from(whole.boxes?.subarray(27) ?? []))
+  t.is(t.throws(() => dropLeadingFrames(bytes, 7))?.name, 'InvalidFramesError')
 })

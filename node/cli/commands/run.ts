@@ -1,11 +1,13 @@
 /**
- * `mdswarm-node run`: a local simulation with the builtin engine, written
- * as a DCD trajectory (OpenMM DCDReporter layout) and, optionally, a
- * portable checkpoint.
+ * `mdswarm-node run`: a local simulation with the builtin engine (or a
+ * local OpenMM with --engine openmm), written as a DCD trajectory (OpenMM
+ * DCDReporter layout) and, optionally, a portable checkpoint that either
+ * engine can resume.
  *
  *   mdswarm-node run --system system.xml --integrator integrator.xml --pdb structure.pdb
  *     [--state state.xml] --steps N --report-every K -o out.dcd
  *     [--checkpoint out.chk] [--seed X] [--resume out.chk]
+ *     [--engine builtin|openmm] [--platform CUDA|OpenCL|CPU|Reference] [--python PATH] [--property KEY=VALUE]...
  *
  * --steps counts from the starting state; a run resumed from its checkpoint
  * (the same command plus --resume) continues to the same end and appends to
@@ -28,11 +30,13 @@ import { UsageError } from '../../../src/cli/run-command.ts'
 import { integerFlag, parseFlags, requireFlag } from '../parse-flags.ts'
 import { readInputBytes, readInputText } from '../input-files.ts'
 import { openOutput, writeFileAtomic } from '../output-files.ts'
+import { runWithOpenmm } from '../openmm-run.ts'
 
-export const summary = 'Run a simulation locally with the builtin engine, writing a DCD trajectory'
+export const summary = 'Run a simulation locally (builtin engine or OpenMM), writing a DCD trajectory'
 
 const USAGE = 'mdswarm-node run --system system.xml --integrator integrator.xml --pdb structure.pdb [--state state.xml] ' +
-  '--steps N --report-every K -o out.dcd [--checkpoint out.chk] [--seed X] [--resume out.chk]'
+  '--steps N --report-every K -o out.dcd [--checkpoint out.chk] [--seed X] [--resume out.chk] ' +
+  '[--engine builtin|openmm] [--platform NAME] [--python PATH] [--property KEY=VALUE]...'
 
 const FLAGS = {
   system: { type: 'string' },
@@ -46,6 +50,10 @@ const FLAGS = {
   'checkpoint-every-s': { type: 'string' },
   seed: { type: 'string' },
   resume: { type: 'string' },
+  engine: { type: 'string' },
+  platform: { type: 'string' },
+  python: { type: 'string' },
+  property: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -58,6 +66,10 @@ ${summary}.
   --checkpoint out.chk    portable checkpoint, written at the end, on Ctrl-C and every --checkpoint-every-s seconds (default 60)
   --seed X                random seed for initial velocities and the Langevin thermostat
   --resume out.chk        continue from a checkpoint; appends to the DCD if it exists
+  --engine builtin|openmm the engine (default builtin); openmm drives a local OpenMM through its Python helper
+  --platform NAME         OpenMM platform: CUDA, OpenCL, CPU or Reference (default: the fastest that works)
+  --python PATH           the interpreter that has OpenMM (default: MDSWARM_PYTHON, /usr/bin/python3, conda, python3 on PATH)
+  --property KEY=VALUE    an OpenMM platform property, e.g. CudaPrecision=mixed, DeviceIndex=1, Threads=4 (repeatable)
 `
 
 /** Wall time one block of steps aims at, so that Ctrl-C and the progress bar respond quickly. */
@@ -84,10 +96,31 @@ export async function run (args: string[]): Promise<number> {
   const seed = flags.seed === undefined ? undefined : integerFlag(flags.seed, 'seed', 0, 2 ** 32 - 1)
   const checkpointEveryS = flags['checkpoint-every-s'] === undefined ? DEFAULT_CHECKPOINT_EVERY_S : integerFlag(flags['checkpoint-every-s'], 'checkpoint-every-s', 1)
   const checkpointPath = flags.checkpoint
+  const engine = flags.engine ?? 'builtin'
+  if (engine !== 'builtin' && engine !== 'openmm') throw new UsageError(`--engine must be builtin or openmm, got '${engine}'. Usage: ${USAGE}`)
+  if (engine === 'builtin' && (flags.platform !== undefined || flags.python !== undefined || flags.property !== undefined)) {
+    throw new UsageError(`--platform, --python and --property choose how OpenMM runs; add --engine openmm. Usage: ${USAGE}`)
+  }
 
   const limits = DEFAULT_INPUT_LIMITS
   const stateXml = flags.state === undefined ? undefined : readInputText(flags.state, 'State XML', limits.maxXmlBytes)
   const resumeBytes = flags.resume === undefined ? undefined : readInputBytes(flags.resume, 'checkpoint', MAX_CHECKPOINT_BYTES)
+  if (engine === 'openmm') {
+    return await runWithOpenmm({
+      systemXml: readInputText(systemPath, 'System XML', limits.maxXmlBytes),
+      integratorXml: readInputText(integratorPath, 'Integrator XML', limits.maxXmlBytes),
+      pdb: flags.pdb === undefined ? undefined : readInputText(flags.pdb, 'PDB file', limits.maxPdbBytes),
+      stateXml,
+      resumeBytes,
+      seed,
+      endStep: (stateXml === undefined ? 0 : parseStateXml(stateXml).step) + steps,
+      reportEvery,
+      outputPath,
+      checkpointPath,
+      checkpointEveryS,
+      openmm: { python: flags.python, platform: flags.platform, properties: parseProperties(flags.property ?? []) },
+    })
+  }
   const simulation = Simulation.fromInputs({
     systemXml: readInputText(systemPath, 'System XML', limits.maxXmlBytes),
     integratorXml: readInputText(integratorPath, 'Integrator XML', limits.maxXmlBytes),
@@ -193,4 +226,15 @@ export async function run (args: string[]): Promise<number> {
 function nanosecondsPerDay (steps: number, stepSizePs: number, elapsedMs: number): number {
   const simulatedNs = steps * stepSizePs / 1000
   return simulatedNs / (elapsedMs / 86_400_000)
+}
+
+/** `--property KEY=VALUE` flags as OpenMM platform properties. */
+function parseProperties (pairs: string[]): Record<string, string> {
+  const properties: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) throw new UsageError(`--property takes KEY=VALUE (e.g. CudaPrecision=mixed), got '${pair}'.`)
+    properties[pair.slice(0, at).trim()] = pair.slice(at + 1).trim()
+  }
+  return properties
 }

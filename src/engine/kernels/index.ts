@@ -29,7 +29,7 @@ export function createKernel (force: Force, system: System): ForceKernel | null 
     case 'PeriodicTorsionForce': return new PeriodicTorsionKernel(force)
     case 'RBTorsionForce': return new RBTorsionKernel(force)
     case 'NonbondedForce':
-      if (force.method === 'Ewald' || force.method === 'PME') return new EwaldNonbondedKernel(force, system)
+      if (force.method === 'Ewald' || force.method === 'PME' || force.method === 'LJPME') return new EwaldNonbondedKernel(force, system)
       return new NonbondedKernel(force, system.particleCount)
     case 'CMMotionRemover': return null
     case 'GBSAOBCForce': return new GbsaObcKernel(force, system.particleCount)

@@ -106,6 +106,9 @@ export class NeighborList {
   private readonly ordering: PairOrdering | undefined
   /** Class of each pair at build time (see PairOrdering), scratch. */
   private pairClass = new Uint8Array(0)
+  private cellRank = new Int32Array(0)
+  private rankCell = new Int32Array(0)
+  private rankedShape = [0, 0, 0]
   private orderScratch = new Int32Array(0)
 
   constructor (particleCount: number, cutoffNm: number, exclusions: ExclusionLists, skinNm = DEFAULT_NEIGHBOR_SKIN_NM,
@@ -294,6 +297,9 @@ export class NeighborList {
     }
     const bucketStart = this.cellStart
     bucketStart.fill(0, 0, bucketCount + 1)
+    this.rankCells(cellsX, cellsY, cellsZ)
+    const cellRank = this.cellRank
+    const rankCell = this.rankCell
     const rawCell = this.rawCell
     for (let m = 0; m < imageCount; m++) {
       let cx = Math.floor((rawX[m] - lowX) / cellWidthX)
@@ -303,7 +309,7 @@ export class NeighborList {
       if (!(cx >= 0)) cx = 0; else if (cx >= cellsX) cx = cellsX - 1
       if (!(cy >= 0)) cy = 0; else if (cy >= cellsY) cy = cellsY - 1
       if (!(cz >= 0)) cz = 0; else if (cz >= cellsZ) cz = cellsZ - 1
-      const bucket = 2 * ((cx * cellsY + cy) * cellsZ + cz) + (m < n ? 0 : 1)
+      const bucket = 2 * cellRank[(cx * cellsY + cy) * cellsZ + cz] + (m < n ? 0 : 1)
       rawCell[m] = bucket
       bucketStart[bucket + 1]++
     }
@@ -334,8 +340,9 @@ export class NeighborList {
       xyz[3 * s + 2] = rawZ[m]
     }
     let homeCount = 0
-    for (let c = 0; c < cellCount; c++) {
-      for (let s = bucketStart[2 * c]; s < bucketStart[2 * c + 1]; s++) {
+    for (let rank = 0; rank < cellCount; rank++) {
+      const c = rankCell[rank]
+      for (let s = bucketStart[2 * rank]; s < bucketStart[2 * rank + 1]; s++) {
         homeImage[homeCount] = s
         homeCell[homeCount] = c
         homeOfAtom[imageAtom[s]] = homeCount
@@ -390,6 +397,7 @@ export class NeighborList {
       for (let e = exclusionStart[i]; e < exclusionStart[i + 1]; e++) stamp[partners[e]] = i
       const xi = xyz[3 * si]; const yi = xyz[3 * si + 1]; const zi = xyz[3 * si + 2]
       const cell = homeCell[h]
+      const cellRankOfHome = cellRank[cell]
       const cz = cell % cellsZ
       const cy = ((cell - cz) / cellsZ) % cellsY
       const cx = (cell - cz - cy * cellsZ) / (cellsZ * cellsY)
@@ -404,9 +412,9 @@ export class NeighborList {
         const gapY = yi < cellLowY ? cellLowY - yi : (yi > cellLowY + cellWidthY ? yi - cellLowY - cellWidthY : 0)
         const gapZ = zi < cellLowZ ? cellLowZ - zi : (zi > cellLowZ + cellWidthZ ? zi - cellLowZ - cellWidthZ : 0)
         if (gapX * gapX + gapY * gapY + gapZ * gapZ >= reach2) continue
-        const other = (nx * cellsY + ny) * cellsZ + nz
+        const other = cellRank[(nx * cellsY + ny) * cellsZ + nz]
         // home images of earlier cells have lower home indices: only their ghosts can pair with h here
-        const first = other < cell ? bucketStart[2 * other + 1] : (other === cell ? si + 1 : bucketStart[2 * other])
+        const first = other < cellRankOfHome ? bucketStart[2 * other + 1] : (other === cellRankOfHome ? si + 1 : bucketStart[2 * other])
         const end = bucketStart[2 * other + 2]
         for (let s = first; s < end; s++) {
           // distance first: it rejects most candidates without touching the atom arrays
@@ -437,6 +445,37 @@ export class NeighborList {
     }
     start[homeCount] = pairCount
     this.pairCount = pairCount
+  }
+
+  /**
+   * Orders the cells along a Morton (Z-order) curve, so that images close in
+   * space are close in memory: cellRank[row-major cell] and its inverse.
+   * Kept while the grid's shape does not change.
+   */
+  private rankCells (cellsX: number, cellsY: number, cellsZ: number): void {
+    if (cellsX === this.rankedShape[0] && cellsY === this.rankedShape[1] && cellsZ === this.rankedShape[2]) return
+    const cellCount = cellsX * cellsY * cellsZ
+    const spread = (value: number): number => {
+      let code = 0
+      for (let bit = 0; bit < 17; bit++) code += ((value >> bit) & 1) * 2 ** (3 * bit)
+      return code
+    }
+    const keys = new Float64Array(cellCount)
+    for (let cx = 0; cx < cellsX; cx++) {
+      for (let cy = 0; cy < cellsY; cy++) {
+        for (let cz = 0; cz < cellsZ; cz++) {
+          keys[(cx * cellsY + cy) * cellsZ + cz] = 4 * spread(cx) + 2 * spread(cy) + spread(cz)
+        }
+      }
+    }
+    const order = Array.from({ length: cellCount }, (_, cell) => cell).sort((a, b) => keys[a] - keys[b])
+    this.cellRank = new Int32Array(cellCount)
+    this.rankCell = new Int32Array(cellCount)
+    for (let rank = 0; rank < cellCount; rank++) {
+      this.rankCell[rank] = order[rank]
+      this.cellRank[order[rank]] = rank
+    }
+    this.rankedShape = [cellsX, cellsY, cellsZ]
   }
 
   /** Stable partition of neighbors[from, to) by pairClass (0..3). */

@@ -18,7 +18,7 @@ import { childElement, type XmlElement } from './safe-xml.ts'
 const invalid = (message: string): Error => new InvalidSystemError(message)
 
 /** Nonbonded methods the builtin engine implements. */
-const BUILTIN_NONBONDED_METHODS: ReadonlySet<NonbondedMethod> = new Set(['NoCutoff', 'CutoffNonPeriodic', 'CutoffPeriodic', 'Ewald', 'PME'])
+const BUILTIN_NONBONDED_METHODS: ReadonlySet<NonbondedMethod> = new Set(['NoCutoff', 'CutoffNonPeriodic', 'CutoffPeriodic', 'Ewald', 'PME', 'LJPME'])
 
 /** Per-item reading context: names the force in messages, built only when something is wrong. */
 class ItemReader {
@@ -274,19 +274,25 @@ function readNonbondedForce (force: XmlElement, label: string, particleCount: nu
 
 /** Ewald/PME settings of a NonbondedForce: alpha and grid when the XML sets them (0 = OpenMM chooses), exceptionsUsePeriodic. */
 function ewaldSettings (force: XmlElement, method: NonbondedMethod, label: string): Partial<NonbondedForce> {
-  if (method !== 'Ewald' && method !== 'PME') return {}
-  const pmeAlphaPerNm = finiteAttribute(force, 'alpha', label, invalid, 0)
-  if (pmeAlphaPerNm < 0) throw new InvalidSystemError(`${label}: alpha=${pmeAlphaPerNm} nm^-1 must not be negative.`)
+  if (method !== 'Ewald' && method !== 'PME' && method !== 'LJPME') return {}
+  const alpha = (name: string): number => {
+    const value = finiteAttribute(force, name, label, invalid, 0)
+    if (value < 0) throw new InvalidSystemError(`${label}: ${name}=${value} nm^-1 must not be negative.`)
+    return value
+  }
   const grid = (name: string): number => {
     const size = integerAttribute(force, name, label, invalid, 0)
     if (size < 0 || size > 4096) throw new InvalidSystemError(`${label}: ${name}=${size} must be a PME grid size between 0 and 4096.`)
     return size
   }
   return {
-    pmeAlphaPerNm,
+    pmeAlphaPerNm: alpha('alpha'),
     pmeGridX: grid('nx'),
     pmeGridY: grid('ny'),
     pmeGridZ: grid('nz'),
+    ...(method === 'LJPME'
+      ? { ljpmeAlphaPerNm: alpha('ljAlpha'), ljpmeGridX: grid('ljnx'), ljpmeGridY: grid('ljny'), ljpmeGridZ: grid('ljnz') }
+      : {}),
     exceptionsUsePeriodic: booleanAttribute(force, 'exceptionsUsePeriodic', label, invalid, false),
   }
 }

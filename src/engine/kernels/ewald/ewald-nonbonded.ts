@@ -20,6 +20,14 @@
  *
  * alpha and the grid (kmax) come from ewaldErrorTolerance and the System's
  * default box as OpenMM chooses them, or from the XML when it sets them.
+ *
+ * LJPME adds (ReferenceLJCoulombIxn, 7.7) with c6_i = 2 sigma_i^3 sqrt(eps_i),
+ * a = alpha_LJ r: a dispersion PME mesh and self term +alpha_LJ^6 eps sigma^6/3
+ * (reciprocal group); for pairs within the cutoff
+ * c6_ij/r^6 (1 - exp(-a^2)(1 + a^2 + a^4/2)) plus a constant shift (-LJ at
+ * the cutoff minus the same multiplicative term there); for exception pairs
+ * +c6_ij/r^6 (1 - exp(-a^2)(1 + a^2 + a^4/2)); no switching function and no
+ * dispersion correction.
  */
 import { InvalidBoxError, InvalidSystemError, UnsupportedForceError } from '../../errors.ts'
 import type { BoxVectors, NonbondedForce, System } from '../../system.ts'
@@ -30,7 +38,7 @@ import type { ForceKernel } from '../kernel.ts'
 import { NeighborList } from '../neighbor-list.ts'
 import { minimumImageInPlace } from '../periodic.ts'
 import { erf, ErfcTable } from './erfc.ts'
-import { ewaldParameters, pmeParameters } from './ewald-parameters.ts'
+import { ewaldParameters, ljpmeParameters, pmeParameters } from './ewald-parameters.ts'
 import { EwaldReciprocal } from './ewald-reciprocal.ts'
 import { PmeReciprocal } from './pme-reciprocal.ts'
 
@@ -47,10 +55,14 @@ export interface EwaldNonbondedKernelOptions {
 
 export class EwaldNonbondedKernel implements ForceKernel {
   readonly forceType = 'NonbondedForce'
-  readonly method: 'Ewald' | 'PME'
+  readonly method: 'Ewald' | 'PME' | 'LJPME'
   readonly alphaPerNm: number
   /** PME grid (null for Ewald). */
   readonly pme: PmeReciprocal | null
+  /** LJPME's dispersion mesh (null unless LJPME). */
+  readonly dispersionPme: PmeReciprocal | null
+  /** LJPME's dispersion splitting parameter, nm^-1 (0 unless LJPME). */
+  readonly dispersionAlphaPerNm: number
   /** Ewald k-space sum (null for PME). */
   readonly ewald: EwaldReciprocal | null
   private readonly force: NonbondedForce
@@ -69,6 +81,9 @@ export class EwaldNonbondedKernel implements ForceKernel {
   private readonly halfSigma: Float64Array
   private readonly epsilonFactor: Float64Array
   private readonly scaledCharge: Float64Array
+  /** LJPME: per particle c6 = 2 sigma^3 sqrt(epsilon), and per exception pair c6_i c6_j. */
+  private readonly c6: Float64Array
+  private readonly exclusionC6: Float64Array
   /** Exception pairs (all of them, for the reciprocal-space correction): atoms and ONE_4PI_EPS0 qi qj. */
   private readonly exclusionP1: Int32Array
   private readonly exclusionP2: Int32Array
@@ -85,13 +100,14 @@ export class EwaldNonbondedKernel implements ForceKernel {
   private imageCharge = new Float64Array(0)
   private imageHalfSigma = new Float64Array(0)
   private imageEpsilonFactor = new Float64Array(0)
+  private imageC6 = new Float64Array(0)
   private imagePositions = new Float64Array(0)
   private imageForces = new Float64Array(0)
   private parametersForBuild = -1
   private readonly delta = new Float64Array(3)
 
   constructor (force: NonbondedForce, system: Pick<System, 'particleCount' | 'defaultBox'>, options: EwaldNonbondedKernelOptions = {}) {
-    if (force.method !== 'Ewald' && force.method !== 'PME') throw new UnsupportedForceError(`NonbondedForce (${force.method})`)
+    if (force.method !== 'Ewald' && force.method !== 'PME' && force.method !== 'LJPME') throw new UnsupportedForceError(`NonbondedForce (${force.method})`)
     const n = system.particleCount
     if (force.charge.length !== n) {
       throw new InvalidSystemError(`NonbondedForce has ${force.charge.length} particles but the System has ${n}.`)
@@ -106,19 +122,27 @@ export class EwaldNonbondedKernel implements ForceKernel {
     this.directGroup = force.forceGroup
     this.reciprocalGroup = force.reciprocalSpaceForceGroup >= 0 ? force.reciprocalSpaceForceGroup : force.forceGroup
     this.cutoffNm = force.cutoffNm
-    this.useSwitch = force.useSwitchingFunction
+    // OpenMM's Reference platform turns the switching function off for LJPME.
+    this.useSwitch = force.useSwitchingFunction && force.method !== 'LJPME'
     this.switchingDistanceNm = force.switchingDistanceNm
     if (this.useSwitch && !(force.switchingDistanceNm >= 0 && force.switchingDistanceNm < force.cutoffNm)) {
       throw new InvalidSystemError(`NonbondedForce switching distance (${force.switchingDistanceNm} nm) must lie between 0 and the cutoff (${force.cutoffNm} nm).`)
     }
     this.exceptionsArePeriodic = force.exceptionsUsePeriodic === true
-    this.dispersionCoefficient = dispersionCorrectionCoefficient(force, n)
+    this.dispersionCoefficient = force.method === 'LJPME' ? 0 : dispersionCorrectionCoefficient(force, n)
 
-    if (force.method === 'PME') {
+    this.dispersionPme = null
+    this.dispersionAlphaPerNm = 0
+    if (force.method === 'PME' || force.method === 'LJPME') {
       const p = pmeParameters(force, system.defaultBox)
       this.alphaPerNm = p.alphaPerNm
       this.pme = new PmeReciprocal(n, p.gridX, p.gridY, p.gridZ, p.alphaPerNm)
       this.ewald = null
+      if (force.method === 'LJPME') {
+        const d = ljpmeParameters(force, system.defaultBox)
+        this.dispersionAlphaPerNm = d.alphaPerNm
+        this.dispersionPme = new PmeReciprocal(n, d.gridX, d.gridY, d.gridZ, d.alphaPerNm, 'dispersion')
+      }
     } else {
       const p = ewaldParameters(force, system.defaultBox)
       this.alphaPerNm = p.alphaPerNm
@@ -132,22 +156,30 @@ export class EwaldNonbondedKernel implements ForceKernel {
     this.halfSigma = new Float64Array(n)
     this.epsilonFactor = new Float64Array(n)
     this.scaledCharge = new Float64Array(n)
+    this.c6 = new Float64Array(n)
     let sumQ2 = 0
+    let dispersionSelf = 0
     for (let i = 0; i < n; i++) {
       this.halfSigma[i] = 0.5 * force.sigmaNm[i]
       this.epsilonFactor[i] = 2 * Math.sqrt(force.epsilon[i])
       this.scaledCharge[i] = sqrtCoulomb * force.charge[i]
       sumQ2 += force.charge[i] * force.charge[i]
+      const sigma3 = force.sigmaNm[i] * force.sigmaNm[i] * force.sigmaNm[i]
+      if (force.method === 'LJPME') this.c6[i] = 2 * sigma3 * Math.sqrt(force.epsilon[i])
+      dispersionSelf += force.epsilon[i] * sigma3 * sigma3
     }
     this.selfEnergy = -ONE_4PI_EPS0 * sumQ2 * this.alphaPerNm / SQRT_PI
+    if (force.method === 'LJPME') this.selfEnergy += Math.pow(this.dispersionAlphaPerNm, 6) * dispersionSelf / 3
 
     const exceptionCount = force.exceptionP1.length
     this.exclusionP1 = Int32Array.from(force.exceptionP1)
     this.exclusionP2 = Int32Array.from(force.exceptionP2)
     this.exclusionChargeProd = new Float64Array(exceptionCount)
+    this.exclusionC6 = new Float64Array(exceptionCount)
     let interacting = 0
     for (let e = 0; e < exceptionCount; e++) {
       this.exclusionChargeProd[e] = ONE_4PI_EPS0 * force.charge[force.exceptionP1[e]] * force.charge[force.exceptionP2[e]]
+      this.exclusionC6[e] = this.c6[force.exceptionP1[e]] * this.c6[force.exceptionP2[e]]
       if (force.exceptionChargeProd[e] !== 0 || force.exceptionEpsilon[e] !== 0) interacting++
     }
     this.pairP1 = new Int32Array(interacting)
@@ -190,6 +222,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
       let energy = this.selfEnergy
       if (this.pme !== null) energy += this.pme.compute(positionsNm, this.charge, box, forcesOut)
       else energy += this.ewald!.compute(positionsNm, this.charge, box, forcesOut)
+      if (this.dispersionPme !== null) energy += this.dispersionPme.compute(positionsNm, this.c6, box, forcesOut)
       energyByGroup[this.reciprocalGroup] += energy
     }
     if (includeDirect) {
@@ -208,6 +241,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
       this.imageCharge = new Float64Array(capacity)
       this.imageHalfSigma = new Float64Array(capacity)
       this.imageEpsilonFactor = new Float64Array(capacity)
+      this.imageC6 = new Float64Array(capacity)
       this.imagePositions = new Float64Array(3 * capacity)
       this.imageForces = new Float64Array(3 * capacity)
     }
@@ -217,6 +251,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
       this.imageCharge[s] = this.scaledCharge[atom]
       this.imageHalfSigma[s] = this.halfSigma[atom]
       this.imageEpsilonFactor[s] = this.epsilonFactor[atom]
+      this.imageC6[s] = this.c6[atom]
     }
     this.parametersForBuild = list.buildCount
   }
@@ -246,6 +281,14 @@ export class EwaldNonbondedKernel implements ForceKernel {
     const table = this.erfcTable.coefficients
     const tableScale = this.erfcTable.scale
     const alphaScale = alpha * tableScale
+    const ljpme = this.dispersionPme !== null
+    const c6 = this.imageC6
+    const dispersionAlpha2 = this.dispersionAlphaPerNm * this.dispersionAlphaPerNm
+    const inverseCutoff2 = 1 / cutoff2
+    const inverseCutoff6 = inverseCutoff2 * inverseCutoff2 * inverseCutoff2
+    const cutoffA2 = dispersionAlpha2 * cutoff2
+    // 1 - exp(-a^2)(1 + a^2 + a^4/2) at the cutoff
+    const cutoffDispersionFactor = 1 - Math.exp(-cutoffA2) * (1 + cutoffA2 + 0.5 * cutoffA2 * cutoffA2)
 
     let energyLJ = 0
     let energyCoulomb = 0
@@ -253,7 +296,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
       const si = homeImage[h]
       const i3 = 3 * si
       const xi = position[i3]; const yi = position[i3 + 1]; const zi = position[i3 + 2]
-      const qi = charge[si]; const sigmaI = halfSigma[si]; const ei = epsilonFactor[si]
+      const qi = charge[si]; const sigmaI = halfSigma[si]; const ei = epsilonFactor[si]; const c6i = c6[si]
       let fxi = 0; let fyi = 0; let fzi = 0
       const end = start[h + 1]
       for (let k = start[h]; k < end; k++) {
@@ -295,6 +338,18 @@ export class EwaldNonbondedKernel implements ForceKernel {
             ljDerivative = ljDerivative * switchValue - lj * switchDerivative * r
             lj *= switchValue
           }
+          if (ljpme) {
+            const c6ij = c6i * c6[s]
+            const a2 = dispersionAlpha2 * r2
+            const expTerm = Math.exp(-a2)
+            const inverseR6 = inverseR2 * inverseR2 * inverseR2
+            const poly = 1 + a2 + 0.5 * a2 * a2
+            lj += c6ij * inverseR6 * (1 - expTerm * poly)
+            ljDerivative += 6 * c6ij * inverseR6 * (1 - expTerm * (poly + a2 * a2 * a2 / 6))
+            const sigma2 = sigma * sigma
+            const sigma6c = sigma2 * sigma2 * sigma2 * inverseCutoff6
+            lj += eps * (1 - sigma6c) * sigma6c - c6ij * inverseCutoff6 * cutoffDispersionFactor
+          }
           energyLJ += lj
           dEdR += ljDerivative * inverseR2
         }
@@ -317,13 +372,15 @@ export class EwaldNonbondedKernel implements ForceKernel {
 
   /** Removes the erf-screened Coulomb of every exception pair, which reciprocal space includes. Returns kJ/mol. */
   private computeExclusionCorrections (positionsNm: Float64Array, periodicBox: BoxVectors | null, forcesOut: Float64Array): number {
-    const { exclusionP1, exclusionP2, exclusionChargeProd } = this
+    const { exclusionP1, exclusionP2, exclusionChargeProd, exclusionC6 } = this
     const alpha = this.alphaPerNm
+    const dispersionAlpha2 = this.dispersionAlphaPerNm * this.dispersionAlphaPerNm
     const delta = this.delta
     let energy = 0
     for (let e = 0; e < exclusionP1.length; e++) {
       const chargeProd = exclusionChargeProd[e]
-      if (chargeProd === 0) continue
+      const c6ij = exclusionC6[e]
+      if (chargeProd === 0 && c6ij === 0) continue
       const a = 3 * exclusionP1[e]
       const b = 3 * exclusionP2[e]
       delta[0] = positionsNm[b] - positionsNm[a]
@@ -344,6 +401,19 @@ export class EwaldNonbondedKernel implements ForceKernel {
         forcesOut[b] -= fx; forcesOut[b + 1] -= fy; forcesOut[b + 2] -= fz
       } else {
         energy -= alpha * (2 / SQRT_PI) * chargeProd
+      }
+      if (c6ij !== 0) {
+        // LJPME: back out the dispersion mesh's contribution for this excluded pair.
+        const inverseR2 = 1 / r2
+        const inverseR6 = inverseR2 * inverseR2 * inverseR2
+        const a2 = dispersionAlpha2 * r2
+        const expTerm = Math.exp(-a2)
+        const poly = 1 + a2 + 0.5 * a2 * a2
+        energy += c6ij * inverseR6 * (1 - expTerm * poly)
+        const dEdR = -6 * c6ij * inverseR6 * inverseR2 * (1 - expTerm * (poly + a2 * a2 * a2 / 6))
+        const fx = dEdR * delta[0]; const fy = dEdR * delta[1]; const fz = dEdR * delta[2]
+        forcesOut[a] += fx; forcesOut[a + 1] += fy; forcesOut[a + 2] += fz
+        forcesOut[b] -= fx; forcesOut[b + 1] -= fy; forcesOut[b + 2] -= fz
       }
     }
     return energy

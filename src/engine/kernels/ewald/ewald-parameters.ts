@@ -59,6 +59,27 @@ export function pmeParameters (force: NonbondedForce, defaultBox: BoxVectors | n
   return { alphaPerNm: alpha, gridX: size(box[0]), gridY: size(box[4]), gridZ: size(box[8]) }
 }
 
+/**
+ * LJPME dispersion parameters: from the force when it sets ljAlpha (> 0),
+ * otherwise the same alpha formula and n = ceil(alpha L / (3 tol^(1/5))), at least 6.
+ */
+export function ljpmeParameters (force: NonbondedForce, defaultBox: BoxVectors | null): PmeParameters {
+  const given = force.ljpmeAlphaPerNm ?? 0
+  if (given !== 0) {
+    return {
+      alphaPerNm: given,
+      gridX: Math.max(force.ljpmeGridX ?? 0, MIN_PME_GRID),
+      gridY: Math.max(force.ljpmeGridY ?? 0, MIN_PME_GRID),
+      gridZ: Math.max(force.ljpmeGridZ ?? 0, MIN_PME_GRID),
+    }
+  }
+  const box = defaultBox ?? OPENMM_DEFAULT_BOX
+  const tolerance = force.ewaldErrorTolerance
+  const alpha = ewaldAlphaPerNm(tolerance, force.cutoffNm)
+  const size = (length: number): number => Math.max(Math.ceil(alpha * length / (3 * Math.pow(tolerance, 0.2))), MIN_PME_GRID)
+  return { alphaPerNm: alpha, gridX: size(box[0]), gridY: size(box[4]), gridZ: size(box[8]) }
+}
+
 /** OpenMM's Ewald error estimate for kmax = arg along a box edge `width`. */
 function ewaldError (arg: number, width: number, alpha: number, target: number): number {
   const temp = arg * Math.PI / (width * alpha)

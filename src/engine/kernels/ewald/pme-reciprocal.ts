@@ -20,10 +20,17 @@
  *
  * Charges in e, positions nm, energy kJ/mol, forces kJ/mol/nm. Everything
  * is allocated in the constructor.
+ *
+ * With kind 'dispersion' it is LJPME's dispersion mesh (OpenMM's
+ * dpme_reciprocal_convolution): "charges" are c6_i = 2 sigma_i^3 sqrt(eps_i),
+ * the m = 0 term is included and, with b = pi |m| / alpha,
+ * eterm(m) = -(2 pi sqrt(pi) / (6 V B(m))) (2 pi^3 sqrt(pi) erfc(b) |m|^3
+ *            + exp(-b^2) (alpha^3 - 2 alpha pi^2 m^2)).
  */
 import { RealFft3d } from '../../fft/real-fft-3d.ts'
 import type { BoxVectors } from '../../system.ts'
 import { ONE_4PI_EPS0 } from '../constants.ts'
+import { erfc } from './erfc.ts'
 
 /** B-spline interpolation order OpenMM's Reference platform uses for PME. */
 export const PME_ORDER = 5
@@ -34,6 +41,8 @@ export class PmeReciprocal {
   readonly gridZ: number
   readonly alphaPerNm: number
   readonly particleCount: number
+  /** 'coulomb' (PME electrostatics) or 'dispersion' (LJPME's C6 mesh). */
+  readonly kind: 'coulomb' | 'dispersion'
   private readonly order = PME_ORDER
   private readonly fft: RealFft3d
   private readonly grid: Float64Array
@@ -61,8 +70,10 @@ export class PmeReciprocal {
   private readonly splineScratch: Float64Array
   private readonly splineDerivativeScratch: Float64Array
 
-  constructor (particleCount: number, gridX: number, gridY: number, gridZ: number, alphaPerNm: number) {
+  constructor (particleCount: number, gridX: number, gridY: number, gridZ: number, alphaPerNm: number,
+    kind: 'coulomb' | 'dispersion' = 'coulomb') {
     this.particleCount = particleCount
+    this.kind = kind
     this.gridX = gridX
     this.gridY = gridY
     this.gridZ = gridZ
@@ -206,7 +217,22 @@ export class PmeReciprocal {
     const boxFactor = Math.PI * box[0] * box[4] * box[8]
     const maxX = Math.floor((nx + 1) / 2); const maxY = Math.floor((ny + 1) / 2); const maxZ = Math.floor((nz + 1) / 2)
     const frequency = (k: number, n: number, max: number): number => k < max ? k : k - n
+    const dispersion = this.kind === 'dispersion'
+    const alpha = this.alphaPerNm
+    const dispersionBoxFactor = -2 * Math.PI * Math.sqrt(Math.PI) / (6 * box[0] * box[4] * box[8])
     const single = (kx: number, ky: number, kz: number): number => {
+      if (dispersion) {
+        const mx = frequency(kx, nx, maxX); const my = frequency(ky, ny, maxY); const mz = frequency(kz, nz, maxZ)
+        const mhx = mx * r[0]
+        const mhy = mx * r[3] + my * r[4]
+        const mhz = mx * r[6] + my * r[7] + mz * r[8]
+        const m2 = mhx * mhx + mhy * mhy + mhz * mhz
+        const m = Math.sqrt(m2)
+        const b = Math.PI / alpha * m
+        const fac1 = 2 * Math.PI * Math.PI * Math.PI * Math.sqrt(Math.PI)
+        const value = fac1 * erfc(b) * m * m2 + Math.exp(-b * b) * (alpha * alpha * alpha - 2 * alpha * Math.PI * Math.PI * m2)
+        return value * dispersionBoxFactor / (this.moduliX[kx] * this.moduliY[ky] * this.moduliZ[kz])
+      }
       if (kx === 0 && ky === 0 && kz === 0) return 0
       const mx = frequency(kx, nx, maxX); const my = frequency(ky, ny, maxY); const mz = frequency(kz, nz, maxZ)
       const mhx = mx * r[0]
@@ -278,11 +304,20 @@ export class PmeReciprocal {
           const ty = thetaY[o + iy]; const dty = dthetaY[o + iy]
           const row = (xi * ny + yi) * nz
           let sumT = 0; let sumDT = 0
-          for (let iz = 0; iz < order; iz++) {
-            let zi = z0 + iz; if (zi >= nz) zi -= nz
-            const value = grid[row + zi]
-            sumT += thetaZ[o + iz] * value
-            sumDT += dthetaZ[o + iz] * value
+          if (z0 + order <= nz) {
+            const base = row + z0
+            for (let iz = 0; iz < order; iz++) {
+              const value = grid[base + iz]
+              sumT += thetaZ[o + iz] * value
+              sumDT += dthetaZ[o + iz] * value
+            }
+          } else {
+            for (let iz = 0; iz < order; iz++) {
+              let zi = z0 + iz; if (zi >= nz) zi -= nz
+              const value = grid[row + zi]
+              sumT += thetaZ[o + iz] * value
+              sumDT += dthetaZ[o + iz] * value
+            }
           }
           fx += dtx * ty * sumT
           fy += tx * dty * sumT

@@ -1,0 +1,149 @@
+/**
+ * `mdswarm-node run --engine openmm`: the local run of commands/run.ts on a
+ * local OpenMM (through the helper), with the same outputs: a DCD written
+ * as OpenMM's DCDReporter writes it (molecules wrapped into the box by
+ * OpenMM), a portable checkpoint that either engine can resume, ns/day.
+ * Ctrl-C or SIGTERM asks the helper to stop after its current block, then
+ * writes the checkpoint and exits with status 130.
+ */
+import * as fs from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import cliProgress from 'cli-progress'
+import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
+import { DcdWriter } from '../../src/formats/dcd.ts'
+import { OpenmmEngine, type OpenmmOptions } from '../../src/engine-openmm/openmm-engine.ts'
+import { openOutput, writeFileAtomic } from './output-files.ts'
+
+export interface OpenmmRunRequest {
+  readonly systemXml: string
+  readonly integratorXml: string
+  readonly pdb?: string
+  readonly stateXml?: string
+  readonly resumeBytes?: Uint8Array
+  readonly seed?: number
+  /** The step the run ends at (absolute). */
+  readonly endStep: number
+  readonly reportEvery: number
+  readonly outputPath: string
+  readonly checkpointPath?: string
+  readonly checkpointEveryS: number
+  readonly openmm: OpenmmOptions
+}
+
+/** Exit status after an interrupted run (128 + SIGINT), as shells report it. */
+const INTERRUPTED_EXIT_CODE = 130
+
+export async function runWithOpenmm (request: OpenmmRunRequest): Promise<number> {
+  const engine = await OpenmmEngine.start({
+    systemXml: request.systemXml,
+    integratorXml: request.integratorXml,
+    pdb: request.pdb,
+    stateXml: request.stateXml,
+    checkpoint: request.resumeBytes,
+    seed: request.seed,
+  }, { ...request.openmm, wrapFrames: true })
+  try {
+    return await runEngine(engine, request)
+  } finally {
+    await engine.close()
+  }
+}
+
+async function runEngine (engine: OpenmmEngine, request: OpenmmRunRequest): Promise<number> {
+  const { reportEvery, outputPath, checkpointPath, endStep } = request
+  const stepsToRun = Math.max(0, endStep - engine.step)
+  const stepSizePs = engine.stepSizePs
+  const atomCount = engine.particleCount
+  const hasUnitCell = engine.info.periodic
+  const writer = openOutput(outputPath, 'trajectory', () =>
+    request.resumeBytes !== undefined && fs.existsSync(outputPath)
+      ? DcdWriter.append(outputPath, { atomCount, hasUnitCell, interval: reportEvery, keepFramesUpToStep: engine.step })
+      : DcdWriter.create(outputPath, {
+        atomCount,
+        timeStepPs: stepSizePs,
+        interval: reportEvery,
+        firstStep: (Math.floor(engine.step / reportEvery) + 1) * reportEvery,
+        hasUnitCell,
+      }))
+
+  const writeCheckpoint = async (): Promise<void> => {
+    if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, encodeCheckpoint(await engine.checkpoint()), 'checkpoint')
+  }
+  const interruption = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => { interruption.abort(signal) }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar({
+      stream: process.stderr,
+      format: ' {bar} {percentage}% | step {value}/{total} | {nsPerDay} ns/day | ETA {eta_formatted}',
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic)
+    : null
+
+  const startStep = engine.step
+  const startedAt = performance.now()
+  let lastCheckpointAt = startedAt
+  try {
+    bar?.start(stepsToRun, 0, { nsPerDay: '-' })
+    // One RUN to the end, paused only to write the periodic checkpoint (or stopped by Ctrl-C).
+    while (engine.step < endStep && !interruption.signal.aborted) {
+      const runStop = new AbortController()
+      const forward = (): void => { runStop.abort(interruption.signal.reason) }
+      interruption.signal.addEventListener('abort', forward, { once: true })
+      try {
+        await engine.run({
+          steps: endStep - engine.step,
+          reportEvery,
+          signal: runStop.signal,
+          onFrame: frame => { writer.writeFrame(frame.positionsNm, frame.box) },
+          onProgress: () => {
+            const done = engine.step - startStep
+            bar?.update(done, { nsPerDay: nanosecondsPerDay(done, stepSizePs, performance.now() - startedAt).toFixed(2) })
+            if (checkpointPath !== undefined && performance.now() - lastCheckpointAt >= request.checkpointEveryS * 1000) runStop.abort('checkpoint')
+          },
+        })
+      } catch (err) {
+        if (!runStop.signal.aborted) throw err
+      } finally {
+        interruption.signal.removeEventListener('abort', forward)
+      }
+      if (runStop.signal.aborted && !interruption.signal.aborted) {
+        await writeCheckpoint()
+        lastCheckpointAt = performance.now()
+      }
+    }
+  } finally {
+    bar?.stop()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    writer.close()
+  }
+  const stepsDone = engine.step - startStep
+  const elapsedMs = performance.now() - startedAt
+  await writeCheckpoint()
+
+  const frame = await engine.frame()
+  const lines = [
+    `Ran ${stepsDone} steps (${(stepsDone * stepSizePs).toFixed(3)} ps) on OpenMM ${engine.info.openmmVersion} (${engine.platform}) in ${(elapsedMs / 1000).toFixed(2)} s: ` +
+      `${stepsDone === 0 ? '-' : nanosecondsPerDay(stepsDone, stepSizePs, elapsedMs).toFixed(3)} ns/day`,
+    `Step ${engine.step}: potential energy ${frame.potentialEnergy.toFixed(3)} kJ/mol, ` +
+      `kinetic energy ${frame.kineticEnergy.toFixed(3)} kJ/mol, temperature ${frame.temperatureK.toFixed(2)} K`,
+    `Trajectory: ${outputPath} (${writer.frameCount} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+  if (interruption.signal.aborted) {
+    process.stderr.write(`Interrupted (${String(interruption.signal.reason)}) at step ${engine.step} of ${endStep}. ` +
+      (checkpointPath === undefined
+        ? 'No --checkpoint was given, so this run cannot be resumed.\n'
+        : `To continue, run the same command with --resume ${checkpointPath}\n`))
+    return INTERRUPTED_EXIT_CODE
+  }
+  return 0
+}
+
+/** Simulated ns per wall-clock day. */
+function nanosecondsPerDay (steps: number, stepSizePs: number, elapsedMs: number): number {
+  const simulatedNs = steps * stepSizePs / 1000
+  return simulatedNs / (elapsedMs / 86_400_000)
+}
