@@ -18,18 +18,24 @@ import path from 'node:path'
 import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { createPeer, type MdswarmPeer } from '../src/p2p/create-peer.ts'
-import { loadOrCreatePrivateKey } from '../src/p2p/identity.ts'
+import { loadOrCreatePrivateKey, peerIdStringOf } from '../src/p2p/identity.ts'
 import { resolveHome } from '../src/p2p/home.ts'
 import { DEFAULT_NETWORK, statusTopic } from '../src/p2p/topics.ts'
-import { readSwarmKeyFile, SWARM_KEY_FILE_NAME } from '../src/p2p/swarm-key.ts'
+import { resolveSwarmKey } from '../src/p2p/swarm-key.ts'
+import type { ConnectionLimits } from '../src/p2p/connection-limits.ts'
+import type { InputLimits } from '../src/engine/limits.ts'
 import { subscribeGossip } from '../src/p2p/gossip.ts'
 import { validateStatusMessage } from '../src/wire/validate.ts'
-import { BLOB_PROTOCOL, CLAIM_PROTOCOL, CONTROL_PROTOCOL, FRAMES_PROTOCOL, second } from '../src/wire/constants.ts'
+import { BLOB_PROTOCOL, CLAIM_PROTOCOL, CONTROL_PROTOCOL, FRAMES_PROTOCOL, MAX_INBOUND_STREAMS_BY_PROTOCOL, MAX_OUTBOUND_STREAMS, second } from '../src/wire/constants.ts'
 import { COORDINATOR_FILE_NAME, type CoordinatorInfo } from '../src/client/coordinator-info.ts'
 import { CoordinatorStore } from './store/coordinator-store.ts'
 import { WorkQueue } from './queue/work-queue.ts'
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_SWEEP_INTERVAL_MS } from './queue/constants.ts'
-import { codecChunkInspector } from './ingest/codec-inspector.ts'
+import { codecChunkInspectorWith } from './ingest/codec-inspector.ts'
+import { DEFAULT_RESULT_CHECKS, type ResultChecks } from './ingest/result-sanity.ts'
+import { AllowList } from './security/allow-list.ts'
+import { RefusalLog, type Refusal } from './security/refusal-log.ts'
+import { RateLimiter, DEFAULT_BULK_RATE_LIMIT, DEFAULT_CLAIM_RATE_LIMIT, DEFAULT_CONTROL_RATE_LIMIT, type RateLimit } from './security/rate-limiter.ts'
 import { PeerTable } from './peers/peer-table.ts'
 import { claimStreamHandler } from './protocols/claim-handler.ts'
 import { blobStreamHandler } from './protocols/blob-handler.ts'
@@ -42,6 +48,8 @@ const log = logger('mdswarm:coordinator')
 
 export const DEFAULT_COORDINATOR_LISTEN = '/ip4/0.0.0.0/tcp/4100'
 export const COORDINATOR_DB_DIR = 'coordinator-db'
+/** The client key of the coordinator's home lives here (src/client connect()); it is the allow-list's first admin. */
+export const HOME_CLIENT_DIR = 'client'
 
 export interface CoordinatorOptions {
   /** Home folder (flag > $MDSWARM_HOME > ~/.mdswarm). */
@@ -56,10 +64,23 @@ export interface CoordinatorOptions {
   readonly sweepIntervalMs?: number
   /** How often the top of the queue is re-offered on gossip, ms. */
   readonly offerIntervalMs?: number
+  /** Swarm key file (pnet); default `<home>/swarm.key` when present, else an open network. */
+  readonly swarmKeyFile?: string
+  /** Swarm key bytes (file contents); wins over swarmKeyFile. */
+  readonly swarmKey?: Uint8Array
+  /** Per-peer rate limits: claim protocol, control protocol, blob + frames messages. */
+  readonly rateLimits?: { readonly claim?: RateLimit, readonly control?: RateLimit, readonly bulk?: RateLimit }
+  /** Size limits on submitted inputs (atoms, XML and PDB bytes, steps). */
+  readonly inputLimits?: Partial<InputLimits>
+  /** Plausibility checks on uploaded frames. */
+  readonly resultChecks?: Partial<ResultChecks>
+  readonly connectionLimits?: ConnectionLimits
 }
 
 interface DaemonEvents {
   'lease-expired': [string[]]
+  /** Something refused for security reasons (rate-limited in reporting: see RefusalLog). */
+  'refusal': [Refusal]
 }
 
 export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
@@ -69,14 +90,22 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
   readonly store: CoordinatorStore
   readonly queue: WorkQueue
   readonly peers: PeerTable
+  /** Client peer IDs allowed on the control protocol. */
+  readonly allowList: AllowList
+  /** Counts of refusals by kind. */
+  readonly refusals = new RefusalLog()
+  private readonly options: CoordinatorOptions
   private readonly abort = new AbortController()
   private readonly announcer: OfferAnnouncer
   private readonly unsubscribeStatus: () => void
   private sweeper: NodeJS.Timeout | null = null
   private stopping: Promise<void> | null = null
 
-  private constructor (parts: { home: string, network: string, peer: MdswarmPeer, store: CoordinatorStore, queue: WorkQueue, peers: PeerTable, offerIntervalMs: number }) {
+  private constructor (parts: { home: string, network: string, peer: MdswarmPeer, store: CoordinatorStore, queue: WorkQueue, peers: PeerTable, offerIntervalMs: number, allowList: AllowList, options: CoordinatorOptions }) {
     super()
+    this.allowList = parts.allowList
+    this.options = parts.options
+    this.refusals.on('refusal', (refusal) => { this.emit('refusal', refusal) })
     this.home = parts.home
     this.network = parts.network
     this.peer = parts.peer
@@ -86,7 +115,9 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
     this.announcer = new OfferAnnouncer(this.peer, this.queue, this.network, { intervalMs: parts.offerIntervalMs, topUnits: 32 })
     this.unsubscribeStatus = subscribeGossip(this.peer, statusTopic(this.network), {
       validate: validateStatusMessage,
-      onMessage: (status, from) => { this.peers.noteStatus(from, status) },
+      // Nodes dial the coordinator, so a real node is always connected; heartbeats
+      // relayed for peers we never met (possibly made-up keys) would only fill the table.
+      onMessage: (status, from) => { if (this.peer.getConnections().some((c) => c.remotePeer.toString() === from)) this.peers.noteStatus(from, status) },
       onInvalid: (err, from) => { log('bad heartbeat from %s: %s', from, err.message) },
     })
   }
@@ -105,20 +136,23 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
     }
     let peer: MdswarmPeer | null = null
     try {
-      const queue = new WorkQueue(store, { leaseTtlMs, defaultMaxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, chunkInspector: codecChunkInspector })
+      const chunkInspector = codecChunkInspectorWith({ ...DEFAULT_RESULT_CHECKS, ...options.resultChecks })
+      const queue = new WorkQueue(store, { leaseTtlMs, defaultMaxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, chunkInspector })
       const recovered = await queue.recoverLeases()
       if (recovered > 0) log('recovered %d lease(s); their nodes have %d ms to renew', recovered, leaseTtlMs)
-      const swarmKeyPath = path.join(home, SWARM_KEY_FILE_NAME)
-      const swarmKey = fs.existsSync(swarmKeyPath) ? readSwarmKeyFile(swarmKeyPath) : undefined
+      const swarmKey = options.swarmKey ?? resolveSwarmKey({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}) })
+      // The first start allows the client key of this home (created here if absent): the user who started it.
+      const allowList = await AllowList.open(store.db, peerIdStringOf(await loadOrCreatePrivateKey(path.join(home, HOME_CLIENT_DIR))))
       peer = await createPeer({
         privateKey: await loadOrCreatePrivateKey(home),
         listen: options.listen ?? [DEFAULT_COORDINATOR_LISTEN],
         network,
         role: 'coordinator',
         ...(swarmKey !== undefined ? { swarmKey } : {}),
+        ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
       })
       const peers = new PeerTable({ liveForMs: Math.max(3 * leaseTtlMs, 30 * second) })
-      const daemon = new CoordinatorDaemon({ home, network, peer, store, queue, peers, offerIntervalMs: options.offerIntervalMs ?? 10 * second })
+      const daemon = new CoordinatorDaemon({ home, network, peer, store, queue, peers, offerIntervalMs: options.offerIntervalMs ?? 10 * second, allowList, options })
       await daemon.serve(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS)
       return daemon
     } catch (err) {
@@ -139,7 +173,9 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
 
   private async serve (sweepIntervalMs: number): Promise<void> {
     const signal = this.abort.signal
-    const deps = { queue: this.queue, peers: this.peers, store: this.store, signal }
+    const limits = this.options.rateLimits
+    const bulkRateLimiter = new RateLimiter(limits?.bulk ?? DEFAULT_BULK_RATE_LIMIT)
+    const deps = { queue: this.queue, peers: this.peers, store: this.store, signal, refusals: this.refusals, bulkRateLimiter, rateLimiter: new RateLimiter(limits?.claim ?? DEFAULT_CLAIM_RATE_LIMIT) }
     const control = new ControlService({
       queue: this.queue,
       peers: this.peers,
@@ -147,12 +183,17 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
       addressesOf: (peerId) => this.peer.getConnections().filter((c) => c.remotePeer.toString() === peerId).map((c) => c.remoteAddr.toString()),
       self: () => ({ peerId: this.peerId, role: 'coordinator', capabilities: null, running: [], nsPerDay: 0, lastHeartbeat: Date.now() }),
       selfAddresses: () => this.multiaddrs,
+      allowList: this.allowList,
+      rateLimiter: new RateLimiter(limits?.control ?? DEFAULT_CONTROL_RATE_LIMIT),
+      refusals: this.refusals,
+      ...(this.options.inputLimits !== undefined ? { inputLimits: this.options.inputLimits } : {}),
     })
-    const handlerOptions = { runOnLimitedConnection: false, maxInboundStreams: 256 }
-    await this.peer.handle(CLAIM_PROTOCOL, claimStreamHandler(deps), handlerOptions)
-    await this.peer.handle(BLOB_PROTOCOL, blobStreamHandler(deps), handlerOptions)
-    await this.peer.handle(FRAMES_PROTOCOL, framesStreamHandler(deps), handlerOptions)
-    await this.peer.handle(CONTROL_PROTOCOL, controlStreamHandler(control, signal), handlerOptions)
+    // Streams per connection, per protocol: more are reset when opened.
+    const handlerOptions = (protocol: string) => ({ runOnLimitedConnection: false, maxInboundStreams: MAX_INBOUND_STREAMS_BY_PROTOCOL[protocol], maxOutboundStreams: MAX_OUTBOUND_STREAMS })
+    await this.peer.handle(CLAIM_PROTOCOL, claimStreamHandler(deps), handlerOptions(CLAIM_PROTOCOL))
+    await this.peer.handle(BLOB_PROTOCOL, blobStreamHandler(deps), handlerOptions(BLOB_PROTOCOL))
+    await this.peer.handle(FRAMES_PROTOCOL, framesStreamHandler(deps), handlerOptions(FRAMES_PROTOCOL))
+    await this.peer.handle(CONTROL_PROTOCOL, controlStreamHandler(control, signal), handlerOptions(CONTROL_PROTOCOL))
     this.announcer.start()
     this.sweeper = setInterval(() => { void this.sweep() }, sweepIntervalMs)
     this.writeInfoFile()

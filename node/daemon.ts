@@ -64,6 +64,8 @@ export interface NodeDaemonEvents {
   'unit-failed': [{ unitId: string, jobId: string, attempt: number, errorName: string, reason: string }]
   /** The unit was stopped or its results refused (cancelled, lease lost). */
   'unit-abandoned': [{ unitId: string, jobId: string, attempt: number, reason: string }]
+  /** Offers signed by a peer that is not our coordinator were ignored: the first from each peer, then every 100th. */
+  'offers-ignored': [{ from: string, count: number, total: number }]
 }
 
 export const DEFAULT_MAX_FRAMES_PER_CHUNK = 10
@@ -134,12 +136,31 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     })
     this.unsubscribeOffers = subscribeGossip<OfferMessage>(peer, offersTopic(network), {
       validate: validateOfferMessage,
+      // Only our coordinator's offers count; others are dropped, not forwarded, and counted.
+      acceptFrom: (from) => from === this.link.coordinatorPeerIdString,
+      onUntrusted: (_offer, from) => { this.noteUntrustedOffer(from) },
       onMessage: (offer, from) => {
         if (from !== this.link.coordinatorPeerIdString) return // only our coordinator's offers count
         if (offerFits(offer, this.capabilities)) this.claims.wake()
       }
     })
   }
+
+  /** Offers ignored so far, by signer (peers that are not this node's coordinator). */
+  readonly ignoredOffers = new Map<string, number>()
+  private ignoredOfferTotal = 0
+
+  private noteUntrustedOffer (from: string): void {
+    // Bounded: a flood of made-up signers keeps only the first 1000 in the map.
+    const count = (this.ignoredOffers.get(from) ?? 0) + 1
+    if (this.ignoredOffers.has(from) || this.ignoredOffers.size < 1000) this.ignoredOffers.set(from, count)
+    this.ignoredOfferTotal += 1
+    log('ignored an offer from %s (not our coordinator)', from)
+    if (count === 1 || count % 100 === 0) this.emit('offers-ignored', { from, count, total: this.ignoredOfferTotal })
+  }
+
+  /** Offers from peers other than the coordinator ignored since start. */
+  get ignoredOfferCount (): number { return this.ignoredOfferTotal }
 
   /** Opens the home's outbox, starts the peer, resumes unfinished work and begins claiming. */
   static async start (options: NodeDaemonOptions): Promise<NodeDaemon> {

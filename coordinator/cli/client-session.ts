@@ -4,6 +4,8 @@ import { connect, type MdswarmClient } from '../../src/client/client.ts'
 export interface ClientFlags {
   readonly home?: string
   readonly coordinator?: string
+  /** Swarm key file of a private network. */
+  readonly 'swarm-key'?: string
 }
 
 /** Runs `body` with a connected client and always closes it. */
@@ -11,6 +13,7 @@ export async function withClient<T> (flags: ClientFlags, body: (client: MdswarmC
   const client = await connect({
     ...(flags.home !== undefined ? { home: flags.home } : {}),
     ...(flags.coordinator !== undefined ? { coordinator: flags.coordinator } : {}),
+    ...(flags['swarm-key'] !== undefined ? { swarmKeyFile: flags['swarm-key'] } : {}),
   })
   try {
     return await body(client)

@@ -11,6 +11,7 @@ export type FlagSpec = NonNullable<ParseArgsConfig['options']>
 export const CLIENT_FLAGS = {
   home: { type: 'string' },
   coordinator: { type: 'string' },
+  'swarm-key': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const

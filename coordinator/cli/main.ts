@@ -14,6 +14,8 @@ const commands: CommandTable = {
   cancel: async () => await import('./commands/cancel.ts'),
   peers: async () => await import('./commands/peers.ts'),
   convert: async () => await import('./commands/convert.ts'),
+  keygen: async () => await import('./commands/keygen.ts'),
+  whoami: async () => await import('./commands/whoami.ts'),
 }
 
 await runCli('mdswarm', commands, process.argv.slice(2))

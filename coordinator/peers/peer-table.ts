@@ -16,6 +16,9 @@ export interface PeerEntry {
   lastHeartbeat: number | null
 }
 
+/** Most peers remembered (memory bound against made-up peer IDs). */
+export const MAX_PEER_ENTRIES = 10_000
+
 export interface PeerTableOptions {
   /** A node unheard of for this long is no longer counted as live, ms. */
   readonly liveForMs: number
@@ -35,6 +38,8 @@ export class PeerTable {
   private entry (peerId: string, role: PeerEntry['role'] = 'node'): PeerEntry {
     let entry = this.entries.get(peerId)
     if (entry === undefined) {
+      // Bounded: past MAX_PEER_ENTRIES the first-inserted entry goes (a restarted peer comes back with its next heartbeat).
+      if (this.entries.size >= MAX_PEER_ENTRIES) this.entries.delete(this.entries.keys().next().value as string)
       entry = { peerId, role, capabilities: null, running: [], nsPerDay: 0, lastHeartbeat: null }
       this.entries.set(peerId, entry)
     }

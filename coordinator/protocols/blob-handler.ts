@@ -11,12 +11,18 @@ import { validateBlobRequest } from '../../src/wire/validate.ts'
 import type { BlobRequest, BlobResponse } from '../../src/wire/messages.ts'
 import { blobHash } from '../store/blob-hash.ts'
 import type { CoordinatorStore } from '../store/coordinator-store.ts'
+import type { RateLimiter } from '../security/rate-limiter.ts'
+import type { RefusalLog } from '../security/refusal-log.ts'
+import { RateLimitedError } from '../security/errors.ts'
 
 const log = logger('mdswarm:coordinator:blob')
 
 export interface BlobHandlerDeps {
   readonly store: CoordinatorStore
   readonly signal: AbortSignal
+  /** Blob requests per peer (absent: unlimited); over it the stream is reset. */
+  readonly bulkRateLimiter?: RateLimiter
+  readonly refusals?: RefusalLog
 }
 
 export async function handleBlobRequest (deps: BlobHandlerDeps, peerId: string, request: BlobRequest): Promise<BlobResponse> {
@@ -27,6 +33,7 @@ export async function handleBlobRequest (deps: BlobHandlerDeps, peerId: string, 
   }
   const unit = await deps.store.getUnit(request.unitId)
   if (unit?.state !== 'leased' || unit.lease?.peerId !== peerId || unit.lease.attempt !== request.attempt) {
+    deps.refusals?.note(unit?.state === 'leased' && unit.lease?.peerId === peerId ? 'stale-attempt' : 'not-holder', peerId, `checkpoint for unit ${request.unitId} attempt ${request.attempt}`)
     return { type: 'error', code: 'not-holder', reason: `attempt ${request.attempt} of unit ${request.unitId} is not leased to you` }
   }
   const actual = blobHash(request.bytes)
@@ -42,7 +49,13 @@ export function blobStreamHandler (deps: BlobHandlerDeps) {
     const peerId = connection.remotePeer.toString()
     await serveStream(stream, {
       validate: (value: unknown) => validateBlobRequest(value),
-      onMessage: async (request: BlobRequest) => await handleBlobRequest(deps, peerId, request),
+      onMessage: async (request: BlobRequest) => {
+        if (deps.bulkRateLimiter !== undefined && !await deps.bulkRateLimiter.take(peerId, deps.signal)) {
+          deps.refusals?.note('rate-limited', peerId, `blob ${request.type}`)
+          throw new RateLimitedError('blob', deps.bulkRateLimiter.limit.ratePerSecond)
+        }
+        return await handleBlobRequest(deps, peerId, request)
+      },
       onInvalid: (err: Error): BlobResponse => ({ type: 'error', code: 'bad-request', reason: err.message }),
       onError: (err) => log('blob stream from %s ended: %s', peerId, err.message),
       signal: deps.signal,

@@ -19,6 +19,9 @@ import { validateClaimRequest } from '../../src/wire/validate.ts'
 import type { ClaimRequest, ClaimResponse } from '../../src/wire/messages.ts'
 import type { WorkQueue } from '../queue/work-queue.ts'
 import type { PeerTable } from '../peers/peer-table.ts'
+import type { RateLimiter } from '../security/rate-limiter.ts'
+import type { RefusalLog } from '../security/refusal-log.ts'
+import { RateLimitedError } from '../security/errors.ts'
 
 const log = logger('mdswarm:coordinator:claim')
 
@@ -26,6 +29,23 @@ export interface ClaimHandlerDeps {
   readonly queue: WorkQueue
   readonly peers: PeerTable
   readonly signal: AbortSignal
+  /** Claim-protocol messages per node peer (absent: unlimited). */
+  readonly rateLimiter?: RateLimiter
+  readonly refusals?: RefusalLog
+}
+
+/**
+ * Waits for the peer's rate-limit token. Over the limit, a claim is refused
+ * with `rate-limited` (the node backs off); a renew/complete/fail is never
+ * refused (the node would drop its unit) but its stream is reset, and the
+ * node retries later.
+ */
+async function rateLimited (deps: ClaimHandlerDeps, peerId: string, request: ClaimRequest): Promise<ClaimResponse | null> {
+  if (deps.rateLimiter === undefined || await deps.rateLimiter.take(peerId, deps.signal)) return null
+  deps.refusals?.note('rate-limited', peerId, `claim-protocol '${request.type}'`)
+  const err = new RateLimitedError('claim', deps.rateLimiter.limit.ratePerSecond)
+  if (request.type === 'claim') return { type: 'refused', code: 'rate-limited', reason: err.message }
+  throw err
 }
 
 export async function handleClaimRequest (deps: ClaimHandlerDeps, peerId: string, request: ClaimRequest): Promise<ClaimResponse> {
@@ -58,7 +78,7 @@ export function claimStreamHandler (deps: ClaimHandlerDeps) {
     const peerId = connection.remotePeer.toString()
     await serveStream(stream, {
       validate: validateClaimRequest,
-      onMessage: async (request: ClaimRequest) => await handleClaimRequest(deps, peerId, request),
+      onMessage: async (request: ClaimRequest) => await rateLimited(deps, peerId, request) ?? await handleClaimRequest(deps, peerId, request),
       onInvalid: (err: Error): ClaimResponse => ({ type: 'refused', code: 'bad-request', reason: err.message }),
       onError: (err) => log('claim stream from %s ended: %s', peerId, err.message),
       signal: deps.signal,

@@ -23,6 +23,7 @@ import type { RateLimiter } from '../security/rate-limiter.ts'
 import type { RefusalLog } from '../security/refusal-log.ts'
 import { AdminRequiredError, ClientNotAllowedError, RateLimitedError } from '../security/errors.ts'
 import { KiB } from '../../src/wire/constants.ts'
+import type { InputLimits } from '../../src/engine/limits.ts'
 
 const log = logger('mdswarm:coordinator:control')
 
@@ -45,6 +46,8 @@ export interface ControlHandlerDeps {
   /** Control requests per client peer. */
   readonly rateLimiter: RateLimiter
   readonly refusals: RefusalLog
+  /** Size limits on submitted inputs (default: the engine's DEFAULT_INPUT_LIMITS). */
+  readonly inputLimits?: Partial<InputLimits>
 }
 
 /**
@@ -147,7 +150,7 @@ export class ControlService {
         return { type: 'blob', hash: request.hash, bytes }
       }
       case 'submit': {
-        const submission = await prepareSubmission(this.queue.store, request.spec, clientPeerId)
+        const submission = await prepareSubmission(this.queue.store, request.spec, clientPeerId, this.deps.inputLimits)
         const jobs = await this.queue.submit(submission)
         log('%s submitted %d job(s)', clientPeerId, jobs.length)
         return { type: 'submitted', jobs: await Promise.all(jobs.map(async (job) => await this.summarize(job))) }

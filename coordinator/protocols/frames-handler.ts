@@ -14,6 +14,9 @@ import type { ChunkAck, ChunkMessage } from '../../src/wire/messages.ts'
 import type { WorkQueue } from '../queue/work-queue.ts'
 import type { PeerTable } from '../peers/peer-table.ts'
 import { BULK_TIMEOUT_MS } from '../../src/wire/constants.ts'
+import type { RateLimiter } from '../security/rate-limiter.ts'
+import type { RefusalLog } from '../security/refusal-log.ts'
+import { RateLimitedError } from '../security/errors.ts'
 
 const log = logger('mdswarm:coordinator:frames')
 
@@ -21,6 +24,9 @@ export interface FramesHandlerDeps {
   readonly queue: WorkQueue
   readonly peers: PeerTable
   readonly signal: AbortSignal
+  /** Chunks per node peer (absent: unlimited); over it the stream is reset and the node resends later. */
+  readonly bulkRateLimiter?: RateLimiter
+  readonly refusals?: RefusalLog
 }
 
 export function framesStreamHandler (deps: FramesHandlerDeps) {
@@ -29,9 +35,17 @@ export function framesStreamHandler (deps: FramesHandlerDeps) {
     await serveStream(stream, {
       validate: (value: unknown) => validateChunkMessage(value),
       onMessage: async (chunk: ChunkMessage): Promise<ChunkAck> => {
+        if (deps.bulkRateLimiter !== undefined && !await deps.bulkRateLimiter.take(peerId, deps.signal)) {
+          deps.refusals?.note('rate-limited', peerId, `frames of unit ${chunk.unitId}`)
+          throw new RateLimitedError('frames', deps.bulkRateLimiter.limit.ratePerSecond)
+        }
         deps.peers.noteSeen(peerId)
         const ack = await deps.queue.ingestChunk(peerId, chunk)
-        if (ack.type === 'nack') log('nack %s frame %d from %s: %s %s', chunk.unitId, chunk.firstFrame, peerId, ack.code, ack.reason)
+        if (ack.type === 'nack') {
+          log('nack %s frame %d from %s: %s %s', chunk.unitId, chunk.firstFrame, peerId, ack.code, ack.reason)
+          if (ack.code === 'not-holder' || ack.code === 'stale-attempt') deps.refusals?.note(ack.code, peerId, `frames ${chunk.firstFrame}.. of unit ${chunk.unitId} attempt ${chunk.attempt}: ${ack.reason}`)
+          else if (ack.code === 'corrupt') deps.refusals?.note('bad-result', peerId, ack.reason)
+        }
         return ack
       },
       onInvalid: (err: Error): ChunkAck => ({ type: 'nack', unitId: '?', firstFrame: 0, code: 'bad-request', reason: err.message }),

@@ -11,8 +11,11 @@ import type { SubmitRequestSpec } from '../../src/client/control-messages.ts'
 import { firstUnsupportedFeature, readSystemForceTypes } from '../../src/engine/xml/system-xml.ts'
 import { parseXml, childElement } from '../../src/engine/xml/safe-xml.ts'
 import { parseIntegratorXml } from '../../src/engine/xml/integrator-xml.ts'
-import { resolveLimits } from '../../src/engine/limits.ts'
+import { resolveLimits, exceedsByteLimit, type InputLimits } from '../../src/engine/limits.ts'
 import { InvalidSystemError, UnsupportedIntegratorError } from '../../src/engine/errors.ts'
+import { chunkByteLength } from '../../src/wire/chunk-codec.ts'
+import { FRAMES_MAX_MESSAGE_BYTES, KiB } from '../../src/wire/constants.ts'
+import { InvalidJobSpecError } from '../queue/errors.ts'
 import { MissingBlobError } from '../queue/errors.ts'
 import type { JobSubmission } from '../queue/work-queue.ts'
 
@@ -24,8 +27,7 @@ async function blobText (store: CoordinatorStore, hash: string, what: string): P
   return textDecoder.decode(bytes)
 }
 
-function particleCount (systemXml: string): number {
-  const limits = resolveLimits()
+function particleCount (systemXml: string, limits: InputLimits): number {
   const root = parseXml(systemXml, { maxBytes: limits.maxXmlBytes, what: 'System XML' })
   const particles = childElement(root, 'Particles')
   const count = particles?.children.filter((child) => child.name === 'Particle').length ?? 0
@@ -35,28 +37,46 @@ function particleCount (systemXml: string): number {
 }
 
 /** Step size in ps; integrators the builtin engine lacks are accepted (an openmm node may run them) and their stepSize read directly. */
-function integratorFacts (integratorXml: string): { stepSizePs: number, builtinRunsIt: boolean } {
+function integratorFacts (integratorXml: string, limits: InputLimits): { stepSizePs: number, builtinRunsIt: boolean } {
   try {
-    return { stepSizePs: parseIntegratorXml(integratorXml).stepSizePs, builtinRunsIt: true }
+    return { stepSizePs: parseIntegratorXml(integratorXml, limits).stepSizePs, builtinRunsIt: true }
   } catch (err) {
     if (!(err instanceof UnsupportedIntegratorError)) throw err
-    const root = parseXml(integratorXml, { maxBytes: resolveLimits().maxXmlBytes, what: 'Integrator XML' })
+    const root = parseXml(integratorXml, { maxBytes: limits.maxXmlBytes, what: 'Integrator XML' })
     const stepSizePs = Number(root.attributes.stepSize)
     return { stepSizePs: Number.isFinite(stepSizePs) && stepSizePs > 0 ? stepSizePs : 0, builtinRunsIt: false }
   }
 }
 
-export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRequestSpec, submittedBy: string): Promise<JobSubmission> {
+/** Room for a chunk message's envelope (ids, counts, checkpoint hash) around the chunk bytes. */
+const CHUNK_ENVELOPE_BYTES = 4 * KiB
+
+/**
+ * Refuses a submit over the size limits (configurable, `coordinator start
+ * --max-atoms ...`): PDB size, and a frame too large to travel in one chunk
+ * message. Steps are checked before anything is parsed.
+ */
+function checkSizes (pdb: string, atoms: number, limits: InputLimits): void {
+  if (exceedsByteLimit(pdb, limits.maxPdbBytes)) throw new InvalidJobSpecError(`The PDB is larger than this coordinator's limit of ${limits.maxPdbBytes} bytes.`)
+  const oneFrameChunk = chunkByteLength(1, atoms, true)
+  if (oneFrameChunk + CHUNK_ENVELOPE_BYTES > FRAMES_MAX_MESSAGE_BYTES) throw new InvalidJobSpecError(`One frame of ${atoms} atoms is ${oneFrameChunk} bytes, more than a frames message may carry (${FRAMES_MAX_MESSAGE_BYTES} bytes); keep fewer atoms in the output.`)
+}
+
+export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRequestSpec, submittedBy: string, inputLimits?: Partial<InputLimits>): Promise<JobSubmission> {
+  const limits = resolveLimits(inputLimits)
+  if (spec.steps > limits.maxSteps) throw new InvalidJobSpecError(`${spec.steps} steps is more than this coordinator's limit of ${limits.maxSteps} steps per job.`)
   const systemXml = await blobText(store, spec.systemHash, 'System XML')
   const integratorXml = await blobText(store, spec.integratorHash, 'Integrator XML')
-  await blobText(store, spec.pdbHash, 'PDB')
+  const pdb = await blobText(store, spec.pdbHash, 'PDB')
   if (spec.stateHash !== undefined) await blobText(store, spec.stateHash, 'State XML')
 
-  const forceTypes = readSystemForceTypes(systemXml)
+  const forceTypes = readSystemForceTypes(systemXml, limits)
   // A feature inside a supported force (PME electrostatics, virtual sites) becomes a requirement of its own.
-  const feature = firstUnsupportedFeature(systemXml)
+  const feature = firstUnsupportedFeature(systemXml, limits)
   const required = feature !== null && !forceTypes.includes(feature) ? [...new Set(forceTypes), feature] : [...new Set(forceTypes)]
-  const integrator = integratorFacts(integratorXml)
+  const integrator = integratorFacts(integratorXml, limits)
+  const atoms = particleCount(systemXml, limits)
+  checkSizes(pdb, atoms, limits)
   let engine = spec.engine ?? 'any'
   if (engine === 'any' && !integrator.builtinRunsIt) engine = 'openmm'
   const requirements: Requirements = {
@@ -72,7 +92,7 @@ export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRe
     steps: spec.steps,
     reportEvery: spec.reportEvery,
     stepSizePs: integrator.stepSizePs,
-    atoms: particleCount(systemXml),
+    atoms,
     ...(spec.name !== undefined ? { name: spec.name } : {}),
     ...(spec.segmentSteps !== undefined ? { segmentSteps: spec.segmentSteps } : {}),
     ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),

@@ -1,8 +1,9 @@
 /**
  * The node's link to its one coordinator: keeps a connection (redialling with
  * backoff when the coordinator goes away), and speaks the node side of
- * /mdswarm/claim/1, /mdswarm/blob/1 and /mdswarm/frames/1. The node always
- * dials out, so it works behind NAT. Every call is bounded by a timeout.
+ * /mdswarm/claim/1, /mdswarm/blob/1 and /mdswarm/frames/1, each on one
+ * long-lived stream with pipelined requests (request-channel.ts). The node
+ * always dials out, so it works behind NAT. Every call is bounded by a timeout.
  *
  * @example
  * const link = new CoordinatorLink(peer, '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...')
@@ -15,14 +16,14 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { MdswarmPeer } from '../../src/p2p/create-peer.ts'
 import { parseMultiaddr } from '../../src/p2p/create-peer.ts'
-import { request, wireStream } from '../../src/wire/framing.ts'
 import { BLOB_PROTOCOL, BULK_TIMEOUT_MS, CLAIM_PROTOCOL, FRAMES_PROTOCOL, REQUEST_TIMEOUT_MS } from '../../src/wire/constants.ts'
 import { validateBlobResponse, validateChunkAck, validateClaimResponse } from '../../src/wire/validate.ts'
-import type { BlobRequest, ChunkAck, ChunkMessage, ClaimRequest, ClaimResponse } from '../../src/wire/messages.ts'
+import type { BlobRequest, BlobResponse, ChunkAck, ChunkMessage, ClaimRequest, ClaimResponse } from '../../src/wire/messages.ts'
 import { sha256Hex } from '../../src/wire/hash.ts'
 import { backoffDelayMs } from './backoff.ts'
 import { DIAL_ATTEMPT_TIMEOUT_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from './constants.ts'
 import { BlobRefusedError, CoordinatorAddressError, LinkClosedError, UnexpectedResponseError } from './errors.ts'
+import { RequestChannel } from './request-channel.ts'
 
 interface LinkEvents {
   /** A connection to the coordinator is up (first time or after a reconnect). */
@@ -37,9 +38,12 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
   private readonly peer: MdswarmPeer
   private running = false
   private wake: (() => void) | null = null
-  private framesStream: Stream | null = null
-  private framesBusy: Promise<unknown> = Promise.resolve()
   private readonly stopController = new AbortController()
+  private readonly claims = new RequestChannel<ClaimResponse>(CLAIM_PROTOCOL, async signal => await this.openStream(CLAIM_PROTOCOL, signal), validateClaimResponse)
+  private readonly blobs = new RequestChannel<BlobResponse>(BLOB_PROTOCOL, async signal => await this.openStream(BLOB_PROTOCOL, signal), validateBlobResponse,
+    { weigh: m => (m as BlobRequest).type === 'put' ? (m as Extract<BlobRequest, { type: 'put' }>).bytes.byteLength : 1024 })
+  private readonly frames = new RequestChannel<ChunkAck>(FRAMES_PROTOCOL, async signal => await this.openStream(FRAMES_PROTOCOL, signal), validateChunkAck,
+    { weigh: m => (m as ChunkMessage).data.byteLength + 512 })
 
   constructor (peer: MdswarmPeer, coordinatorAddress: string) {
     super()
@@ -70,14 +74,19 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
     this.stopController.abort(new LinkClosedError())
     this.peer.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     this.peer.removeEventListener('peer:connect', this.onPeerConnect)
-    this.framesStream?.abort(new LinkClosedError())
-    this.framesStream = null
+    this.closeChannels(new LinkClosedError())
     this.wake?.()
+  }
+
+  private closeChannels (err?: Error): void {
+    this.claims.close(err)
+    this.blobs.close(err)
+    this.frames.close(err)
   }
 
   private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
     if (!event.detail.equals(this.coordinatorPeerId)) return
-    this.framesStream = null
+    this.closeChannels()
     this.emit('disconnected')
     this.wake?.()
   }
@@ -129,18 +138,9 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
     return AbortSignal.any([AbortSignal.timeout(ms), this.stopController.signal])
   }
 
-  /** One request on /mdswarm/claim/1 (claim, renew, complete, fail), on a fresh stream. */
+  /** One request on /mdswarm/claim/1 (claim, renew, complete, fail), pipelined on the long-lived claim stream. */
   async claim (message: ClaimRequest, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ClaimResponse> {
-    const signal = this.timeout(timeoutMs)
-    const stream = await this.openStream(CLAIM_PROTOCOL, signal)
-    try {
-      const response = await request(stream, message, signal, { validate: validateClaimResponse })
-      await wireStream(stream).close(signal)
-      return response
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
-    }
+    return await this.claims.request(message, this.timeout(timeoutMs))
   }
 
   /** Fetches a payload by hash; the bytes are checked against the hash. */
@@ -160,45 +160,24 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
     return hash
   }
 
-  private async blob (message: BlobRequest) {
-    const signal = this.timeout(BULK_TIMEOUT_MS)
-    const stream = await this.openStream(BLOB_PROTOCOL, signal)
-    try {
-      const response = await request(stream, message, signal, { validate: validateBlobResponse })
-      await wireStream(stream).close(signal)
-      if (response.type === 'error') throw new BlobRefusedError(response.code, response.reason)
-      return response
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
-    }
+  private async blob (message: BlobRequest): Promise<Exclude<BlobResponse, { type: 'error' }>> {
+    const response = await this.blobs.request(message, this.timeout(BULK_TIMEOUT_MS))
+    if (response.type === 'error') throw new BlobRefusedError(response.code, response.reason)
+    return response
   }
 
   /**
    * Sends one chunk on the long-lived frames stream and waits for its ack or
-   * nack. Calls are serialised; any stream failure drops the stream (the next
-   * call opens a new one) and rethrows.
+   * nack. Chunks of several units may be in flight at once (pipelined); any
+   * stream failure drops the stream (the next call opens a new one) and
+   * rethrows.
    */
   async sendChunk (chunk: ChunkMessage): Promise<ChunkAck> {
-    const previous = this.framesBusy
-    let release!: () => void
-    this.framesBusy = new Promise<void>(resolve => { release = resolve })
-    await previous.catch(() => {})
-    try {
-      const signal = this.timeout(BULK_TIMEOUT_MS)
-      if (this.framesStream === null || this.framesStream.status !== 'open') this.framesStream = await this.openStream(FRAMES_PROTOCOL, signal)
-      const stream = this.framesStream
-      try {
-        const ack = await request(stream, chunk, signal, { validate: validateChunkAck })
-        if (ack.unitId !== chunk.unitId || ack.firstFrame !== chunk.firstFrame) throw new UnexpectedResponseError(`ack for ${ack.unitId}@${ack.firstFrame} while waiting for ${chunk.unitId}@${chunk.firstFrame}`)
-        return ack
-      } catch (err) {
-        stream.abort(err as Error)
-        if (this.framesStream === stream) this.framesStream = null
-        throw err
-      }
-    } finally {
-      release()
+    const ack = await this.frames.request(chunk, this.timeout(BULK_TIMEOUT_MS))
+    if (ack.unitId !== chunk.unitId || ack.firstFrame !== chunk.firstFrame) {
+      this.frames.close()
+      throw new UnexpectedResponseError(`ack for ${ack.unitId}@${ack.firstFrame} while waiting for ${chunk.unitId}@${chunk.firstFrame}`)
     }
+    return ack
   }
 }

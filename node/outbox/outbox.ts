@@ -3,7 +3,9 @@
  * and deleted only when the coordinator acknowledges them; unit records say
  * what the node was doing, so a restarted node resends what was not
  * acknowledged (in frame order) and resumes unfinished units from their last
- * local checkpoint. Every state change is one LevelDB batch.
+ * local checkpoint. Every state change is one LevelDB batch. Unit records are
+ * also kept in memory (this process is the only writer), so reading one costs
+ * no database round trip.
  *
  * @example
  * const outbox = await Outbox.open(home)
@@ -47,6 +49,8 @@ export class Outbox {
   private readonly db: Db
   private readonly units: Sub
   private readonly chunks: Sub
+  /** Every unit record, as last written (loaded at open). */
+  private readonly records = new Map<string, UnitRecord>()
 
   private constructor (db: Db) {
     this.db = db
@@ -58,7 +62,12 @@ export class Outbox {
   static async open (home: string): Promise<Outbox> {
     const db = new Level<string, Uint8Array>(path.join(home, 'node-db'), { valueEncoding: 'view' })
     await db.open()
-    return new Outbox(db)
+    const outbox = new Outbox(db)
+    for await (const [, value] of outbox.units.iterator()) {
+      const record = decodeValue<UnitRecord>(value as Uint8Array)
+      outbox.records.set(record.unit.unitId, record)
+    }
+    return outbox
   }
 
   async close (): Promise<void> {
@@ -72,18 +81,16 @@ export class Outbox {
       ...stale.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
       { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(record) }
     ] as never)
+    this.records.set(record.unit.unitId, record)
   }
 
   async getUnit (unitId: string): Promise<UnitRecord | undefined> {
-    const bytes = await this.units.get(unitId) as Uint8Array | undefined
-    return bytes === undefined ? undefined : decodeValue<UnitRecord>(bytes)
+    return this.records.get(unitId)
   }
 
   /** Every unit record, in unit ID order. */
   async allUnits (): Promise<UnitRecord[]> {
-    const out: UnitRecord[] = []
-    for await (const [, value] of this.units.iterator()) out.push(decodeValue<UnitRecord>(value as Uint8Array))
-    return out
+    return [...this.records.values()].sort((a, b) => a.unit.unitId < b.unit.unitId ? -1 : a.unit.unitId > b.unit.unitId ? 1 : 0)
   }
 
   /** Persists one chunk together with the unit's new resume point, atomically. */
@@ -94,16 +101,21 @@ export class Outbox {
       { type: 'put', sublevel: this.chunks, key: chunkKey(chunk.message), value: encodeValue(chunk) },
       { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(updated) }
     ] as never)
+    this.records.set(record.unit.unitId, updated)
   }
 
   async finishUnit (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number): Promise<void> {
     const record = await this.requireUnit(unitId)
-    await this.units.put(unitId, encodeValue({ ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step }))
+    const updated: UnitRecord = { ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step }
+    await this.units.put(unitId, encodeValue(updated))
+    this.records.set(unitId, updated)
   }
 
   async failUnit (unitId: string, failure: NonNullable<UnitRecord['failure']>): Promise<void> {
     const record = await this.requireUnit(unitId)
-    await this.units.put(unitId, encodeValue({ ...record, phase: 'failed', failure }))
+    const updated: UnitRecord = { ...record, phase: 'failed', failure }
+    await this.units.put(unitId, encodeValue(updated))
+    this.records.set(unitId, updated)
   }
 
   /** Unacknowledged chunks of one unit attempt, in frame order. */
@@ -130,6 +142,7 @@ export class Outbox {
       ...keys.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
       { type: 'del', sublevel: this.units, key: unitId }
     ] as never)
+    this.records.delete(unitId)
   }
 
   private async requireUnit (unitId: string): Promise<UnitRecord> {

@@ -50,7 +50,8 @@ async function main (): Promise<void> {
   const baseline = localBaseline()
   const swarm = await startLocalSwarm({ nodes: nodeCount, concurrency: 1, prefix: 'mdswarm-bench' })
   try {
-    const client = await connect({ coordinator: swarm.address, home: path.join(swarm.root, 'client') })
+    // The coordinator's own home: its client key is the first allowed submitter.
+    const client = await connect({ coordinator: swarm.address, home: path.join(swarm.root, 'coordinator') })
     const submitted = performance.now()
     const jobs = await client.submit({ ...inputs, steps, reportEvery, replicas: units, seed: 7, name: 'bench-ensemble' })
     const finished = await client.waitAll(jobs)

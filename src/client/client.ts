@@ -14,7 +14,6 @@
  * ```
  */
 import '../polyfill.ts'
-import fs from 'node:fs'
 import path from 'node:path'
 import { EventEmitter } from 'node:events'
 import type { PeerId, Stream } from '@libp2p/interface'
@@ -22,13 +21,13 @@ import { createPeer, parseMultiaddr, type MdswarmPeer } from '../p2p/create-peer
 import { loadOrCreatePrivateKey } from '../p2p/identity.ts'
 import { resolveHome } from '../p2p/home.ts'
 import { DEFAULT_NETWORK } from '../p2p/topics.ts'
-import { readSwarmKeyFile, SWARM_KEY_FILE_NAME } from '../p2p/swarm-key.ts'
+import { resolveSwarmKey } from '../p2p/swarm-key.ts'
 import { wireStream } from '../wire/framing.ts'
 import { CONTROL_PROTOCOL, DIAL_TIMEOUT_MS, REQUEST_TIMEOUT_MS, BULK_TIMEOUT_MS, second } from '../wire/constants.ts'
 import { decodeChunk } from '../wire/chunk-codec.ts'
 import { sha256Hex } from '../wire/hash.ts'
 import type { Frame } from '../engine/frame.ts'
-import { CONTROL_STREAM_MAX_BYTES, TERMINAL_JOB_STATES, type ControlRequest, type ControlResponse, type JobStatus, type JobSummary, type PeerSummary, type SubmitRequestSpec } from './control-messages.ts'
+import { CONTROL_STREAM_MAX_BYTES, TERMINAL_JOB_STATES, type AllowedClientSummary, type ControlRequest, type ControlResponse, type JobStatus, type JobSummary, type PeerSummary, type SubmitRequestSpec } from './control-messages.ts'
 import { validateControlResponse } from './control-validate.ts'
 import { dialOrder, readCoordinatorInfo } from './coordinator-info.ts'
 import { CoordinatorError, CoordinatorUnreachableError, UnexpectedResponseError } from './errors.ts'
@@ -40,6 +39,8 @@ export interface ConnectOptions {
   readonly home?: string
   /** Network name; default: coordinator.json's, else 'default'. */
   readonly network?: string
+  /** Swarm key file of a private network; default `<home>/swarm.key` when present. */
+  readonly swarmKeyFile?: string
 }
 
 export interface SubmitOptions {
@@ -337,6 +338,26 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
     else if (job.state === 'cancelled') this.emit('cancelled', job)
   }
 
+  /** This client's peer ID: what a coordinator's allow-list holds (`mdswarm coordinator allow PEERID`). */
+  get peerId (): string { return this.peer.peerId.toString() }
+
+  /** Adds a client to the coordinator's allow-list (admins only); `admin` lets it change the list too. */
+  async allowClient (peerId: string, options: { admin?: boolean } = {}): Promise<{ clients: AllowedClientSummary[], changed: boolean }> {
+    const response = this.expect(await this.request(options.admin !== undefined ? { type: 'allow', peerId, admin: options.admin } : { type: 'allow', peerId }), 'allowed', 'allow')
+    return { clients: [...response.clients], changed: response.changed }
+  }
+
+  /** Removes a client from the coordinator's allow-list (admins only); `changed` is false when it was not listed. */
+  async revokeClient (peerId: string): Promise<{ clients: AllowedClientSummary[], changed: boolean }> {
+    const response = this.expect(await this.request({ type: 'revoke', peerId }), 'allowed', 'revoke')
+    return { clients: [...response.clients], changed: response.changed }
+  }
+
+  /** The coordinator's allow-list. */
+  async allowedClients (): Promise<AllowedClientSummary[]> {
+    return [...this.expect(await this.request({ type: 'list-allowed' }), 'allowed', 'list-allowed').clients]
+  }
+
   /** Stops the client's peer. */
   async close (): Promise<void> {
     await this.peer.stop()
@@ -355,8 +376,7 @@ export async function connect (options: ConnectOptions = {}): Promise<MdswarmCli
       network = DEFAULT_NETWORK
     }
   }
-  const swarmKeyPath = path.join(home, SWARM_KEY_FILE_NAME)
-  const swarmKey = fs.existsSync(swarmKeyPath) ? readSwarmKeyFile(swarmKeyPath) : undefined
+  const swarmKey = resolveSwarmKey({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}) })
   if (options.coordinator !== undefined) parseMultiaddr(options.coordinator)
   // The client has its own key (the coordinator of the same home has another), stable for allow-lists.
   const privateKey = await loadOrCreatePrivateKey(path.join(home, 'client'))

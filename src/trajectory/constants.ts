@@ -1,4 +1,4 @@
-/** Constants of the trajectory chunk format (see `./format.md`-style notes in `chunk-layout.ts`). */
+/** Constants of the trajectory chunk format (layout: see chunk.ts and coordinate-coder.ts). */
 
 /** 'MDTC' read as a little-endian u32: mdswarm trajectory chunk. */
 export const TRAJECTORY_CHUNK_MAGIC = 0x4354444d

@@ -17,7 +17,9 @@
  * the low bits of large residuals travel raw.
  *
  * Section layout: u8 flags (bit 0: rigid triplets) | 2 × (i16 c1, i16 c2) |
- * [triplet plan] | frequency tables | u32 rANS bytes | rANS | u32 raw bytes | raw.
+ * [triplet plan] | frequency tables | u32 rANS bytes | rANS | u32 raw bytes | raw;
+ * or, when coding would not be smaller (noise-like input), u8 flags = 2 then
+ * the coordinates as plain float32 — so no chunk is much larger than raw.
  */
 import { ByteReader, ByteWriter } from './byte-io.ts'
 import { ChunkCorruptedError, CoordinateRangeError, InvalidFramesError } from './errors.ts'
@@ -59,6 +61,8 @@ const CTX_THIRD_RESIDUAL = 9
 export const CONTEXT_COUNT = 10
 
 const SECTION_FLAG_TRIPLETS = 1
+/** The coordinates are stored as plain float32 (when coding would not make them smaller). */
+const SECTION_FLAG_RAW = 2
 const LPC_SCALE = 256
 /** 1/256, exact: multiplying by it equals dividing by LPC_SCALE. */
 const LPC_INVERSE = 1 / LPC_SCALE
@@ -187,6 +191,22 @@ const TOKEN_BASES = Float64Array.from({ length: TOKEN_ALPHABET }, (_, t) => toke
 const TOKEN_EXTRA_BITS = Uint8Array.from({ length: TOKEN_ALPHABET }, (_, t) => t < 16 ? 0 : ((t - 16) >> 1) + 3)
 
 /**
+ * Per geometry: where the third atom's circle lies along the first→second
+ * axis (d01² + d02² − d12²)/(2 d01), nm, and its radius, nm.
+ */
+function thirdAtomCircles (geometries: Float64Array): Float64Array {
+  const count = geometries.length / 3
+  const circles = new Float64Array(2 * count)
+  for (let g = 0; g < count; g++) {
+    const d01 = geometries[3 * g]; const d02 = geometries[3 * g + 1]; const d12 = geometries[3 * g + 2]
+    const along = (d01 * d01 + d02 * d02 - d12 * d12) / (2 * d01)
+    circles[2 * g] = along
+    circles[2 * g + 1] = remainingComponent(d02, along, 0)
+  }
+  return circles
+}
+
+/**
  * Pass 1 of the encoder: residuals of all symbols, frame by frame, in the
  * order of the context template. Rebuilds rigid-triplet positions exactly as
  * the decoder will.
@@ -202,6 +222,7 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
   let current = new Float64Array(hasTriplets ? stride : 0)
   const basis = new Float64Array(9)
   const geometries = plan.geometries
+  const circles = thirdAtomCircles(geometries)
   let at = 0
   for (let f = 0; f < frameCount; f++) {
     const base = f * stride
@@ -253,9 +274,8 @@ function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletP
       } else {
         const h = a - 2
         const g = plan.geometryOf[h]
-        const d01 = geometries[3 * g]; const d02 = geometries[3 * g + 1]; const d12 = geometries[3 * g + 2]
-        const along = (d01 * d01 + d02 * d02 - d12 * d12) / (2 * d01)
-        const rho = remainingComponent(d02, along, 0)
+        const along = circles[2 * g]
+        const rho = circles[2 * g + 1]
         const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
         const ax = current[3 * h + 3] - ox; const ay = current[3 * h + 4] - oy; const az = current[3 * h + 5] - oz
         if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, basis)
@@ -335,6 +355,8 @@ export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
   const ransBytes = ransEncode(tokens, intraTemplate, interTemplate, frameCount, counts, CONTEXT_COUNT)
   const rawBytes = rawOut.subarray(0, rawAt)
   const hasTriplets = plan.tripletCount > 0
+  const codedBytes = 1 + 8 + (hasTriplets ? tripletPlanMaxBytes(plan) : 0) + frequencyTablesMaxBytes(CONTEXT_COUNT) + 8 + ransBytes.length + rawBytes.length
+  if (codedBytes > 1 + 4 * coords.length) return rawSection(coords)
   const writer = new ByteWriter(1 + 8 + (hasTriplets ? tripletPlanMaxBytes(plan) : 0) + frequencyTablesMaxBytes(CONTEXT_COUNT) + 8 + ransBytes.length + rawBytes.length)
   writer.u8(hasTriplets ? SECTION_FLAG_TRIPLETS : 0)
   for (let i = 0; i < 4; i++) writer.i16(coefficients[i])
@@ -345,6 +367,15 @@ export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
   writer.u32(rawBytes.length)
   writer.raw(rawBytes)
   return writer.bytes.subarray(0, writer.offset)
+}
+
+/** A section holding the coordinates as plain little-endian float32 (exact): the bound on any chunk's size. */
+function rawSection (coords: Float32Array): Uint8Array {
+  const out = new Uint8Array(1 + 4 * coords.length)
+  out[0] = SECTION_FLAG_RAW
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < coords.length; i++) view.setFloat32(1 + 4 * i, coords[i], true)
+  return out
 }
 
 const RANS_LOW = 1 << 23
@@ -414,6 +445,16 @@ function decodeResiduals (bytes: Uint8Array, ransStart: number, ransEnd: number,
 export function decodeCoordinates (reader: ByteReader, atomCount: number, frameCount: number, precisionNm: number, lossless: boolean, out: Float32Array): void {
   const stride = 3 * atomCount
   const sectionFlags = reader.u8()
+  if (sectionFlags === SECTION_FLAG_RAW) {
+    const bytes = reader.take(4 * out.length)
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    for (let i = 0; i < out.length; i++) {
+      const x = view.getFloat32(4 * i, true)
+      if (!Number.isFinite(x)) throw new ChunkCorruptedError('The trajectory chunk holds a non-finite coordinate.')
+      out[i] = x
+    }
+    return
+  }
   if ((sectionFlags & ~SECTION_FLAG_TRIPLETS) !== 0) throw new ChunkCorruptedError(`The trajectory chunk's coordinate section has unknown flags ${sectionFlags}.`)
   const coefficients = new Int16Array(4)
   for (let i = 0; i < 4; i++) coefficients[i] = reader.i16()
@@ -438,6 +479,7 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
   let current = new Float64Array(hasTriplets ? stride : 0)
   const basis = new Float64Array(9)
   const geometries = plan.geometries
+  const circles = thirdAtomCircles(geometries)
   let at = 0
   for (let f = 0; f < frameCount; f++) {
     const base = f * stride
@@ -490,9 +532,8 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
       } else {
         const h = a - 2
         const g = plan.geometryOf[h]
-        const d01 = geometries[3 * g]; const d02 = geometries[3 * g + 1]; const d12 = geometries[3 * g + 2]
-        const along = (d01 * d01 + d02 * d02 - d12 * d12) / (2 * d01)
-        const rho = remainingComponent(d02, along, 0)
+        const along = circles[2 * g]
+        const rho = circles[2 * g + 1]
         const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
         const ax = current[3 * h + 3] - ox; const ay = current[3 * h + 4] - oy; const az = current[3 * h + 5] - oz
         if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, basis)

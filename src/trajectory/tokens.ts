@@ -2,8 +2,10 @@
  * Residual tokens: a signed 32-bit residual is zigzagged to an unsigned
  * value v; values below 16 are their own token, larger ones become a token
  * that names the position of the top bit and the bit below it, while the
- * remaining low bits travel raw (see raw-bits.ts). 72 tokens cover all of
- * 0 … 2^32 − 1.
+ * remaining low bits travel raw, uncoded. 72 tokens cover all of
+ * 0 … 2^32 − 1. (The coder inlines the value → token step in its hot loops:
+ * v < 16 → v; else top = floor(log2 v), token = 16 + 2 (top − 4) + bit (top − 1)
+ * of v, followed by the top − 1 low bits.)
  */
 
 export const TOKEN_ALPHABET = 72
@@ -16,18 +18,6 @@ export function zigzag (residual: number): number {
 
 export function unzigzag (value: number): number {
   return (value % 2 === 1) ? -(value + 1) / 2 : value / 2
-}
-
-/** Token of a zigzagged value. */
-export function tokenOf (value: number): number {
-  if (value < DIRECT_TOKENS) return value
-  const topBit = 31 - Math.clz32(value)
-  return DIRECT_TOKENS + 2 * (topBit - 4) + ((value / (2 ** (topBit - 1))) & 1)
-}
-
-/** Raw bits that follow a token. */
-export function extraBitsOf (token: number): number {
-  return token < DIRECT_TOKENS ? 0 : ((token - DIRECT_TOKENS) >> 1) + 3
 }
 
 /** The value a token stands for, without its raw bits (add them). */

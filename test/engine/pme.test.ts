@@ -19,7 +19,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { UnsupportedForceError } from '../../src/engine/errors.ts'
 import { ForceEvaluator } from '../../src/engine/force-evaluator.ts'
 import { EwaldNonbondedKernel } from '../../src/engine/kernels/ewald/ewald-nonbonded.ts'
 import type { NonbondedForce, System } from '../../src/engine/system.ts'
@@ -35,7 +34,7 @@ interface Reference {
   potentialEnergy: number
   groups: Record<string, number>
   forces: number[][]
-  ewald?: { method: string, alpha?: number, gridSize?: number[] }
+  ewald?: { method: string, alpha?: number, gridSize?: number[], ljAlpha?: number, ljGridSize?: number[] }
 }
 
 interface Loaded { system: System, positions: Float64Array, box: Float64Array, reference: Reference, evaluator: ForceEvaluator }
@@ -68,6 +67,7 @@ const CASES: Array<{ name: string, forceTolerance: number, energyTolerance: numb
   { name: 'ewald-water', forceTolerance: 1e-8, energyTolerance: 1e-9 },
   { name: 'pme-triclinic', forceTolerance: 1e-3, energyTolerance: 1e-5 },
   { name: 'pme-villin', forceTolerance: 1e-8, energyTolerance: 1e-9 },
+  { name: 'ljpme-water', forceTolerance: 1e-8, energyTolerance: 1e-9 },
 ]
 
 for (const { name, forceTolerance, energyTolerance } of CASES) {
@@ -156,14 +156,25 @@ test('pme-water-grid: forces are minus the gradient of the energy (finite differ
   }
 })
 
-test('LJPME is refused by name; PME and Ewald load', t => {
+test('ljpme-water: both alphas and grids (Coulomb and dispersion) are the ones OpenMM uses', t => {
+  if (!exists('ljpme-water')) return t.pass('fixture not generated yet')
+  const { evaluator, reference } = load('ljpme-water')
+  const kernel = ewaldKernel(evaluator)
+  const ewald = reference.ewald!
+  t.is(kernel.alphaPerNm, ewald.alpha!)
+  t.deepEqual(kernel.gridSize, ewald.gridSize)
+  t.is(kernel.dispersionAlphaPerNm, ewald.ljAlpha!)
+  t.deepEqual([kernel.dispersionPme!.gridX, kernel.dispersionPme!.gridY, kernel.dispersionPme!.gridZ], ewald.ljGridSize)
+})
+
+test('Ewald, PME and LJPME systems load; an unknown nonbonded method is refused', t => {
   if (!exists('pme-water-grid')) return t.pass('fixture not generated yet')
   const xml = fs.readFileSync(path.join(fixturesDir, 'pme-water-grid', 'system.xml'), 'utf8')
-  t.notThrows(() => parseSystemXml(xml))
-  const ljpme = xml.replace(/method="4" name="NonbondedForce"/, 'method="5" name="NonbondedForce"')
-  const error = t.throws(() => new ForceEvaluator(parseSystemXml(ljpme)))
-  t.is(error?.name, new UnsupportedForceError('x').name)
-  t.regex(error?.message ?? '', /LJPME/)
+  for (const method of ['3', '4', '5']) {
+    t.notThrows(() => new ForceEvaluator(parseSystemXml(xml.replace(/method="4" name="NonbondedForce"/, `method="${method}" name="NonbondedForce"`))))
+  }
+  const error = t.throws(() => parseSystemXml(xml.replace(/method="4" name="NonbondedForce"/, 'method="9" name="NonbondedForce"')))
+  t.is(error?.name, 'InvalidSystemError')
 })
 
 const hasOpenmm = spawnSync(PYTHON, ['-c', 'import openmm'], { stdio: 'ignore' }).status === 0

@@ -124,3 +124,16 @@ test('dropLeadingFrames keeps the later frames exactly as decoded, with selectio
   t.deepEqual(Array.from(rest.boxes ?? []), Array.from(whole.boxes?.subarray(27) ?? []))
   t.is(t.throws(() => dropLeadingFrames(bytes, 7))?.name, 'InvalidFramesError')
 })
+
+test('noise-like coordinates fall back to plain float32 and never grow much past raw size', t => {
+  let seed = 12345
+  const random = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+  const frames = Array.from({ length: 3 }, (_, f) => ({
+    step: f, timePs: f, box: null, potentialEnergy: 0, kineticEnergy: 0, temperatureK: 0,
+    positionsNm: Float32Array.from({ length: 300 }, () => (random() - 0.5) * 10 ** (Math.floor(random() * 12) - 6))
+  }))
+  const bytes = encodeFrames(frames, { lossless: true })
+  t.true(bytes.length <= 3 * 300 * 4 + 200, `${bytes.length} bytes`)
+  const back = decodeFrames(bytes)
+  frames.forEach((f, i) => t.deepEqual(Array.from(back.positionsNm.subarray(300 * i, 300 * (i + 1))), Array.from(f.positionsNm)))
+})

@@ -5,7 +5,7 @@ import { printJson, withClient } from '../client-session.ts'
 
 export const summary = 'Cancel jobs (running units are stopped on their nodes)'
 
-const USAGE = 'mdswarm cancel JOB... [--reason TEXT] [--coordinator MULTIADDR] [--home DIR] [--json]'
+const USAGE = 'mdswarm cancel JOB... [--reason TEXT] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 export async function run (args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { ...CLIENT_FLAGS, reason: { type: 'string' } }, USAGE, true)

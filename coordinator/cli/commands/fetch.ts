@@ -15,7 +15,7 @@ import { printJson, withClient } from '../client-session.ts'
 
 export const summary = 'Download a job\'s trajectory as DCD (finished or partial), optionally its topology as PDB'
 
-const USAGE = 'mdswarm fetch JOB -o out.dcd [--topology out.pdb] [--coordinator MULTIADDR] [--home DIR] [--json]'
+const USAGE = 'mdswarm fetch JOB -o out.dcd [--topology out.pdb] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 export async function run (args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { ...CLIENT_FLAGS, output: { type: 'string', short: 'o' }, topology: { type: 'string' } }, USAGE, true)

@@ -5,7 +5,7 @@ import { jobNote, percent, table } from '../format.ts'
 
 export const summary = 'List the jobs on the coordinator'
 
-const USAGE = 'mdswarm jobs [--coordinator MULTIADDR] [--home DIR] [--json]'
+const USAGE = 'mdswarm jobs [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 export async function run (args: string[]): Promise<number> {
   const { values } = parseFlags(args, CLIENT_FLAGS, USAGE)

@@ -9,7 +9,7 @@ import { ago, table } from '../format.ts'
 
 export const summary = 'List the coordinator and its nodes, with load and throughput'
 
-const USAGE = 'mdswarm peers [--coordinator MULTIADDR] [--home DIR] [--json]'
+const USAGE = 'mdswarm peers [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 export async function run (args: string[]): Promise<number> {
   const { values } = parseFlags(args, CLIENT_FLAGS, USAGE)

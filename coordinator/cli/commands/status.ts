@@ -6,7 +6,7 @@ import { ago, percent, simulatedNs, table } from '../format.ts'
 
 export const summary = 'Show one job: state, progress, units, failures and history'
 
-const USAGE = 'mdswarm status JOB [--coordinator MULTIADDR] [--home DIR] [--json]'
+const USAGE = 'mdswarm status JOB [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 export async function run (args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, CLIENT_FLAGS, USAGE, true)

@@ -12,7 +12,7 @@ export const summary = 'Submit a simulation (or an ensemble of replicas) to the 
 
 const USAGE = 'mdswarm submit --system S.xml --integrator I.xml --pdb P.pdb [--state ST.xml] --steps N --report-every K ' +
   '[--segment-steps M] [--replicas R] [--seed X] [--priority P] [--name NAME] [--engine builtin|openmm|any] [--platform NAME] [--gpu] ' +
-  '[--max-attempts N] [--coordinator MULTIADDR] [--home DIR] [--json]'
+  '[--max-attempts N] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 const FLAGS = {
   ...CLIENT_FLAGS,

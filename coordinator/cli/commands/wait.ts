@@ -13,7 +13,7 @@ import { duration } from '../format.ts'
 
 export const summary = 'Wait for jobs to finish, with progress bars (exit 1 if one failed)'
 
-const USAGE = 'mdswarm wait JOB... | --all [--coordinator MULTIADDR] [--home DIR] [--json]'
+const USAGE = 'mdswarm wait JOB... | --all [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 /** One bar per job up to this many; above, a single bar for the whole ensemble. */
 const MAX_BARS = 12

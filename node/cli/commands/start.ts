@@ -14,6 +14,7 @@ import path from 'node:path'
 import { UsageError } from '../../../src/cli/run-command.ts'
 import { resolveHome } from '../../../src/p2p/home.ts'
 import { DEFAULT_NETWORK } from '../../../src/p2p/topics.ts'
+import { resolveSwarmKey } from '../../../src/p2p/swarm-key.ts'
 import { NodeDaemon } from '../../daemon.ts'
 import { integerFlag, parseFlags } from '../parse-flags.ts'
 
@@ -40,7 +41,7 @@ ${summary}.
   --home DIR               peer key, outbox and payload cache (default: $MDSWARM_HOME or ~/.mdswarm)
   --network NAME           network name (default: ${DEFAULT_NETWORK})
   --listen MULTIADDR       address to listen on, repeatable (default: /ip4/127.0.0.1/tcp/0); the node dials out, so none is needed behind NAT
-  --swarm-key FILE         pre-shared key of a private network
+  --swarm-key FILE         pre-shared key of a private network (default: <home>/swarm.key if present)
   --json                   one JSON object per line (started, unit events) instead of text
 `
 
@@ -65,7 +66,7 @@ export async function run (args: string[]): Promise<number> {
   const coordinator = flags.coordinator ?? coordinatorFromHome(home)
   if (coordinator === undefined || coordinator === '') throw new UsageError(`--coordinator is required (no coordinator.json in ${home}). Usage: ${USAGE}`)
   const concurrency = flags.concurrency !== undefined ? integerFlag(flags.concurrency, 'concurrency', 1, 1024) : undefined
-  const swarmKey = flags['swarm-key'] !== undefined ? fs.readFileSync(flags['swarm-key']) : undefined
+  const swarmKey = resolveSwarmKey({ home, ...(flags['swarm-key'] !== undefined ? { file: flags['swarm-key'] } : {}) })
   const json = flags.json === true
   const print = (event: string, fields: Record<string, unknown>, text: string): void => {
     process.stdout.write(json ? `${JSON.stringify({ event, ...fields })}\n` : `${text}\n`)
@@ -79,6 +80,7 @@ export async function run (args: string[]): Promise<number> {
   daemon.on('unit-started', e => { print('unit-started', e, `${e.resumed ? 'resumed' : 'started'} unit ${e.unitId} (attempt ${e.attempt}) from step ${e.fromStep}`) })
   daemon.on('unit-completed', e => { print('unit-completed', e, `completed unit ${e.unitId}: ${e.frames} frames, ${(e.engineMs / 1000).toFixed(1)} s of engine time`) })
   daemon.on('unit-failed', e => { print('unit-failed', e, `unit ${e.unitId} failed: ${e.errorName}: ${e.reason}`) })
+  daemon.on('offers-ignored', e => { print('offers-ignored', e, `ignored ${e.count} offer(s) from ${e.from}: not our coordinator (${e.total} in all)`) })
   daemon.on('unit-abandoned', e => { print('unit-abandoned', e, `stopped unit ${e.unitId}: ${e.reason}`) })
   await daemon.begin()
 

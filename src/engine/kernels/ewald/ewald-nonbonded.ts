@@ -46,7 +46,7 @@ import { PmeReciprocal } from './pme-reciprocal.ts'
 const MIN_BOX_WIDTH_IN_CUTOFFS = 1.999999
 const SQRT_PI = Math.sqrt(Math.PI)
 /** Table intervals per unit of alpha r. */
-const ERFC_TABLE_RESOLUTION = 2048
+const ERFC_TABLE_RESOLUTION = 512
 
 export interface EwaldNonbondedKernelOptions {
   /** Neighbour-list skin, nm (default 0.1). */

@@ -32,9 +32,9 @@ export interface EwaldParameters {
   kmaxZ: number
 }
 
-/** alpha = sqrt(-ln(2 tol)) / cutoff, nm^-1. */
+/** alpha = sqrt(-ln(2 tol)) / cutoff, nm^-1 (computed as OpenMM does, (1/cutoff) * sqrt(...), to the last bit). */
 export function ewaldAlphaPerNm (tolerance: number, cutoffNm: number): number {
-  return Math.sqrt(-Math.log(2 * tolerance)) / cutoffNm
+  return (1 / cutoffNm) * Math.sqrt(-Math.log(2 * tolerance))
 }
 
 /**
