@@ -152,11 +152,13 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
 
   private noteUntrustedOffer (from: string): void {
     // Bounded: a flood of made-up signers keeps only the first 1000 in the map.
-    const count = (this.ignoredOffers.get(from) ?? 0) + 1
-    if (this.ignoredOffers.has(from) || this.ignoredOffers.size < 1000) this.ignoredOffers.set(from, count)
     this.ignoredOfferTotal += 1
     log('ignored an offer from %s (not our coordinator)', from)
-    if (count === 1 || count % 100 === 0) this.emit('offers-ignored', { from, count, total: this.ignoredOfferTotal })
+    const tracked = this.ignoredOffers.has(from) || this.ignoredOffers.size < 1000
+    const count = (this.ignoredOffers.get(from) ?? 0) + 1
+    if (tracked) this.ignoredOffers.set(from, count)
+    const report = tracked ? count === 1 || count % 100 === 0 : this.ignoredOfferTotal % 100 === 0
+    if (report) this.emit('offers-ignored', { from, count, total: this.ignoredOfferTotal })
   }
 
   /** Offers from peers other than the coordinator ignored since start. */

@@ -55,7 +55,8 @@ async function main (): Promise<void> {
   for (const [i, node] of nodes.entries()) say(`  node ${i + 1}       ${node.peerId}`)
 
   const read = (name: string): string => fs.readFileSync(path.join(example, name), 'utf8')
-  const client = await connect({ coordinator: address, home: path.join(root, 'client') })
+  // The coordinator's own home: its client key is the first allowed submitter.
+  const client = await connect({ coordinator: address, home: path.join(root, 'coordinator') })
   const jobs = await client.submit({
     systemXml: read('system.xml'), integratorXml: read('integrator.xml'), pdb: read('ala2.pdb'), stateXml: read('state.xml'),
     steps, reportEvery, segmentSteps, replicas, seed: Number(flags.seed), name: 'ala2-demo'

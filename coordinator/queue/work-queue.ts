@@ -233,6 +233,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       ...(job.payload.stateHash !== undefined ? { stateHash: job.payload.stateHash } : {}),
       ...(unit.resume.checkpointHash !== undefined ? { checkpointHash: unit.resume.checkpointHash } : {}),
       requirements: job.requirements,
+      ...(unit.segmentIndex + 1 >= job.segmentCount ? { lastSegment: true } : {}),
     }
   }
 

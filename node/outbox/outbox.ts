@@ -101,21 +101,21 @@ export class Outbox {
       { type: 'put', sublevel: this.chunks, key: chunkKey(chunk.message), value: encodeValue(chunk) },
       { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(updated) }
     ] as never)
-    this.records.set(record.unit.unitId, updated)
+    this.remember(record, updated)
   }
 
   async finishUnit (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number): Promise<void> {
     const record = await this.requireUnit(unitId)
     const updated: UnitRecord = { ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step }
     await this.units.put(unitId, encodeValue(updated))
-    this.records.set(unitId, updated)
+    this.remember(record, updated)
   }
 
   async failUnit (unitId: string, failure: NonNullable<UnitRecord['failure']>): Promise<void> {
     const record = await this.requireUnit(unitId)
     const updated: UnitRecord = { ...record, phase: 'failed', failure }
     await this.units.put(unitId, encodeValue(updated))
-    this.records.set(unitId, updated)
+    this.remember(record, updated)
   }
 
   /** Unacknowledged chunks of one unit attempt, in frame order. */
@@ -137,12 +137,17 @@ export class Outbox {
 
   /** Forgets a unit and every chunk it left (completed, lease lost, or cancelled). */
   async dropUnit (unitId: string): Promise<void> {
+    this.records.delete(unitId)
     const keys = await this.keysWithPrefix(this.chunks, `${unitId}${SEPARATOR}`)
     await this.db.batch([
       ...keys.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
       { type: 'del', sublevel: this.units, key: unitId }
     ] as never)
-    this.records.delete(unitId)
+  }
+
+  /** Updates the in-memory copy unless the unit was dropped or replaced meanwhile. */
+  private remember (before: UnitRecord, after: UnitRecord): void {
+    if (this.records.get(after.unit.unitId) === before) this.records.set(after.unit.unitId, after)
   }
 
   private async requireUnit (unitId: string): Promise<UnitRecord> {

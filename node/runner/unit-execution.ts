@@ -118,7 +118,8 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
   const onBatch = async (batch: FrameBatch): Promise<void> => {
     if (held.abandoned || batch.frames.length === 0) return
     const firstFrame = frameIndexOfStep(batch.frames[0].step, unit.reportEvery)
-    const checkpointHash = sha256Hex(batch.checkpoint)
+    // The unit's last chunk goes without a checkpoint: the final one travels with `complete` when a later unit needs it.
+    const carriesCheckpoint = batch.checkpointStep < unit.endStep
     const message: ChunkMessage = {
       type: 'chunk',
       unitId: unit.unitId,
@@ -126,11 +127,10 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
       firstFrame,
       frameCount: batch.frames.length,
       data: encodeChunk(batch.frames, unit.keepAtoms),
-      checkpointHash,
-      checkpointStep: batch.checkpointStep
+      ...(carriesCheckpoint ? { checkpointHash: sha256Hex(batch.checkpoint), checkpointStep: batch.checkpointStep } : {})
     }
     engineMs += batch.engineMs
-    await deps.outbox.addChunk({ message, checkpoint: batch.checkpoint }, {
+    await deps.outbox.addChunk(carriesCheckpoint ? { message, checkpoint: batch.checkpoint } : { message }, {
       resumeCheckpoint: batch.checkpoint,
       resumeStep: batch.checkpointStep,
       nextFrame: firstFrame + batch.frames.length,

@@ -1,11 +1,13 @@
 /**
- * Sends what the outbox holds to the coordinator, unit by unit and in frame
- * order: for each chunk first its checkpoint (blob put), then the chunk on
- * /mdswarm/frames/1; a chunk leaves the outbox only on its ack. When all
- * chunks of a finished unit are acknowledged it uploads the final
- * checkpoint and says `complete`; a failed unit is reported with `fail`.
- * After a reconnect or a restart it simply starts again from what the
- * outbox still holds.
+ * Sends what the outbox holds to the coordinator, each unit in frame order
+ * and several units at once (their requests are pipelined on the link's
+ * long-lived streams): for each chunk first its checkpoint (blob put) if it
+ * carries one, then the chunk on /mdswarm/frames/1; a chunk leaves the outbox
+ * only on its ack. When all chunks of a finished unit are acknowledged it
+ * uploads the final checkpoint (unless the unit ends its job, so no later
+ * unit starts from it) and says `complete`; a failed unit is reported with
+ * `fail`. After a reconnect or a restart it simply starts again from what
+ * the outbox still holds.
  */
 import { logger } from '@libp2p/logger'
 import type { CoordinatorLink } from '../link/coordinator-link.ts'
@@ -44,6 +46,11 @@ export class Uploader {
   private readonly deps: UploaderDeps
   private readonly wakeSignal = new WakeSignal()
   private readonly storedCheckpoints = new Set<string>()
+  /** Units with a drain under way. */
+  private readonly draining = new Map<string, Promise<void>>()
+  /** Units with news (a chunk, an outcome) since their drain began. */
+  private readonly dirty = new Set<string>()
+  private failures = 0
   private running = false
   private loopDone: Promise<void> = Promise.resolve()
 
@@ -61,27 +68,47 @@ export class Uploader {
     this.running = false
     this.wakeSignal.wake()
     await this.loopDone
+    await Promise.allSettled([...this.draining.values()])
   }
 
-  wake (): void { this.wakeSignal.wake() }
+  /** News for one unit (or, without an ID, for all): send what is new. */
+  wake (unitId?: string): void {
+    if (unitId === undefined) for (const held of this.deps.held.all()) this.dirty.add(held.unitId)
+    else this.dirty.add(unitId)
+    this.wakeSignal.wake()
+  }
 
   private async loop (): Promise<void> {
-    let failures = 0
     while (this.running) {
-      await this.wakeSignal.sleep(failures > 0 ? backoffDelayMs(failures, 250, 5 * second) : UPLOAD_IDLE_INTERVAL_MS)
+      await this.wakeSignal.sleep(this.failures > 0 ? backoffDelayMs(this.failures, 250, 5 * second) : UPLOAD_IDLE_INTERVAL_MS)
       if (!this.running) break
       if (!this.deps.link.connected) continue
-      try {
-        for (const held of this.deps.held.all()) {
-          if (!this.running) break
-          if (!held.abandoned) await this.drain(held)
-        }
-        failures = 0
-      } catch (err) {
-        failures += 1
-        log('upload interrupted (%s: %s); retrying', (err as Error).name, (err as Error).message)
+      for (const held of this.deps.held.all()) {
+        if (!held.abandoned && !this.draining.has(held.unitId)) this.startDrain(held)
       }
     }
+  }
+
+  /** Drains one unit, again while news for it arrived during the drain. */
+  private startDrain (held: HeldUnit): void {
+    this.dirty.delete(held.unitId)
+    const drained = (async () => {
+      try {
+        do {
+          this.dirty.delete(held.unitId)
+          await this.drain(held)
+        } while (this.running && !held.abandoned && this.dirty.has(held.unitId) && this.deps.link.connected)
+        this.failures = 0
+      } catch (err) {
+        this.failures += 1
+        log('upload of %s interrupted (%s: %s); retrying', held.unitId, (err as Error).name, (err as Error).message)
+        this.wakeSignal.wake()
+      } finally {
+        this.draining.delete(held.unitId)
+        if (this.dirty.has(held.unitId) && !held.abandoned) this.wakeSignal.wake()
+      }
+    })()
+    this.draining.set(held.unitId, drained)
   }
 
   private async putCheckpoint (bytes: Uint8Array, held: HeldUnit): Promise<string> {
@@ -94,6 +121,9 @@ export class Uploader {
   /** Sends the unit's pending chunks, then reports its end if it has one. */
   private async drain (held: HeldUnit): Promise<void> {
     const { outbox, link } = this.deps
+    // The record first: once it says finished or failed, every chunk of the unit is in the outbox.
+    const before = await outbox.getUnit(held.unitId)
+    if (before === undefined || held.abandoned) return
     for (const chunk of await outbox.pendingChunks(held.unitId, held.attempt)) {
       if (held.abandoned || !this.running) return
       const hash = chunk.message.checkpointHash
@@ -109,11 +139,11 @@ export class Uploader {
       this.deps.onReported(held, { kind: 'rejected', code: ack.code, reason: ack.reason })
       return
     }
-    const record = await outbox.getUnit(held.unitId)
-    if (record === undefined || held.abandoned) return
+    const record = before
+    if (held.abandoned) return
     if (record.phase === 'finished' && record.final !== undefined) {
-      if ((await outbox.countPendingChunks(held.unitId, held.attempt)) > 0) return
-      const checkpointHash = this.storedCheckpoints.has(record.final.checkpointHash) ? record.final.checkpointHash : await this.putCheckpoint(record.final.checkpoint, held)
+      const needsUpload = record.unit.lastSegment !== true && !this.storedCheckpoints.has(record.final.checkpointHash)
+      const checkpointHash = needsUpload ? await this.putCheckpoint(record.final.checkpoint, held) : record.final.checkpointHash
       const frames = record.nextFrame - record.unit.firstFrameIndex
       const response = await link.claim({ type: 'complete', unitId: held.unitId, attempt: held.attempt, checkpointHash, frames: Math.max(0, frames) })
       if (response.type === 'ok') {
@@ -136,6 +166,7 @@ export class Uploader {
 
   private async forget (held: HeldUnit): Promise<void> {
     held.abandoned = true
+    this.dirty.delete(held.unitId)
     await this.deps.outbox.dropUnit(held.unitId)
     this.deps.held.delete(held.unitId)
   }

@@ -7,7 +7,7 @@
  * task running OpenMM (scripts/bench/celery/openmm_tasks.py).
  *
  *   npx tsx scripts/bench/ensemble-openmm.ts [--units 20] [--steps 5000] [--report-every 500]
- *                                            [--platform CPU] [--threads 1] [--rounds 1] [--only celery|swarm]
+ *                                            [--platform CPU] [--threads 1] [--rounds 2] [--only celery|swarm]
  *
  * Efficiency = units x (one unit's own cost) / (workers x wall time), where
  * one unit's own cost is measured in the same run by a plain Python with
@@ -40,7 +40,7 @@ const { values: flags } = parseArgs({
     'report-every': { type: 'string', default: '500' },
     platform: { type: 'string', default: 'CPU' },
     threads: { type: 'string', default: '1' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '2' },
     only: { type: 'string' },
   },
 })

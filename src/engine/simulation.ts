@@ -17,7 +17,7 @@ import type { IntegratorSpec } from './integrator-spec.ts'
 import { isStochastic } from './integrators/index.ts'
 import { temperatureFromKineticEnergy } from './kinetic.ts'
 import { resolveLimits, type InputLimits } from './limits.ts'
-import { loadInputs, type EngineInputs } from './load.ts'
+import { loadInputs, type EngineInputs, type LoadedInputs } from './load.ts'
 import type { SimulationState } from './state.ts'
 import { usesPeriodicBoundaryConditions, type System } from './system.ts'
 import type { Topology } from './topology.ts'
@@ -70,7 +70,16 @@ export class Simulation {
    * (Langevin) or starts from rest (Verlet), seeded.
    */
   static fromInputs (inputs: SimulationInputs): Simulation {
-    const loaded = loadInputs(inputs, inputs.limits)
+    return Simulation.fromLoaded(loadInputs(inputs, inputs.limits), inputs)
+  }
+
+  /**
+   * As `fromInputs`, from inputs already read by `loadInputs` (which this
+   * does not change: a caller may keep them and start many simulations of
+   * the same system, e.g. a node running consecutive units).
+   */
+  static fromLoaded (loaded: LoadedInputs, options: Pick<SimulationInputs, 'checkpoint' | 'seed' | 'limits'> = {}): Simulation {
+    const inputs = options
     const integrator = loaded.integrator
     if (integrator === null) {
       throw new InvalidIntegratorError('Running a simulation needs an Integrator XML (e.g. a VerletIntegrator or LangevinMiddleIntegrator serialized by OpenMM).')

@@ -49,6 +49,8 @@ export interface UnitSpec {
   /** Atom indices to keep in frames (absent: all). */
   readonly keepAtoms?: readonly number[]
   readonly requirements: Requirements
+  /** True when this unit ends its job: no later unit starts from its final checkpoint, so the node need not upload it. */
+  readonly lastSegment?: boolean
 }
 
 export interface Lease {

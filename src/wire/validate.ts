@@ -64,7 +64,7 @@ export function validateCapabilities (value: unknown, field = ''): Capabilities 
 export function validateUnitSpec (value: unknown, field = ''): UnitSpec {
   const fields = object(value, field,
     ['unitId', 'jobId', 'segmentIndex', 'startStep', 'endStep', 'reportEvery', 'firstFrameIndex', 'seed', 'systemHash', 'integratorHash', 'pdbHash', 'requirements'],
-    ['stateHash', 'checkpointHash', 'keepAtoms'])
+    ['stateHash', 'checkpointHash', 'keepAtoms', 'lastSegment'])
   const f = (key: string): string => fieldPath(field, key)
   id(fields.unitId, f('unitId'))
   id(fields.jobId, f('jobId'))
@@ -81,6 +81,7 @@ export function validateUnitSpec (value: unknown, field = ''): UnitSpec {
   optional(fields, 'stateHash', field, contentHash)
   optional(fields, 'checkpointHash', field, contentHash)
   optional(fields, 'keepAtoms', field, (v, kf) => list(v, kf, MAX_KEEP_ATOMS, (atom, af) => integer(atom, af, 0, MAX_ATOMS)))
+  optional(fields, 'lastSegment', field, boolean)
   validateRequirements(fields.requirements, f('requirements'))
   return value as UnitSpec
 }

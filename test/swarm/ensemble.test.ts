@@ -21,7 +21,8 @@ test('20 multi-segment jobs on 2 nodes complete with every frame exactly once, i
   const coordinator = await startCoordinator(t, path.join(root, 'coordinator'))
   const nodes = await Promise.all([1, 2].map(async i => await startNode(t, path.join(root, `node${i}`), coordinator.address, { concurrency: 2, name: `node${i}` })))
 
-  const client = await connect({ coordinator: coordinator.address, home: path.join(root, 'client') })
+  // The coordinator's own home: its client key is the first allowed submitter.
+  const client = await connect({ coordinator: coordinator.address, home: coordinator.home })
   t.teardown(async () => { await client.close() })
   const jobs = await client.submit({ ...ala2Inputs(), steps: STEPS, reportEvery: REPORT_EVERY, segmentSteps: SEGMENT_STEPS, replicas: JOBS, seed: SEED, name: 'ensemble' })
   t.is(jobs.length, JOBS)
@@ -49,7 +50,7 @@ test('20 multi-segment jobs on 2 nodes complete with every frame exactly once, i
   // Two of them through the CLI as DCD, read back with our reader and with mdtraj.
   for (const job of jobs.slice(0, 2)) {
     const out = path.join(root, `${job.id}.dcd`)
-    const fetched = await runCliCommand(t, 'mdswarm', ['fetch', job.id, '-o', out, '--coordinator', coordinator.address, '--home', path.join(root, 'fetcher')])
+    const fetched = await runCliCommand(t, 'mdswarm', ['fetch', job.id, '-o', out, '--coordinator', coordinator.address, '--home', coordinator.home])
     t.is(fetched.code, 0, fetched.stderr)
     const summary = summaries.find(s => s.id === job.id)!
     assertDcdMatchesReference(t, `job ${job.id} (DCD)`, out, ala2Files.pdb, referenceFrames(summary.seed, STEPS, REPORT_EVERY))

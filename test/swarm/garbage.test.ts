@@ -97,7 +97,8 @@ test('bad messages on every protocol are refused, the daemons stay up and nothin
   await new Promise(resolve => setTimeout(resolve, 500))
   t.true(coordinator.proc.alive, coordinator.proc.tail())
   t.true(node.proc.alive, node.proc.tail())
-  const client = await connect({ coordinator: coordinator.address, home: path.join(root, 'client') })
+  // The coordinator's own home: its client key is the first allowed submitter.
+  const client = await connect({ coordinator: coordinator.address, home: coordinator.home })
   t.teardown(async () => { await client.close() })
   t.deepEqual(await client.jobs(), [])
   await t.throwsAsync(client.fetchBlob(sha256Hex(putBytes)))

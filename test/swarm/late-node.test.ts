@@ -27,7 +27,8 @@ test('a node started after all offers were published still gets work', async t =
   await listener.dial(parseMultiaddr(coordinator.address))
   await new Promise(resolve => setTimeout(resolve, 1500))
 
-  const client = await connect({ coordinator: coordinator.address, home: path.join(root, 'client') })
+  // The coordinator's own home: its client key is the first allowed submitter.
+  const client = await connect({ coordinator: coordinator.address, home: coordinator.home })
   t.teardown(async () => { await client.close() })
   const jobs = await client.submit({ ...ala2Inputs(), steps: 200, reportEvery: 50, replicas: 3, seed: 9 })
   await eventually('the offers to be published', async () => jobs.every(j => offered.has(j.id)) ? true : undefined, 30_000, 100)

@@ -19,7 +19,8 @@ test('a unit whose node is killed mid-run completes on the other node, every fra
   const coordinator = await startCoordinator(t, path.join(root, 'coordinator'), { leaseSeconds: 3 })
   const first = await startNode(t, path.join(root, 'node1'), coordinator.address, { name: 'node1' })
 
-  const client = await connect({ coordinator: coordinator.address, home: path.join(root, 'client') })
+  // The coordinator's own home: its client key is the first allowed submitter.
+  const client = await connect({ coordinator: coordinator.address, home: coordinator.home })
   t.teardown(async () => { await client.close() })
   const [job] = await client.submit({ ...ala2Inputs(), steps: STEPS, reportEvery: REPORT_EVERY, seed: SEED, name: 'kill-me' })
 

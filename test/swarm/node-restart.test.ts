@@ -21,7 +21,8 @@ test('a restarted node resumes its unit from its own outbox under the same lease
   const coordinator = await startCoordinator(t, path.join(root, 'coordinator'), { leaseSeconds: 60 })
   const first = await startNode(t, nodeHome, coordinator.address, { name: 'node#1' })
 
-  const client = await connect({ coordinator: coordinator.address, home: path.join(root, 'client') })
+  // The coordinator's own home: its client key is the first allowed submitter.
+  const client = await connect({ coordinator: coordinator.address, home: coordinator.home })
   t.teardown(async () => { await client.close() })
   const [job] = await client.submit({ ...ala2Inputs(), steps: STEPS, reportEvery: REPORT_EVERY, seed: SEED })
 

@@ -34,7 +34,8 @@ live('CMAP units go only to the openmm node; a CUDA unit waits and says why', as
   const builtinNode = await startBuiltinOnlyNode(t, path.join(root, 'builtin-node'), coordinator.address, { concurrency: 1, name: 'builtin-node' })
   const openmmNode = await startNode(t, path.join(root, 'openmm-node'), coordinator.address, { concurrency: 1, name: 'openmm-node' })
 
-  const client = await connect({ coordinator: coordinator.address, home: path.join(root, 'client') })
+  // The coordinator's own home: its client key is the first allowed submitter.
+  const client = await connect({ coordinator: coordinator.address, home: coordinator.home })
   t.teardown(async () => { await client.close() })
   const peers = await eventually('both nodes to report their capabilities', async () => {
     const nodes = (await client.peers()).filter(p => p.role === 'node' && Object.keys(p.engines).length > 0)

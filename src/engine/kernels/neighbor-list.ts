@@ -8,21 +8,28 @@
  * `wrapShiftNm`; the periodic images of the atoms that fall within
  * cutoff+skin of the brick are added as ghost images. Images (real atoms and
  * ghosts) are stored sorted by cell, so that neighbours lie close in memory.
- * Each real atom ("home image") lists the images of atoms j > i within
- * cutoff+skin; because the skin is kept below half of (smallest box width -
- * 2 cutoff), no two images of one pair can both lie that close, so each pair
- * appears once, as its closest image, which is exactly OpenMM's minimum image
- * for every pair within the cutoff. Between builds an image's position is
+ * Each real atom ("home image") lists the images of atoms whose home comes
+ * later, within cutoff+skin; because the skin is kept below half of
+ * (smallest box width - 2 cutoff), no two images of one pair can both lie
+ * that close, so each pair appears once, as its closest image, which is
+ * exactly OpenMM's minimum image for every pair within the cutoff. Between
+ * builds an image's position is
  *   x_atom + wrapShift_atom + shiftVector(image)
- * (see `imagePositions`).
+ * (see `imagePositions`), so the pair loop needs no minimum-image arithmetic.
  *
  * Without a box there are no ghosts: images are the atoms themselves.
  *
- * The list is rebuilt only when some atom has moved more than skin/2 since
- * the last build, or the box changed.
+ * The build is a counting sort of the images into a cell grid (cells ordered
+ * z fastest, about half of cutoff+skin wide), then, per home, a sweep over
+ * the columns of cells within reach, each one contiguous run of images
+ * (`searchPairRange`). With a helper thread the search of the later homes
+ * runs on it. The list is rebuilt only when some atom has moved more than
+ * skin/2 since the last build, or the box changed.
  */
 import type { BoxVectors } from '../system.ts'
 import type { ExclusionLists } from './exclusions.ts'
+import { searchPairRange } from './neighbor-search.ts'
+import { sharedFloat64, sharedInt32, sharedUint8, type ForceHelperThread } from './parallel-pairs.ts'
 
 /** Default skin, nm. */
 export const DEFAULT_NEIGHBOR_SKIN_NM = 0.1
@@ -35,20 +42,27 @@ const SHIFT_COUNT = (2 * A_RANGE + 1) * (2 * B_RANGE + 1) * (2 * C_RANGE + 1)
 /** Shift code of the zero lattice vector. */
 export const ZERO_SHIFT_CODE = (A_RANGE * (2 * B_RANGE + 1) + B_RANGE) * (2 * C_RANGE + 1) + C_RANGE
 
-/** Cells are at least this fraction of cutoff+skin wide. */
+/** Cells are about this fraction of cutoff+skin wide. */
 const CELL_FRACTION = 0.5
+/** Below this many homes the search stays on one thread. */
+const PARALLEL_SEARCH_MIN_HOMES = 1000
 
 /**
  * How to order each atom's partners (the order does not change results, only
- * speed): pairs within the cutoff with Lennard-Jones below the switching
- * distance, then with LJ beyond it, then without LJ, then pairs beyond the
- * cutoff (at build time). Without it: within the cutoff, then beyond.
+ * speed): see `searchPairRange`. Without it every pair within the cutoff is
+ * in one class.
  */
 export interface PairOrdering {
   /** Per atom: 1 when its LJ epsilon is non-zero. */
   readonly hasLennardJones: Uint8Array
   /** Switching distance, nm, or -1 without switching. */
   readonly switchingDistanceNm: number
+}
+
+export interface NeighborListOptions {
+  ordering?: PairOrdering
+  /** A helper thread for the later half of the search; arrays are then SharedArrayBuffers. */
+  helper?: ForceHelperThread | null
 }
 
 export class NeighborList {
@@ -84,48 +98,56 @@ export class NeighborList {
   private readonly boxAtBuild = new Float64Array(9)
   private builtWithBox = false
   private built = false
-  private readonly excludedStamp: Int32Array
-  // Unsorted image scratch and sorted image coordinates, grown as needed.
+  private readonly helper: ForceHelperThread | null
+  private readonly shared: boolean
+  private readonly hasLennardJones: Uint8Array
+  private readonly switchingDistanceNm: number
+  private readonly exclusionStart: Int32Array
+  private readonly exclusionPartners: Int32Array
+  private readonly stamp: Int32Array
+  // Unsorted image scratch, grown as needed.
   private rawX = new Float64Array(0)
   private rawY = new Float64Array(0)
   private rawZ = new Float64Array(0)
   private rawAtom = new Int32Array(0)
   private rawShift = new Uint8Array(0)
   private rawCell = new Int32Array(0)
-  private sortedXyz = new Float64Array(0)
-  private cellStart = new Int32Array(0)
-  private cellFill = new Int32Array(0)
-  private readonly homeCell: Int32Array
+  /** Sorted image coordinates (3 per image), home index of each image's atom. */
+  private xyz: Float64Array = new Float64Array(0)
+  private imageKey: Int32Array = new Int32Array(0)
+  private cellStart: Int32Array = new Int32Array(0)
   private readonly homeOfAtom: Int32Array
-  /** Home index of each image's atom. */
-  private imageKey = new Int32Array(0)
-  private cellOffsets = new Int32Array(0)
-
-  /** Makes the Int32Arrays other threads read (start, homeImage, neighbors). */
-  private readonly allocateInt32: (length: number) => Int32Array
-  private readonly ordering: PairOrdering | undefined
-  /** Class of each pair at build time (see PairOrdering), scratch. */
-  private pairClass = new Uint8Array(0)
-  private cellRank = new Int32Array(0)
-  private rankCell = new Int32Array(0)
-  private rankedShape = [0, 0, 0]
-  private orderScratch = new Int32Array(0)
+  /** See searchPairRange. */
+  private readonly grid: Float64Array
+  private scratch = new Int32Array(0)
+  /** The helper's part of the list, merged into `neighbors` after each build. */
+  private helperStart: Int32Array
+  private helperNeighbors: Int32Array = new Int32Array(0)
+  /** First home searched by the helper (adapted after each build so both parts have about the same pairs). */
+  private searchSplit = -1
 
   constructor (particleCount: number, cutoffNm: number, exclusions: ExclusionLists, skinNm = DEFAULT_NEIGHBOR_SKIN_NM,
-    allocateInt32: (length: number) => Int32Array = (length) => new Int32Array(length), ordering?: PairOrdering) {
+    options: NeighborListOptions = {}) {
     this.particleCount = particleCount
     this.cutoffNm = cutoffNm
     this.requestedSkinNm = skinNm
     this.exclusions = exclusions
-    this.allocateInt32 = allocateInt32
-    this.ordering = ordering
-    this.start = allocateInt32(particleCount + 1)
-    this.homeImage = allocateInt32(particleCount)
-    this.homeCell = new Int32Array(particleCount)
+    this.helper = options.helper ?? null
+    this.shared = this.helper !== null
+    this.start = this.int32(particleCount + 1)
+    this.homeImage = this.int32(particleCount)
     this.homeOfAtom = new Int32Array(particleCount)
     this.wrapShiftNm = new Float64Array(3 * particleCount)
     this.positionsAtBuild = new Float64Array(3 * particleCount)
-    this.excludedStamp = new Int32Array(particleCount).fill(-1)
+    this.stamp = new Int32Array(particleCount).fill(-1)
+    this.grid = this.shared ? sharedFloat64(16) : new Float64Array(16)
+    this.helperStart = this.int32(this.shared ? particleCount + 1 : 1)
+    const ordering = options.ordering
+    this.hasLennardJones = this.shared ? sharedUint8(particleCount) : new Uint8Array(particleCount)
+    if (ordering !== undefined) this.hasLennardJones.set(ordering.hasLennardJones)
+    this.switchingDistanceNm = ordering !== undefined && ordering.switchingDistanceNm >= 0 ? ordering.switchingDistanceNm : cutoffNm
+    this.exclusionStart = this.shared ? copyToShared(exclusions.start) : exclusions.start
+    this.exclusionPartners = this.shared ? copyToShared(exclusions.partners) : exclusions.partners
   }
 
   /** Rebuilds the list when needed. Returns true when it did. `box` null: no periodicity. */
@@ -170,8 +192,6 @@ export class NeighborList {
   }
 
   private build (positionsNm: Float64Array, box: BoxVectors | null): void {
-    const n = this.particleCount
-    const cutoff = this.cutoffNm
     this.positionsAtBuild.set(positionsNm)
     this.builtWithBox = box !== null
     if (box !== null) this.boxAtBuild.set(box)
@@ -181,14 +201,24 @@ export class NeighborList {
     // Skin: no two images of a pair may both lie within cutoff+skin.
     let skin = this.requestedSkinNm
     if (box !== null) {
-      const room = 0.5 * Math.min(box[0], box[4], box[8]) - cutoff
+      const room = 0.5 * Math.min(box[0], box[4], box[8]) - this.cutoffNm
       skin = Math.max(0, Math.min(skin, 0.99 * room))
     }
     this.skinNm = skin
-    const reach = cutoff + skin
-    const reach2 = reach * reach
+    const reach = this.cutoffNm + skin
 
-    // Lattice vectors by shift code.
+    this.setShiftVectors(box)
+    this.ensureRawCapacity(this.particleCount)
+    if (box !== null) this.wrapAtoms(positionsNm, box)
+    else this.copyAtoms(positionsNm)
+    const imageCount = box !== null ? this.addGhosts(box, reach) : this.particleCount
+    this.imageCount = imageCount
+    this.sortImagesIntoCells(reach)
+    this.search()
+  }
+
+  /** Lattice vectors by shift code. */
+  private setShiftVectors (box: BoxVectors | null): void {
     const vectors = this.shiftVectorsNm
     for (let na = -A_RANGE; na <= A_RANGE; na++) {
       for (let nb = -B_RANGE; nb <= B_RANGE; nb++) {
@@ -204,43 +234,80 @@ export class NeighborList {
         }
       }
     }
+  }
 
-    // Real atoms (wrapped into the brick when periodic) are the first images.
-    this.ensureRawCapacity(n)
-    let rawX = this.rawX; let rawY = this.rawY; let rawZ = this.rawZ
-    let rawAtom = this.rawAtom; let rawShift = this.rawShift
+  /** Real atoms, wrapped into the brick, are the first images; grid bounds = brick + reach. */
+  private wrapAtoms (positionsNm: Float64Array, box: BoxVectors): void {
+    const n = this.particleCount
+    const rawX = this.rawX; const rawY = this.rawY; const rawZ = this.rawZ
+    const rawAtom = this.rawAtom; const rawShift = this.rawShift
     const wrap = this.wrapShiftNm
+    const ax = box[0]; const bx = box[3]; const by = box[4]; const cx = box[6]; const cy = box[7]; const cz = box[8]
+    for (let i = 0; i < n; i++) {
+      const i3 = 3 * i
+      let x = positionsNm[i3]; let y = positionsNm[i3 + 1]; let z = positionsNm[i3 + 2]
+      const nc = Math.floor(z / cz)
+      x -= nc * cx; y -= nc * cy; z -= nc * cz
+      const nb = Math.floor(y / by)
+      x -= nb * bx; y -= nb * by
+      const na = Math.floor(x / ax)
+      x -= na * ax
+      wrap[i3] = x - positionsNm[i3]
+      wrap[i3 + 1] = y - positionsNm[i3 + 1]
+      wrap[i3 + 2] = z - positionsNm[i3 + 2]
+      rawX[i] = positionsNm[i3] + wrap[i3]
+      rawY[i] = positionsNm[i3 + 1] + wrap[i3 + 1]
+      rawZ[i] = positionsNm[i3 + 2] + wrap[i3 + 2]
+      rawAtom[i] = i
+      rawShift[i] = ZERO_SHIFT_CODE
+    }
+  }
+
+  /** Without a box: images are the atoms; grid bounds = their bounding box. */
+  private copyAtoms (positionsNm: Float64Array): void {
+    const n = this.particleCount
+    this.wrapShiftNm.fill(0)
+    const rawX = this.rawX; const rawY = this.rawY; const rawZ = this.rawZ
+    for (let i = 0; i < n; i++) {
+      rawX[i] = positionsNm[3 * i]; rawY[i] = positionsNm[3 * i + 1]; rawZ[i] = positionsNm[3 * i + 2]
+      this.rawAtom[i] = i
+      this.rawShift[i] = ZERO_SHIFT_CODE
+    }
+  }
+
+  /** Adds the periodic images that lie within `reach` of the brick. Returns the image count. */
+  private addGhosts (box: BoxVectors, reach: number): number {
+    const n = this.particleCount
+    const vectors = this.shiftVectorsNm
+    const lowX = -reach; const lowY = -reach; const lowZ = -reach
+    const highX = box[0] + reach; const highY = box[4] + reach; const highZ = box[8] + reach
+    let count = n
+    for (let code = 0; code < SHIFT_COUNT; code++) {
+      if (code === ZERO_SHIFT_CODE) continue
+      const sx = vectors[3 * code]; const sy = vectors[3 * code + 1]; const sz = vectors[3 * code + 2]
+      // the shifted brick's bounding box must meet the region at all
+      if (sz + box[8] <= lowZ || sz >= highZ || sy + box[4] <= lowY || sy >= highY) continue
+      if (sx + box[0] + Math.max(0, box[3]) + Math.max(0, box[6]) <= lowX || sx + Math.min(0, box[3]) + Math.min(0, box[6]) >= highX) continue
+      if (count + n > this.rawX.length) this.ensureRawCapacity(Math.max(2 * this.rawX.length, count + n))
+      count = appendGhosts(n, code, sx, sy, sz, lowX, lowY, lowZ, highX, highY, highZ,
+        this.rawX, this.rawY, this.rawZ, this.rawAtom, this.rawShift, count)
+    }
+    return count
+  }
+
+  /** Counting sort of the images into the cell grid; homes in image order; the search grid. */
+  private sortImagesIntoCells (reach: number): void {
+    const n = this.particleCount
+    const imageCount = this.imageCount
+    const rawX = this.rawX; const rawY = this.rawY; const rawZ = this.rawZ
     let lowX: number, lowY: number, lowZ: number, highX: number, highY: number, highZ: number
-    if (box !== null) {
-      for (let i = 0; i < n; i++) {
-        const i3 = 3 * i
-        let x = positionsNm[i3]; let y = positionsNm[i3 + 1]; let z = positionsNm[i3 + 2]
-        const nc = Math.floor(z / box[8])
-        x -= nc * box[6]; y -= nc * box[7]; z -= nc * box[8]
-        const nb = Math.floor(y / box[4])
-        x -= nb * box[3]; y -= nb * box[4]
-        const na = Math.floor(x / box[0])
-        x -= na * box[0]
-        wrap[i3] = x - positionsNm[i3]
-        wrap[i3 + 1] = y - positionsNm[i3 + 1]
-        wrap[i3 + 2] = z - positionsNm[i3 + 2]
-        rawX[i] = positionsNm[i3] + wrap[i3]
-        rawY[i] = positionsNm[i3 + 1] + wrap[i3 + 1]
-        rawZ[i] = positionsNm[i3 + 2] + wrap[i3 + 2]
-        rawAtom[i] = i
-        rawShift[i] = ZERO_SHIFT_CODE
-      }
+    if (this.builtWithBox) {
       lowX = -reach; lowY = -reach; lowZ = -reach
-      highX = box[0] + reach; highY = box[4] + reach; highZ = box[8] + reach
+      highX = this.boxAtBuild[0] + reach; highY = this.boxAtBuild[4] + reach; highZ = this.boxAtBuild[8] + reach
     } else {
-      wrap.fill(0)
-      lowX = Infinity; lowY = Infinity; lowZ = Infinity
-      highX = -Infinity; highY = -Infinity; highZ = -Infinity
+      lowX = Infinity; lowY = Infinity; lowZ = Infinity; highX = -Infinity; highY = -Infinity; highZ = -Infinity
       for (let i = 0; i < n; i++) {
-        const x = positionsNm[3 * i]; const y = positionsNm[3 * i + 1]; const z = positionsNm[3 * i + 2]
-        rawX[i] = x; rawY[i] = y; rawZ[i] = z
-        rawAtom[i] = i
-        rawShift[i] = ZERO_SHIFT_CODE
+        const x = rawX[i]; const y = rawY[i]; const z = rawZ[i]
         if (x < lowX) lowX = x
         if (x > highX) highX = x
         if (y < lowY) lowY = y
@@ -250,257 +317,121 @@ export class NeighborList {
       }
       if (!(highX >= lowX && highY >= lowY && highZ >= lowZ)) { lowX = 0; highX = 0; lowY = 0; highY = 0; lowZ = 0; highZ = 0 }
     }
-
-    // Ghost images within reach of the brick.
-    let imageCount = n
-    if (box !== null) {
-      for (let code = 0; code < SHIFT_COUNT; code++) {
-        if (code === ZERO_SHIFT_CODE) continue
-        const sx = vectors[3 * code]; const sy = vectors[3 * code + 1]; const sz = vectors[3 * code + 2]
-        for (let i = 0; i < n; i++) {
-          const x = rawX[i] + sx
-          const y = rawY[i] + sy
-          const z = rawZ[i] + sz
-          if (x < lowX || x >= highX || y < lowY || y >= highY || z < lowZ || z >= highZ) continue
-          if (imageCount >= rawX.length) {
-            this.ensureRawCapacity(2 * imageCount)
-            rawX = this.rawX; rawY = this.rawY; rawZ = this.rawZ; rawAtom = this.rawAtom; rawShift = this.rawShift
-          }
-          rawX[imageCount] = x
-          rawY[imageCount] = y
-          rawZ[imageCount] = z
-          rawAtom[imageCount] = i
-          rawShift[imageCount] = code
-          imageCount++
-        }
-      }
-    }
-    this.imageCount = imageCount
-
     // Cell grid over [low, high] (never more cells than a few per image).
     let cellTarget = Math.max(reach * CELL_FRACTION, 1e-6)
     const maxCells = Math.max(4096, 4 * imageCount)
-    const cellsAlong = (extent: number): number => !(extent < Infinity) ? 1 : Math.max(1, Math.min(1 << 20, Math.floor(extent / cellTarget)))
-    while (cellsAlong(highX - lowX) * cellsAlong(highY - lowY) * cellsAlong(highZ - lowZ) > maxCells) cellTarget *= 1.25
-    const cellsX = cellsAlong(highX - lowX)
-    const cellsY = cellsAlong(highY - lowY)
-    const cellsZ = cellsAlong(highZ - lowZ)
-    const cellWidthX = cellsX === 1 ? Math.max(highX - lowX, cellTarget) : (highX - lowX) / cellsX
-    const cellWidthY = cellsY === 1 ? Math.max(highY - lowY, cellTarget) : (highY - lowY) / cellsY
-    const cellWidthZ = cellsZ === 1 ? Math.max(highZ - lowZ, cellTarget) : (highZ - lowZ) / cellsZ
+    while (cellsAlong(highX - lowX, cellTarget) * cellsAlong(highY - lowY, cellTarget) * cellsAlong(highZ - lowZ, cellTarget) > maxCells) {
+      cellTarget *= 1.25
+    }
+    const cellsX = cellsAlong(highX - lowX, cellTarget)
+    const cellsY = cellsAlong(highY - lowY, cellTarget)
+    const cellsZ = cellsAlong(highZ - lowZ, cellTarget)
+    const widthX = cellsX === 1 ? Math.max(highX - lowX, cellTarget) : (highX - lowX) / cellsX
+    const widthY = cellsY === 1 ? Math.max(highY - lowY, cellTarget) : (highY - lowY) / cellsY
+    const widthZ = cellsZ === 1 ? Math.max(highZ - lowZ, cellTarget) : (highZ - lowZ) / cellsZ
     const cellCount = cellsX * cellsY * cellsZ
-    // Buckets: 2 per cell, home images of cell c in bucket 2c, its ghosts in 2c+1.
-    const bucketCount = 2 * cellCount
-    if (this.cellStart.length < bucketCount + 1) {
-      this.cellStart = new Int32Array(bucketCount + 1)
-      this.cellFill = new Int32Array(bucketCount)
-    }
-    const bucketStart = this.cellStart
-    bucketStart.fill(0, 0, bucketCount + 1)
-    this.rankCells(cellsX, cellsY, cellsZ)
-    const cellRank = this.cellRank
-    const rankCell = this.rankCell
-    const rawCell = this.rawCell
-    for (let m = 0; m < imageCount; m++) {
-      let cx = Math.floor((rawX[m] - lowX) / cellWidthX)
-      let cy = Math.floor((rawY[m] - lowY) / cellWidthY)
-      let cz = Math.floor((rawZ[m] - lowZ) / cellWidthZ)
-      // (written so that NaN lands in cell 0 rather than off the grid)
-      if (!(cx >= 0)) cx = 0; else if (cx >= cellsX) cx = cellsX - 1
-      if (!(cy >= 0)) cy = 0; else if (cy >= cellsY) cy = cellsY - 1
-      if (!(cz >= 0)) cz = 0; else if (cz >= cellsZ) cz = cellsZ - 1
-      const bucket = 2 * cellRank[(cx * cellsY + cy) * cellsZ + cz] + (m < n ? 0 : 1)
-      rawCell[m] = bucket
-      bucketStart[bucket + 1]++
-    }
-    for (let c = 0; c < bucketCount; c++) bucketStart[c + 1] += bucketStart[c]
+    const grid = this.grid
+    grid[0] = lowX; grid[1] = lowY; grid[2] = lowZ
+    grid[3] = 1 / widthX; grid[4] = 1 / widthY; grid[5] = 1 / widthZ
+    grid[6] = widthX; grid[7] = widthY; grid[8] = widthZ
+    grid[9] = cellsX; grid[10] = cellsY; grid[11] = cellsZ
+    grid[12] = reach * reach
+    grid[13] = this.cutoffNm * this.cutoffNm
+    grid[14] = this.switchingDistanceNm * this.switchingDistanceNm
+    grid[15] = reach
 
-    // Counting sort of the images by bucket; home index of each real atom in image order.
+    if (this.cellStart.length < cellCount + 1) this.cellStart = this.int32(cellCount + 1)
     if (this.imageAtom.length < imageCount) {
-      this.imageAtom = new Int32Array(rawX.length)
-      this.imageShift = new Uint8Array(rawX.length)
-      this.imageKey = new Int32Array(rawX.length)
-      this.sortedXyz = new Float64Array(3 * rawX.length)
+      const capacity = this.rawX.length
+      this.imageAtom = this.int32(capacity)
+      this.imageShift = new Uint8Array(capacity)
+      this.imageKey = this.int32(capacity)
+      this.xyz = this.shared ? sharedFloat64(3 * capacity) : new Float64Array(3 * capacity)
     }
+    countingSortByCell(n, imageCount, rawX, rawY, rawZ, this.rawAtom, this.rawShift, this.rawCell, grid, this.cellStart, cellCount,
+      this.imageAtom, this.imageShift, this.xyz)
+    // homes in image order; each pair is listed once, under the home that comes first
     const imageAtom = this.imageAtom
     const imageShift = this.imageShift
-    const imageKey = this.imageKey
-    const xyz = this.sortedXyz
-    const fill = this.cellFill
-    fill.set(bucketStart.subarray(0, bucketCount))
     const homeImage = this.homeImage
-    const homeCell = this.homeCell
     const homeOfAtom = this.homeOfAtom
-    for (let m = 0; m < imageCount; m++) {
-      const s = fill[rawCell[m]]++
-      imageAtom[s] = rawAtom[m]
-      imageShift[s] = rawShift[m]
-      xyz[3 * s] = rawX[m]
-      xyz[3 * s + 1] = rawY[m]
-      xyz[3 * s + 2] = rawZ[m]
-    }
     let homeCount = 0
-    for (let rank = 0; rank < cellCount; rank++) {
-      const c = rankCell[rank]
-      for (let s = bucketStart[2 * rank]; s < bucketStart[2 * rank + 1]; s++) {
+    for (let s = 0; s < imageCount; s++) {
+      if (imageShift[s] === ZERO_SHIFT_CODE) {
         homeImage[homeCount] = s
-        homeCell[homeCount] = c
         homeOfAtom[imageAtom[s]] = homeCount
         homeCount++
       }
     }
-    // Each pair is listed once, under the home (real atom) with the lower home index.
+    const imageKey = this.imageKey
     for (let s = 0; s < imageCount; s++) imageKey[s] = homeOfAtom[imageAtom[s]]
-
-    // Neighbouring cell offsets whose closest points may be within reach.
-    const rangeX = Math.min(Math.ceil(reach / cellWidthX), cellsX - 1)
-    const rangeY = Math.min(Math.ceil(reach / cellWidthY), cellsY - 1)
-    const rangeZ = Math.min(Math.ceil(reach / cellWidthZ), cellsZ - 1)
-    let offsetCount = 0
-    const maxOffsets = (2 * rangeX + 1) * (2 * rangeY + 1) * (2 * rangeZ + 1)
-    if (this.cellOffsets.length < 3 * maxOffsets) this.cellOffsets = new Int32Array(3 * maxOffsets)
-    const offsets = this.cellOffsets
-    for (let ox = -rangeX; ox <= rangeX; ox++) {
-      const gx = Math.max(0, Math.abs(ox) - 1) * cellWidthX
-      for (let oy = -rangeY; oy <= rangeY; oy++) {
-        const gy = Math.max(0, Math.abs(oy) - 1) * cellWidthY
-        for (let oz = -rangeZ; oz <= rangeZ; oz++) {
-          const gz = Math.max(0, Math.abs(oz) - 1) * cellWidthZ
-          if (gx * gx + gy * gy + gz * gz > reach2) continue
-          offsets[3 * offsetCount] = ox
-          offsets[3 * offsetCount + 1] = oy
-          offsets[3 * offsetCount + 2] = oz
-          offsetCount++
-        }
-      }
-    }
-
-    // Pairs, home by home. Each home's partners are ordered by class (see PairOrdering) so that the
-    // branches of the pair loop become predictable.
-    const start = this.start
-    const stamp = this.excludedStamp
-    stamp.fill(-1)
-    const { start: exclusionStart, partners } = this.exclusions
-    const cutoff2 = cutoff * cutoff
-    const hasLJ = this.ordering?.hasLennardJones ?? null
-    const switch2 = this.ordering !== undefined && this.ordering.switchingDistanceNm >= 0
-      ? this.ordering.switchingDistanceNm * this.ordering.switchingDistanceNm
-      : cutoff2
-    let neighbors = this.neighbors
-    let pairClass = this.pairClass
-    let pairCount = 0
-    for (let h = 0; h < homeCount; h++) {
-      start[h] = pairCount
-      const si = homeImage[h]
-      const i = imageAtom[si]
-      const iHasLJ = hasLJ === null ? 1 : hasLJ[i]
-      for (let e = exclusionStart[i]; e < exclusionStart[i + 1]; e++) stamp[partners[e]] = i
-      const xi = xyz[3 * si]; const yi = xyz[3 * si + 1]; const zi = xyz[3 * si + 2]
-      const cell = homeCell[h]
-      const cellRankOfHome = cellRank[cell]
-      const cz = cell % cellsZ
-      const cy = ((cell - cz) / cellsZ) % cellsY
-      const cx = (cell - cz - cy * cellsZ) / (cellsZ * cellsY)
-      for (let o = 0; o < offsetCount; o++) {
-        const nx = cx + offsets[3 * o]
-        const ny = cy + offsets[3 * o + 1]
-        const nz = cz + offsets[3 * o + 2]
-        if (nx < 0 || nx >= cellsX || ny < 0 || ny >= cellsY || nz < 0 || nz >= cellsZ) continue
-        // skip cells whose nearest point is out of reach of this atom
-        const cellLowX = lowX + nx * cellWidthX; const cellLowY = lowY + ny * cellWidthY; const cellLowZ = lowZ + nz * cellWidthZ
-        const gapX = xi < cellLowX ? cellLowX - xi : (xi > cellLowX + cellWidthX ? xi - cellLowX - cellWidthX : 0)
-        const gapY = yi < cellLowY ? cellLowY - yi : (yi > cellLowY + cellWidthY ? yi - cellLowY - cellWidthY : 0)
-        const gapZ = zi < cellLowZ ? cellLowZ - zi : (zi > cellLowZ + cellWidthZ ? zi - cellLowZ - cellWidthZ : 0)
-        if (gapX * gapX + gapY * gapY + gapZ * gapZ >= reach2) continue
-        const other = cellRank[(nx * cellsY + ny) * cellsZ + nz]
-        // home images of earlier cells have lower home indices: only their ghosts can pair with h here
-        const first = other < cellRankOfHome ? bucketStart[2 * other + 1] : (other === cellRankOfHome ? si + 1 : bucketStart[2 * other])
-        const end = bucketStart[2 * other + 2]
-        for (let s = first; s < end; s++) {
-          // distance first: it rejects most candidates without touching the atom arrays
-          const dx = xyz[3 * s] - xi
-          const dy = xyz[3 * s + 1] - yi
-          const dz = xyz[3 * s + 2] - zi
-          const r2 = dx * dx + dy * dy + dz * dz
-          if (r2 >= reach2) continue
-          if (imageKey[s] <= h) continue
-          const j = imageAtom[s]
-          if (stamp[j] === i) continue
-          if (pairCount >= neighbors.length) {
-            const capacity = Math.max(1024, 2 * pairCount)
-            const grown = this.allocateInt32(capacity)
-            grown.set(neighbors)
-            neighbors = grown
-            this.neighbors = grown
-            const grownClass = new Uint8Array(capacity)
-            grownClass.set(pairClass)
-            pairClass = grownClass
-            this.pairClass = grownClass
-          }
-          pairClass[pairCount] = r2 >= cutoff2 ? 3 : (iHasLJ & (hasLJ === null ? 1 : hasLJ[j])) === 0 ? 2 : r2 < switch2 ? 0 : 1
-          neighbors[pairCount++] = s
-        }
-      }
-      this.orderByClass(start[h], pairCount)
-    }
-    start[homeCount] = pairCount
-    this.pairCount = pairCount
   }
 
-  /**
-   * Orders the cells along a Morton (Z-order) curve, so that images close in
-   * space are close in memory: cellRank[row-major cell] and its inverse.
-   * Kept while the grid's shape does not change.
-   */
-  private rankCells (cellsX: number, cellsY: number, cellsZ: number): void {
-    if (cellsX === this.rankedShape[0] && cellsY === this.rankedShape[1] && cellsZ === this.rankedShape[2]) return
-    const cellCount = cellsX * cellsY * cellsZ
-    const spread = (value: number): number => {
-      let code = 0
-      for (let bit = 0; bit < 17; bit++) code += ((value >> bit) & 1) * 2 ** (3 * bit)
-      return code
+  /** The pair search, on one thread or split with the helper; the helper's part is appended. */
+  private search (): void {
+    const n = this.particleCount
+    const stride = this.imageCount
+    if (this.scratch.length < 3 * stride) this.scratch = new Int32Array(3 * Math.ceil(stride * 1.25))
+    const helper = this.helper !== null && !this.helper.closed && n >= PARALLEL_SEARCH_MIN_HOMES ? this.helper : null
+    let split = n
+    if (helper !== null) {
+      split = this.searchSplit > 0 && this.searchSplit < n ? this.searchSplit : Math.round(n * (1 - Math.SQRT1_2))
+      if (this.helperNeighbors.length < Math.ceil(this.neighbors.length * 0.75)) this.helperNeighbors = this.int32(Math.ceil(this.neighbors.length * 0.75))
+      helper.startSearch({
+        homeImage: this.homeImage, imageKey: this.imageKey, imageAtom: this.imageAtom, xyz: this.xyz, cellStart: this.cellStart,
+        grid: this.grid, exclusionStart: this.exclusionStart, exclusionPartners: this.exclusionPartners,
+        hasLennardJones: this.hasLennardJones, start: this.helperStart, neighbors: this.helperNeighbors,
+      }, split, n, 0, n, stride)
     }
-    const keys = new Float64Array(cellCount)
-    for (let cx = 0; cx < cellsX; cx++) {
-      for (let cy = 0; cy < cellsY; cy++) {
-        for (let cz = 0; cz < cellsZ; cz++) {
-          keys[(cx * cellsY + cy) * cellsZ + cz] = 4 * spread(cx) + 2 * spread(cy) + spread(cz)
-        }
+    let mainPairs: number
+    let helperPairs = 0
+    try {
+      mainPairs = this.searchOnThisThread(0, split, 0, this.start, 'main')
+    } finally {
+      if (helper !== null) helperPairs = helper.finish()
+    }
+    if (helper !== null) {
+      if (helperPairs < 0) {
+        // the helper's buffer was too small: grow it and search that part here
+        this.helperNeighbors = this.int32(Math.ceil(-helperPairs * 1.25))
+        helperPairs = this.searchOnThisThread(split, n, 0, this.helperStart, 'helper')
       }
+      // append the helper's part
+      const total = mainPairs + helperPairs
+      if (this.neighbors.length < total) this.growNeighbors(Math.ceil(total * 1.25), mainPairs)
+      this.neighbors.set(this.helperNeighbors.subarray(0, helperPairs), mainPairs)
+      const start = this.start
+      const helperStart = this.helperStart
+      for (let h = split; h <= n; h++) start[h] = helperStart[h] + mainPairs
+      mainPairs = total
+      // next time, split where half of the pairs are
+      this.searchSplit = homeIndexAtPair(start, n, total >>> 1)
     }
-    const order = Array.from({ length: cellCount }, (_, cell) => cell).sort((a, b) => keys[a] - keys[b])
-    this.cellRank = new Int32Array(cellCount)
-    this.rankCell = new Int32Array(cellCount)
-    for (let rank = 0; rank < cellCount; rank++) {
-      this.rankCell[rank] = order[rank]
-      this.cellRank[order[rank]] = rank
-    }
-    this.rankedShape = [cellsX, cellsY, cellsZ]
+    this.pairCount = mainPairs
   }
 
-  /** Stable partition of neighbors[from, to) by pairClass (0..3). */
-  private orderByClass (from: number, to: number): void {
-    const count = to - from
-    if (count < 2) return
-    if (this.orderScratch.length < count) this.orderScratch = new Int32Array(2 * count)
-    const scratch = this.orderScratch
-    const neighbors = this.neighbors
-    const pairClass = this.pairClass
-    let c0 = 0; let c1 = 0; let c2 = 0
-    for (let k = from; k < to; k++) {
-      scratch[k - from] = neighbors[k]
-      const c = pairClass[k]
-      if (c === 0) c0++; else if (c === 1) c1++; else if (c === 2) c2++
+  /** searchPairRange on this thread into the main list or the helper's, growing it when full. Returns the end offset. */
+  private searchOnThisThread (homeFrom: number, homeTo: number, firstPair: number, start: Int32Array, into: 'main' | 'helper'): number {
+    for (;;) {
+      const neighbors = into === 'main' ? this.neighbors : this.helperNeighbors
+      const result = searchPairRange(homeFrom, homeTo, firstPair, this.homeImage, this.imageKey, this.imageAtom, this.xyz, this.cellStart,
+        this.grid, this.exclusionStart, this.exclusionPartners, this.hasLennardJones, this.stamp, start, neighbors,
+        this.scratch, this.imageCount)
+      if (result >= 0) return result
+      const capacity = Math.max(1024, Math.ceil(-result * 1.25))
+      if (into === 'main') this.growNeighbors(capacity, 0)
+      else this.helperNeighbors = this.int32(capacity)
     }
-    let p0 = from; let p1 = from + c0; let p2 = p1 + c1; let p3 = p2 + c2
-    for (let k = from; k < to; k++) {
-      const s = scratch[k - from]
-      const c = pairClass[k]
-      if (c === 0) neighbors[p0++] = s
-      else if (c === 1) neighbors[p1++] = s
-      else if (c === 2) neighbors[p2++] = s
-      else neighbors[p3++] = s
-    }
+  }
+
+  private growNeighbors (capacity: number, keep: number): void {
+    const grown = this.int32(capacity)
+    if (keep > 0) grown.set(this.neighbors.subarray(0, keep))
+    this.neighbors = grown
+  }
+
+  private int32 (length: number): Int32Array {
+    return this.shared ? sharedInt32(length) : new Int32Array(Math.max(1, length))
   }
 
   private ensureRawCapacity (capacity: number): void {
@@ -512,4 +443,82 @@ export class NeighborList {
     const shift = new Uint8Array(capacity); shift.set(this.rawShift); this.rawShift = shift
     this.rawCell = new Int32Array(capacity)
   }
+}
+
+function cellsAlong (extent: number, cellTarget: number): number {
+  return !(extent < Infinity) ? 1 : Math.max(1, Math.min(1 << 20, Math.floor(extent / cellTarget)))
+}
+
+/** Appends the images of all atoms under lattice shift `code` that fall in [low, high). Returns the new count. */
+function appendGhosts (n: number, code: number, sx: number, sy: number, sz: number,
+  lowX: number, lowY: number, lowZ: number, highX: number, highY: number, highZ: number,
+  rawX: Float64Array, rawY: Float64Array, rawZ: Float64Array, rawAtom: Int32Array, rawShift: Uint8Array, count: number): number {
+  for (let i = 0; i < n; i++) {
+    const z = rawZ[i] + sz
+    if (z < lowZ || z >= highZ) continue
+    const y = rawY[i] + sy
+    if (y < lowY || y >= highY) continue
+    const x = rawX[i] + sx
+    if (x < lowX || x >= highX) continue
+    rawX[count] = x
+    rawY[count] = y
+    rawZ[count] = z
+    rawAtom[count] = i
+    rawShift[count] = code
+    count++
+  }
+  return count
+}
+
+/** Sorts images by cell (z fastest; real atoms before ghosts within a cell). */
+function countingSortByCell (n: number, imageCount: number, rawX: Float64Array, rawY: Float64Array, rawZ: Float64Array,
+  rawAtom: Int32Array, rawShift: Uint8Array, rawCell: Int32Array, grid: Float64Array, cellStart: Int32Array, cellCount: number,
+  imageAtom: Int32Array, imageShift: Uint8Array, xyz: Float64Array): void {
+  const lowX = grid[0]; const lowY = grid[1]; const lowZ = grid[2]
+  const inverseX = grid[3]; const inverseY = grid[4]; const inverseZ = grid[5]
+  const cellsX = grid[9]; const cellsY = grid[10]; const cellsZ = grid[11]
+  cellStart.fill(0, 0, cellCount + 1)
+  for (let m = 0; m < imageCount; m++) {
+    let cx = Math.floor((rawX[m] - lowX) * inverseX)
+    let cy = Math.floor((rawY[m] - lowY) * inverseY)
+    let cz = Math.floor((rawZ[m] - lowZ) * inverseZ)
+    // (written so that NaN lands in cell 0 rather than off the grid)
+    if (!(cx >= 0)) cx = 0; else if (cx >= cellsX) cx = cellsX - 1
+    if (!(cy >= 0)) cy = 0; else if (cy >= cellsY) cy = cellsY - 1
+    if (!(cz >= 0)) cz = 0; else if (cz >= cellsZ) cz = cellsZ - 1
+    const cell = (cx * cellsY + cy) * cellsZ + cz
+    rawCell[m] = cell
+    cellStart[cell + 1]++
+  }
+  for (let c = 0; c < cellCount; c++) cellStart[c + 1] += cellStart[c]
+  // scatter with cellStart[c] as the fill pointer of cell c, then shift back
+  for (let m = 0; m < imageCount; m++) {
+    const s = cellStart[rawCell[m]]++
+    imageAtom[s] = rawAtom[m]
+    imageShift[s] = rawShift[m]
+    xyz[3 * s] = rawX[m]
+    xyz[3 * s + 1] = rawY[m]
+    xyz[3 * s + 2] = rawZ[m]
+  }
+  for (let c = cellCount; c > 0; c--) cellStart[c] = cellStart[c - 1]
+  cellStart[0] = 0
+  void n
+}
+
+/** The first home index h with start[h] >= pair (binary search over the CSR offsets). */
+export function homeIndexAtPair (start: Int32Array, homeCount: number, pair: number): number {
+  let low = 0
+  let high = homeCount
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (start[middle] < pair) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+function copyToShared (array: Int32Array): Int32Array {
+  const copy = sharedInt32(array.length)
+  copy.set(array)
+  return copy
 }

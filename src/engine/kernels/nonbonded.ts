@@ -30,9 +30,9 @@ import { ONE_4PI_EPS0 } from './constants.ts'
 import { dispersionCorrectionCoefficient } from './dispersion-correction.ts'
 import { buildExclusionLists, type ExclusionLists } from './exclusions.ts'
 import type { ForceKernel } from './kernel.ts'
-import { NeighborList } from './neighbor-list.ts'
+import { homeIndexAtPair, NeighborList } from './neighbor-list.ts'
 import { computePairRange } from './pair-range.ts'
-import { PairLoopHelper, sharedFloat64, sharedInt32 } from './parallel-pairs.ts'
+import { ForceHelperThread, sharedFloat64 } from './parallel-pairs.ts'
 import { minimumImageInPlace } from './periodic.ts'
 
 /** OpenMM refuses a box narrower than this many cutoffs. */
@@ -56,18 +56,6 @@ const PARALLEL_MIN_PAIRS = 20_000
 function defaultThreadCount (): number {
   const fromEnvironment = Number(process.env.MDSWARM_FORCE_THREADS)
   return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 1
-}
-
-/** The first home index h with start[h] >= pair (binary search over the CSR offsets). */
-function homeIndexAtPair (start: Int32Array, homeCount: number, pair: number): number {
-  let low = 0
-  let high = homeCount
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (start[middle] < pair) low = middle + 1
-    else high = middle
-  }
-  return low
 }
 
 /** A NonbondedForce as IO may give it: OpenMM's `exceptionsUsePeriodic` attribute, when read. */
@@ -108,7 +96,7 @@ export class NonbondedKernel implements ForceKernel {
   /** [cutoff^2, krf, crf, useSwitch, switching distance, 1/(cutoff - switching distance)] for computePairRange. */
   private readonly pairSettings: Float64Array
   private readonly pairEnergy = new Float64Array(2)
-  private helper: PairLoopHelper | null = null
+  private helper: ForceHelperThread | null = null
   private readonly excludedStamp: Int32Array
   private readonly delta = new Float64Array(3)
 
@@ -171,11 +159,14 @@ export class NonbondedKernel implements ForceKernel {
 
     this.exclusions = buildExclusionLists(particleCount, force.exceptionP1, force.exceptionP2)
     const threads = options.threads ?? defaultThreadCount()
-    if (this.useCutoff && threads >= 2) this.helper = new PairLoopHelper()
+    if (this.useCutoff && threads >= 2) this.helper = new ForceHelperThread()
     this.neighborList = this.useCutoff
-      ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm, this.helper !== null ? sharedInt32 : undefined, {
-        hasLennardJones: Uint8Array.from(force.epsilon, (epsilon) => epsilon !== 0 ? 1 : 0),
-        switchingDistanceNm: this.useSwitch ? force.switchingDistanceNm : -1,
+      ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm, {
+        ordering: {
+          hasLennardJones: Uint8Array.from(force.epsilon, (epsilon) => epsilon !== 0 ? 1 : 0),
+          switchingDistanceNm: this.useSwitch ? force.switchingDistanceNm : -1,
+        },
+        helper: this.helper,
       })
       : null
     this.pairSettings = this.helper !== null ? sharedFloat64(6) : new Float64Array(6)
@@ -260,7 +251,7 @@ export class NonbondedKernel implements ForceKernel {
     let split = homeCount
     if (helper !== null) {
       split = homeIndexAtPair(list.start, homeCount, list.pairCount >>> 1)
-      helper.start({
+      helper.startPairs({
         homeImage: list.homeImage, start: list.start, neighbors: list.neighbors, image: this.imageData, settings: this.pairSettings,
       }, imageCount, split, homeCount)
     }

@@ -1,26 +1,32 @@
 /**
- * A helper thread for the nonbonded pair loop: while the calling thread runs
- * `computePairRange` over the first part of the neighbour list, one worker
- * thread runs the same function (its source text, see pair-range.ts) over the
- * rest, into its own force buffer. Arrays live in SharedArrayBuffers; the two
- * threads meet through Atomics (no event loop needed, so `compute` stays
- * synchronous).
+ * A helper thread for the nonbonded kernel: while the calling thread works on
+ * the first part of the home atoms, one worker thread runs the same code (the
+ * source text of the self-contained functions `computePairRange` and
+ * `searchPairRange`) over the rest. Arrays live in SharedArrayBuffers; the
+ * two threads meet through Atomics.wait/notify on a shared control block (no
+ * event loop and no message per step, so `compute` stays synchronous).
+ * Arrays are posted to the worker only when they change (after a
+ * neighbour-list build grew them); the worker reads them from its port
+ * before each task.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { EngineError } from '../errors.ts'
+import { searchPairRange } from './neighbor-search.ts'
 import { computePairRange } from './pair-range.ts'
 
 /** Control words (Int32 indices). */
-const REQUEST = 0 // 0 idle, 1 compute, 2 stop
+const REQUEST = 0 // 0 idle, 1 pairs, 2 search, 3 stop
 const DONE = 1 // 0 busy, 1 done, 2 failed
-const HOME_FROM = 2
-const HOME_TO = 3
-const IMAGE_COUNT = 4
-const CONTROL_WORDS = 8
+const RESULT = 2
+const PARAMETER = 3 // 5 integer parameters from here
+const CONTROL_WORDS = 16
+const TASK_PAIRS = 1
+const TASK_SEARCH = 2
+const TASK_STOP = 3
 /** Longest wait for the helper thread before giving up, ms. */
 const WORKER_TIMEOUT_MS = 60_000
 
-/** The arrays the helper reads and writes, all backed by SharedArrayBuffers. */
+/** The arrays of the pair loop, all backed by SharedArrayBuffers. */
 export interface SharedPairArrays {
   homeImage: Int32Array
   start: Int32Array
@@ -30,27 +36,58 @@ export interface SharedPairArrays {
   settings: Float64Array
 }
 
+/** The arrays of the neighbour-list pair search (see searchPairRange), all backed by SharedArrayBuffers. */
+export interface SharedSearchArrays {
+  homeImage: Int32Array
+  imageKey: Int32Array
+  imageAtom: Int32Array
+  xyz: Float64Array
+  cellStart: Int32Array
+  grid: Float64Array
+  exclusionStart: Int32Array
+  exclusionPartners: Int32Array
+  hasLennardJones: Uint8Array
+  /** The helper's own CSR offsets and partners. */
+  start: Int32Array
+  neighbors: Int32Array
+}
+
 const WORKER_SOURCE = `
 'use strict'
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
 const computePairRange = ${computePairRange.toString()}
+const searchPairRange = ${searchPairRange.toString()}
 const control = new Int32Array(workerData.control)
 const energy = new Float64Array(workerData.energy)
 const port = workerData.port
-let arrays = null
+const arrays = { ${TASK_PAIRS}: null, ${TASK_SEARCH}: null }
 let imageForce = null
+let stamp = new Int32Array(0)
+let scratch = new Int32Array(0)
 for (;;) {
   Atomics.wait(control, ${REQUEST}, 0)
   const request = Atomics.load(control, ${REQUEST})
-  if (request === 2) break
+  if (request === ${TASK_STOP}) break
   try {
     for (let message = receiveMessageOnPort(port); message !== undefined; message = receiveMessageOnPort(port)) {
-      arrays = message.message.arrays
-      imageForce = message.message.imageForce
+      arrays[message.message.task] = message.message.arrays
+      if (message.message.imageForce !== undefined) imageForce = message.message.imageForce
     }
-    imageForce.fill(0, 0, 3 * control[${IMAGE_COUNT}])
-    computePairRange(control[${HOME_FROM}], control[${HOME_TO}], arrays.homeImage, arrays.start, arrays.neighbors,
-      arrays.image, imageForce, arrays.settings, energy)
+    const p = ${PARAMETER}
+    if (request === ${TASK_PAIRS}) {
+      const a = arrays[${TASK_PAIRS}]
+      imageForce.fill(0, 0, 3 * control[p + 2])
+      computePairRange(control[p], control[p + 1], a.homeImage, a.start, a.neighbors, a.image, imageForce, a.settings, energy)
+      control[${RESULT}] = 0
+    } else {
+      const a = arrays[${TASK_SEARCH}]
+      const particleCount = control[p + 3]
+      const stride = control[p + 4]
+      if (stamp.length !== particleCount) stamp = new Int32Array(particleCount).fill(-1)
+      if (scratch.length < 3 * stride) scratch = new Int32Array(3 * stride)
+      control[${RESULT}] = searchPairRange(control[p], control[p + 1], control[p + 2], a.homeImage, a.imageKey, a.imageAtom, a.xyz,
+        a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.neighbors, scratch, stride)
+    }
     Atomics.store(control, ${DONE}, 1)
   } catch (error) {
     Atomics.store(control, ${DONE}, 2)
@@ -60,17 +97,25 @@ for (;;) {
 }
 `
 
-export class PairLoopHelper {
+/** Terminates the worker of a helper that was garbage-collected without close(). */
+const abandoned = new FinalizationRegistry<{ worker: Worker, control: Int32Array }>((held) => {
+  Atomics.store(held.control, REQUEST, TASK_STOP)
+  Atomics.notify(held.control, REQUEST)
+  void held.worker.terminate()
+})
+
+export class ForceHelperThread {
   private readonly worker: Worker
   private readonly port: MessagePort
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS))
-  /** Energies of the helper's part: [LJ, Coulomb], kJ/mol. */
+  /** Energies of the helper's part of the pair loop: [LJ, Coulomb], kJ/mol. */
   readonly energy = new Float64Array(new SharedArrayBuffer(16))
   /** The helper's forces per image, kJ/mol/nm. */
   imageForce = new Float64Array(new SharedArrayBuffer(8))
-  private sentArrays: SharedPairArrays | null = null
+  private readonly sent = new Map<number, Record<string, unknown>>()
   private sentForce: Float64Array | null = null
   private running = false
+  private stopped = false
 
   constructor () {
     const channel = new MessageChannel()
@@ -84,61 +129,89 @@ export class PairLoopHelper {
     })
     this.worker.unref()
     this.port.unref()
+    abandoned.register(this, { worker: this.worker, control: this.control }, this)
   }
 
-  /** Starts the helper on homes [homeFrom, homeTo); returns at once. */
-  start (arrays: SharedPairArrays, imageCount: number, homeFrom: number, homeTo: number): void {
+  /** Starts the pair loop over homes [homeFrom, homeTo) into `imageForce` (zeroed first); returns at once. */
+  startPairs (arrays: SharedPairArrays, imageCount: number, homeFrom: number, homeTo: number): void {
     if (this.imageForce.length < 3 * imageCount) {
       this.imageForce = new Float64Array(new SharedArrayBuffer(8 * Math.ceil(3 * imageCount * 1.25)))
     }
-    if (!sameArrays(arrays, this.sentArrays) || this.sentForce !== this.imageForce) {
-      this.port.postMessage({ arrays, imageForce: this.imageForce })
-      this.sentArrays = { ...arrays }
-      this.sentForce = this.imageForce
-    }
-    this.control[HOME_FROM] = homeFrom
-    this.control[HOME_TO] = homeTo
-    this.control[IMAGE_COUNT] = imageCount
-    Atomics.store(this.control, DONE, 0)
-    Atomics.store(this.control, REQUEST, 1)
-    Atomics.notify(this.control, REQUEST)
-    this.running = true
+    const forceChanged = this.sentForce !== this.imageForce
+    this.post(TASK_PAIRS, arrays as unknown as Record<string, unknown>, forceChanged ? this.imageForce : undefined)
+    this.sentForce = this.imageForce
+    this.begin(TASK_PAIRS, homeFrom, homeTo, imageCount, 0, 0)
   }
 
-  /** Waits for the helper's part to finish. */
-  finish (): void {
-    if (!this.running) return
+  /** Starts the neighbour-list search over homes [homeFrom, homeTo) (see searchPairRange); returns at once. */
+  startSearch (arrays: SharedSearchArrays, homeFrom: number, homeTo: number, firstPair: number, particleCount: number, scratchStride: number): void {
+    this.post(TASK_SEARCH, arrays as unknown as Record<string, unknown>, undefined)
+    this.begin(TASK_SEARCH, homeFrom, homeTo, firstPair, particleCount, scratchStride)
+  }
+
+  /** Waits for the helper's task to finish; returns its integer result (the search's return value). */
+  finish (): number {
+    if (!this.running) return 0
     this.running = false
     const deadline = Date.now() + WORKER_TIMEOUT_MS
     while (Atomics.load(this.control, DONE) === 0) {
       if (Atomics.wait(this.control, DONE, 0, 1000) === 'timed-out' && Date.now() > deadline) {
-        throw new EngineError('The nonbonded helper thread did not answer; run with MDSWARM_FORCE_THREADS=1.')
+        throw new EngineError('The nonbonded helper thread did not answer; run with one force thread (MDSWARM_FORCE_THREADS=1).')
       }
     }
     if (Atomics.load(this.control, DONE) === 2) {
-      throw new EngineError('The nonbonded helper thread failed; run with MDSWARM_FORCE_THREADS=1.')
+      throw new EngineError('The nonbonded helper thread failed; run with one force thread (MDSWARM_FORCE_THREADS=1).')
     }
+    return this.control[RESULT]
+  }
+
+  /** True after close(). */
+  get closed (): boolean {
+    return this.stopped
   }
 
   /** Stops the helper thread. */
   close (): void {
-    Atomics.store(this.control, REQUEST, 2)
+    if (this.stopped) return
+    this.stopped = true
+    abandoned.unregister(this)
+    Atomics.store(this.control, REQUEST, TASK_STOP)
     Atomics.notify(this.control, REQUEST)
     void this.worker.terminate()
     this.port.close()
   }
+
+  private post (task: number, arrays: Record<string, unknown>, imageForce: Float64Array | undefined): void {
+    const previous = this.sent.get(task)
+    let changed = previous === undefined || imageForce !== undefined
+    if (!changed) for (const key of Object.keys(arrays)) if (arrays[key] !== previous![key]) { changed = true; break }
+    if (!changed) return
+    this.port.postMessage(imageForce === undefined ? { task, arrays } : { task, arrays, imageForce })
+    this.sent.set(task, { ...arrays })
+  }
+
+  private begin (task: number, a: number, b: number, c: number, d: number, e: number): void {
+    if (this.stopped) throw new EngineError('The nonbonded helper thread was closed.')
+    const control = this.control
+    control[PARAMETER] = a
+    control[PARAMETER + 1] = b
+    control[PARAMETER + 2] = c
+    control[PARAMETER + 3] = d
+    control[PARAMETER + 4] = e
+    Atomics.store(control, DONE, 0)
+    Atomics.store(control, REQUEST, task)
+    Atomics.notify(control, REQUEST)
+    this.running = true
+  }
 }
 
-function sameArrays (a: SharedPairArrays, b: SharedPairArrays | null): boolean {
-  if (b === null) return false
-  return a.homeImage === b.homeImage && a.start === b.start && a.neighbors === b.neighbors && a.image === b.image &&
-    a.settings === b.settings
-}
-
-/** Typed arrays backed by SharedArrayBuffers (for arrays the helper reads). */
+/** Typed arrays backed by SharedArrayBuffers (for arrays the helper reads or writes). */
 export function sharedFloat64 (length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(8 * Math.max(1, length)))
 }
 export function sharedInt32 (length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * Math.max(1, length)))
+}
+export function sharedUint8 (length: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(Math.max(1, length)))
 }
