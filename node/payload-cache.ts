@@ -2,7 +2,10 @@
  * Payloads (System/Integrator XML, PDB, State, checkpoints) cached on disk
  * under `<home>/payloads/<aa>/<sha256 hex>`, named by their content hash.
  * Every read re-hashes the file; a file whose bytes no longer match its name
- * is deleted and reported as missing, so it is fetched again.
+ * is deleted and reported as missing, so it is fetched again. Recently used
+ * payloads are also kept in memory (verified once, when they were read or
+ * fetched), so a node running many units of one system touches the disk
+ * once; concurrent fetches of one hash share one request.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
@@ -34,11 +37,42 @@ export function sha256Hex (bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
+/** Bytes of payloads kept in memory, most recently used first out last. */
+export const DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024
+
 export class PayloadCache {
   readonly directory: string
+  private readonly memory = new Map<string, Uint8Array>()
+  private memoryBytes = 0
+  private readonly maxMemoryBytes: number
+  private readonly fetching = new Map<string, Promise<Uint8Array>>()
 
-  constructor (home: string) {
+  constructor (home: string, options: { maxMemoryBytes?: number } = {}) {
     this.directory = path.join(home, 'payloads')
+    this.maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MEMORY_CACHE_BYTES
+  }
+
+  private remember (hash: string, bytes: Uint8Array): void {
+    if (bytes.byteLength > this.maxMemoryBytes / 4) return
+    const old = this.memory.get(hash)
+    if (old !== undefined) this.memoryBytes -= old.byteLength
+    this.memory.delete(hash)
+    this.memory.set(hash, bytes)
+    this.memoryBytes += bytes.byteLength
+    for (const [oldest, value] of this.memory) {
+      if (this.memoryBytes <= this.maxMemoryBytes) break
+      this.memory.delete(oldest)
+      this.memoryBytes -= value.byteLength
+    }
+  }
+
+  private recall (hash: string): Uint8Array | undefined {
+    const bytes = this.memory.get(hash)
+    if (bytes !== undefined) {
+      this.memory.delete(hash)
+      this.memory.set(hash, bytes)
+    }
+    return bytes
   }
 
   private fileFor (hash: string): string {
@@ -57,6 +91,9 @@ export class PayloadCache {
       throw err
     }
     if (sha256Hex(bytes) !== hash) {
+      // Damage found on disk: forget the copy in memory too, so the payload is fetched afresh.
+      const kept = this.memory.get(hash)
+      if (kept !== undefined) { this.memory.delete(hash); this.memoryBytes -= kept.byteLength }
       await rm(file, { force: true })
       return undefined
     }
@@ -74,12 +111,26 @@ export class PayloadCache {
     await rename(temporary, file)
   }
 
-  /** Cached bytes, or `fetch(hash)` verified and stored. */
+  /** Cached bytes (memory, then disk), or `fetch(hash)` verified and stored. */
   async getOrFetch (hash: string, fetch: (hash: string) => Promise<Uint8Array>): Promise<Uint8Array> {
-    const cached = await this.get(hash)
-    if (cached !== undefined) return cached
-    const bytes = await fetch(hash)
-    await this.put(hash, bytes)
-    return bytes
+    const inMemory = this.recall(hash)
+    if (inMemory !== undefined) return inMemory
+    const pending = this.fetching.get(hash)
+    if (pending !== undefined) return await pending
+    const fetched = (async () => {
+      const cached = await this.get(hash)
+      if (cached !== undefined) return cached
+      const bytes = await fetch(hash)
+      await this.put(hash, bytes)
+      return bytes
+    })()
+    this.fetching.set(hash, fetched)
+    try {
+      const bytes = await fetched
+      this.remember(hash, bytes)
+      return bytes
+    } finally {
+      this.fetching.delete(hash)
+    }
   }
 }

@@ -38,6 +38,12 @@ export interface UnitWorkInput {
   readonly maxBatchMs: number
   /** The engine to run on (default builtin, in a worker thread; openmm runs in its helper process). */
   readonly engine?: UnitEngine
+  /**
+   * Names the exact inputs (the payload hashes): a warm worker keeps what it
+   * read for a key and starts the next unit of the same system without
+   * parsing the XML again. Absent: always read.
+   */
+  readonly inputKey?: string
 }
 
 export interface RunMessage {

@@ -157,6 +157,7 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
       seed: unit.seed,
       endStep: unit.endStep,
       reportEvery: unit.reportEvery,
+      inputKey: [unit.systemHash, unit.integratorHash, unit.pdbHash, unit.stateHash ?? ''].join(':'),
       maxFramesPerBatch: deps.maxFramesPerChunk,
       maxBatchMs: deps.maxChunkMs,
       engine

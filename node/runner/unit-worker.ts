@@ -4,9 +4,12 @@
  * checkpoint), steps frame by frame to `endStep`, and posts frames to the
  * main thread in batches closed by a checkpoint. Any engine error is posted
  * as `failed` with its name. Cancelling a unit terminates the whole thread.
+ * Inputs read once are kept by `inputKey` (the payload hashes), so consecutive
+ * units of one system skip parsing its XML and PDB.
  */
 import { parentPort } from 'node:worker_threads'
 import { Simulation } from '../../src/engine/simulation.ts'
+import { loadInputs, type LoadedInputs } from '../../src/engine/load.ts'
 import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import type { Frame } from '../../src/engine/frame.ts'
 import type { RunMessage, UnitWorkInput, WorkerMessageBody } from './protocol.ts'
@@ -14,15 +17,31 @@ import type { RunMessage, UnitWorkInput, WorkerMessageBody } from './protocol.ts
 const port = parentPort
 if (port === null) throw new Error('unit-worker.ts must run in a worker thread')
 
+/** Inputs read recently, by input key (most recently used last). */
+const loadedByKey = new Map<string, LoadedInputs>()
+const MAX_KEPT_INPUTS = 4
+
+function load (input: UnitWorkInput): LoadedInputs {
+  const key = input.inputKey
+  const kept = key === undefined ? undefined : loadedByKey.get(key)
+  if (kept !== undefined && key !== undefined) {
+    loadedByKey.delete(key)
+    loadedByKey.set(key, kept)
+    return kept
+  }
+  const loaded = loadInputs({ systemXml: input.systemXml, integratorXml: input.integratorXml, pdb: input.pdb, stateXml: input.stateXml })
+  if (key !== undefined) {
+    loadedByKey.set(key, loaded)
+    for (const oldest of loadedByKey.keys()) {
+      if (loadedByKey.size <= MAX_KEPT_INPUTS) break
+      loadedByKey.delete(oldest)
+    }
+  }
+  return loaded
+}
+
 function run (input: UnitWorkInput, post: (message: WorkerMessageBody) => void): void {
-  const sim = Simulation.fromInputs({
-    systemXml: input.systemXml,
-    integratorXml: input.integratorXml,
-    pdb: input.pdb,
-    stateXml: input.stateXml,
-    checkpoint: input.checkpoint,
-    seed: input.seed
-  })
+  const sim = Simulation.fromLoaded(load(input), { checkpoint: input.checkpoint, seed: input.seed })
   post({ type: 'started', step: sim.step, stepSizePs: sim.integrator.stepSizePs, atomCount: sim.system.particleCount })
 
   let pending: Frame[] = []

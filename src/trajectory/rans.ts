@@ -1,12 +1,16 @@
 /**
  * Static rANS entropy coder with one frequency table per context (the
- * tables are measured per chunk and sent with it). 32-bit state, byte-wise
+ * tables are measured per chunk and sent with it). Two interleaved 31-bit
+ * states sharing one byte stream (symbol s of a frame uses state s & 1, so
+ * a decoder runs two independent dependency chains), byte-wise
  * renormalisation, 12-bit probabilities; encoding runs backwards over the
- * symbols, decoding forwards.
+ * symbols, decoding forwards. The stream starts with state 0 then state 1,
+ * 4 bytes each, little-endian.
  */
 import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET } from './tokens.ts'
 import { ChunkCorruptedError } from './errors.ts'
 import type { ByteReader, ByteWriter } from './byte-io.ts'
+import { scratchInt32, scratchUint8 } from './scratch.ts'
 
 export const PROB_BITS = 12
 export const PROB_SCALE = 1 << PROB_BITS
@@ -70,13 +74,16 @@ export function frequencyTablesMaxBytes (contextCount: number): number {
 }
 
 /**
- * Reads tables and builds the decoding lookup: per context PROB_SCALE
- * entries packing symbol (7 bits) | frequency (13 bits) << 7 | cumulative (12 bits) << 20.
+ * Reads tables and builds the decoding lookup (a scratch array, valid until
+ * the next call): per context PROB_SCALE entries packing
+ * symbol (7 bits) | frequency (13 bits) << 7 | cumulative (12 bits) << 20.
+ * Unused contexts are all zero (frequency 0: a stream that uses one fails
+ * its end-of-stream check).
  */
-export function readFrequencyTables (reader: ByteReader, expectedContexts: number): Uint32Array {
+export function readFrequencyTables (reader: ByteReader, expectedContexts: number): Int32Array {
   const contextCount = reader.u8()
   if (contextCount !== expectedContexts) throw new ChunkCorruptedError(`The trajectory chunk has ${contextCount} entropy contexts where ${expectedContexts} belong.`)
-  const lookup = new Uint32Array(contextCount * PROB_SCALE)
+  const lookup = scratchInt32('rans-lookup', contextCount * PROB_SCALE)
   for (let c = 0; c < contextCount; c++) {
     const used = reader.u8()
     if (used > TOKEN_ALPHABET) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table.')
@@ -85,55 +92,84 @@ export function readFrequencyTables (reader: ByteReader, expectedContexts: numbe
       const f = reader.varint()
       if (f === 0) continue
       if (cum + f > PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies overflow).')
-      const entry = (s | (f << 7) | (cum << 20)) >>> 0
+      const entry = s | (f << 7) | (cum << 20)
       lookup.fill(entry, c * PROB_SCALE + cum, c * PROB_SCALE + cum + f)
       cum += f
     }
     if (cum !== 0 && cum !== PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies do not sum to the scale).')
+    if (cum === 0) lookup.fill(0, c * PROB_SCALE, (c + 1) * PROB_SCALE)
   }
   return lookup
 }
 
+/** 1 + 2^-45: biases reciprocals up so floor(x · r) is exactly floor(x / f) for x < 2^31, f ≤ 2^12. */
+const RECIPROCAL_BIAS = 1 + 2 ** -45
+
 /**
  * Encodes the tokens of `frameCount` frames whose contexts follow
  * `intraTemplate` (frame 0) and `interTemplate` (later frames), with the
- * given normalised frequencies. Returns the encoded bytes.
+ * given normalised frequencies. Returns the encoded bytes (a scratch view,
+ * valid until the next call: copy what you keep).
  */
 export function ransEncode (tokens: Uint8Array, intraTemplate: Uint8Array, interTemplate: Uint8Array, frameCount: number,
   freqs: Uint32Array, contextCount: number): Uint8Array {
-  const cumulative = new Uint32Array(contextCount * TOKEN_ALPHABET)
-  const reciprocals = new Float64Array(contextCount * TOKEN_ALPHABET)
+  const tableSize = contextCount * TOKEN_ALPHABET
+  // Per (context, token): frequency, cumulative frequency, renormalisation limit and exact reciprocal.
+  const frequency = new Int32Array(tableSize)
+  const cumulative = new Int32Array(tableSize)
+  const limits = new Float64Array(tableSize)
+  const reciprocals = new Float64Array(tableSize)
   for (let c = 0; c < contextCount; c++) {
     let cum = 0
     for (let s = 0; s < TOKEN_ALPHABET; s++) {
-      const f = freqs[c * TOKEN_ALPHABET + s]
-      cumulative[c * TOKEN_ALPHABET + s] = cum
-      reciprocals[c * TOKEN_ALPHABET + s] = f > 0 ? 1 / f : 0
+      const index = c * TOKEN_ALPHABET + s
+      const f = freqs[index]
+      frequency[index] = f
+      cumulative[index] = cum
+      limits[index] = f * 2 ** (31 - PROB_BITS)
+      reciprocals[index] = f > 0 ? (1 / f) * RECIPROCAL_BIAS : 0
       cum += f
     }
   }
   const count = tokens.length
-  // Each symbol costs at most PROB_BITS bits; spare bytes for the state.
-  const capacity = Math.ceil(count * PROB_BITS / 8) + 16
-  const out = new Uint8Array(capacity)
+  // Each symbol costs at most PROB_BITS bits; spare bytes for the states.
+  const capacity = Math.ceil(count * PROB_BITS / 8) + 32
+  const out = scratchUint8('rans-out', capacity)
   const perFrame = intraTemplate.length
   let at = capacity
-  let x = RANS_LOW
+  let x0 = RANS_LOW
+  let x1 = RANS_LOW
   let i = count - 1
   for (let f = frameCount - 1; f >= 0; f--) {
     const template = f === 0 ? intraTemplate : interTemplate
-    for (let s = perFrame - 1; s >= 0; s--, i--) {
+    let s = perFrame - 1
+    if ((s & 1) === 0) {
+      // Odd symbol count: the last one belongs to state 0 alone.
       const index = template[s] * TOKEN_ALPHABET + tokens[i]
-      const freq = freqs[index]
-      const limit = freq << (31 - PROB_BITS)
-      while (x >= limit) { out[--at] = x & 0xff; x >>>= 8 }
-      // x / freq through the reciprocal (off by at most one, then corrected): faster than dividing.
-      let quotient = Math.floor(x * reciprocals[index])
-      if (quotient * freq > x) quotient--
-      else if ((quotient + 1) * freq <= x) quotient++
-      x = quotient * PROB_SCALE + (x - quotient * freq) + cumulative[index]
+      const freq = frequency[index]
+      const limit = limits[index]
+      while (x0 >= limit) { out[--at] = x0 & 0xff; x0 >>>= 8 }
+      const quotient = Math.floor(x0 * reciprocals[index])
+      x0 = quotient * PROB_SCALE + (x0 - quotient * freq) + cumulative[index]
+      s--; i--
+    }
+    for (; s > 0; s -= 2, i -= 2) {
+      // Symbol s (state 1) first, then s − 1 (state 0): the reverse of the decoder's order.
+      const index1 = template[s] * TOKEN_ALPHABET + tokens[i]
+      const freq1 = frequency[index1]
+      const limit1 = limits[index1]
+      while (x1 >= limit1) { out[--at] = x1 & 0xff; x1 >>>= 8 }
+      const quotient1 = Math.floor(x1 * reciprocals[index1])
+      x1 = quotient1 * PROB_SCALE + (x1 - quotient1 * freq1) + cumulative[index1]
+      const index0 = template[s - 1] * TOKEN_ALPHABET + tokens[i - 1]
+      const freq0 = frequency[index0]
+      const limit0 = limits[index0]
+      while (x0 >= limit0) { out[--at] = x0 & 0xff; x0 >>>= 8 }
+      const quotient0 = Math.floor(x0 * reciprocals[index0])
+      x0 = quotient0 * PROB_SCALE + (x0 - quotient0 * freq0) + cumulative[index0]
     }
   }
-  out[--at] = x >>> 24; out[--at] = (x >>> 16) & 0xff; out[--at] = (x >>> 8) & 0xff; out[--at] = x & 0xff
+  out[--at] = x1 >>> 24; out[--at] = (x1 >>> 16) & 0xff; out[--at] = (x1 >>> 8) & 0xff; out[--at] = x1 & 0xff
+  out[--at] = x0 >>> 24; out[--at] = (x0 >>> 16) & 0xff; out[--at] = (x0 >>> 8) & 0xff; out[--at] = x0 & 0xff
   return out.subarray(at)
 }

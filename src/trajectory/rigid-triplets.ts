@@ -9,7 +9,7 @@
  * reconstruct bit-identical positions on any IEEE-754 machine.
  *
  * Error bound: each local component is quantized with step
- * s = P / max_axis(|e1,axis|+|e2,axis|+|e3,axis|) (see stepForBasis), so each
+ * s = P / max_axis(|e1,axis|+|e2,axis|+|e3,axis|) (see BASIS_STEP), so each
  * Cartesian coordinate is within (s/2)(|e1x|+|e2x|+|e3x|) ≤ P/2.
  */
 import type { ByteReader, ByteWriter } from './byte-io.ts'
@@ -59,6 +59,17 @@ function distance (c: Float32Array, base: number, i: number, j: number): number 
   return Math.sqrt(dx * dx + dy * dy + dz * dz)
 }
 
+function distanceSquared (c: Float32Array, base: number, i: number, j: number): number {
+  const dx = c[base + 3 * i] - c[base + 3 * j]
+  const dy = c[base + 3 * i + 1] - c[base + 3 * j + 1]
+  const dz = c[base + 3 * i + 2] - c[base + 3 * j + 2]
+  return dx * dx + dy * dy + dz * dz
+}
+
+/** Squared-distance window [lowest, highest] for a distance d ± tolerance (nm², no sqrt per frame). */
+function lowSquared (d: number, tolerance: number): number { const low = d - tolerance; return low > 0 ? low * low : 0 }
+function highSquared (d: number, tolerance: number): number { const high = d + tolerance; return high * high }
+
 /** Rounded geometry key of triplet `a` if it is rigid over all frames, else null. */
 function rigidKey (coords: Float32Array, atomCount: number, frameCount: number, a: number, tolerance: number, resolution: number): string | null {
   const d01 = distance(coords, 0, a, a + 1)
@@ -66,11 +77,17 @@ function rigidKey (coords: Float32Array, atomCount: number, frameCount: number, 
   const d12 = distance(coords, 0, a + 1, a + 2)
   if (!(d01 >= MIN_BOND_NM && d01 <= MAX_BOND_NM && d02 >= MIN_BOND_NM && d02 <= MAX_BOND_NM && d12 >= MIN_BOND_NM && d12 <= MAX_SPAN_NM)) return null
   const stride = 3 * atomCount
+  const low01 = lowSquared(d01, tolerance); const high01 = highSquared(d01, tolerance)
+  const low02 = lowSquared(d02, tolerance); const high02 = highSquared(d02, tolerance)
+  const low12 = lowSquared(d12, tolerance); const high12 = highSquared(d12, tolerance)
   for (let f = 1; f < frameCount; f++) {
     const base = f * stride
-    if (Math.abs(distance(coords, base, a, a + 1) - d01) > tolerance) return null
-    if (Math.abs(distance(coords, base, a, a + 2) - d02) > tolerance) return null
-    if (Math.abs(distance(coords, base, a + 1, a + 2) - d12) > tolerance) return null
+    const s01 = distanceSquared(coords, base, a, a + 1)
+    if (!(s01 >= low01 && s01 <= high01)) return null
+    const s02 = distanceSquared(coords, base, a, a + 2)
+    if (!(s02 >= low02 && s02 <= high02)) return null
+    const s12 = distanceSquared(coords, base, a + 1, a + 2)
+    if (!(s12 >= low12 && s12 <= high12)) return null
   }
   const r = (d: number): number => Math.round(d / resolution)
   return `${r(d01)},${r(d02)},${r(d12)}`
@@ -172,46 +189,56 @@ export function readTripletPlan (reader: ByteReader, atomCount: number): Triplet
 
 /**
  * Fills basis[0..8] with an orthonormal frame e1, e2, e3 whose e1 is along
- * (ax, ay, az) ((1,0,0) when that is zero).
+ * (ax, ay, az) ((1,0,0) when that is zero), and basis[9] with the
+ * quantization step for precision `precisionNm` (see BASIS_STEP).
+ * Encoder and decoder both call this, so their frames are bit-identical.
  */
-export function basisAlong (ax: number, ay: number, az: number, basis: Float64Array): void {
+export function basisAlong (ax: number, ay: number, az: number, precisionNm: number, basis: Float64Array): void {
   let n = Math.sqrt(ax * ax + ay * ay + az * az)
   if (!(n > 1e-12)) { ax = 1; ay = 0; az = 0; n = 1 }
   const inverse = 1 / n
   const x = ax * inverse; const y = ay * inverse; const z = az * inverse
-  basis[0] = x; basis[1] = y; basis[2] = z
   // Helper axis: the coordinate axis least aligned with e1; e2 = normalize(helper × e1).
-  const absX = Math.abs(x); const absY = Math.abs(y); const absZ = Math.abs(z)
+  const absX = x < 0 ? -x : x; const absY = y < 0 ? -y : y; const absZ = z < 0 ? -z : z
   let px: number, py: number, pz: number
   if (absX <= absY && absX <= absZ) { px = 0; py = -z; pz = y } else if (absY <= absZ) { px = z; py = 0; pz = -x } else { px = -y; py = x; pz = 0 }
   const inverseM = 1 / Math.sqrt(px * px + py * py + pz * pz)
   px *= inverseM; py *= inverseM; pz *= inverseM
-  basis[3] = px; basis[4] = py; basis[5] = pz
-  basis[6] = y * pz - z * py
-  basis[7] = z * px - x * pz
-  basis[8] = x * py - y * px
+  storeBasis(x, y, z, px, py, pz, precisionNm, basis)
 }
 
 /**
- * Basis for the third atom: e1 along `axis` (unit expected, normalised here),
- * e2 the part of (px, py, pz) perpendicular to it, e3 = e1 × e2.
+ * Basis for the third atom: e1 along `axis` (normalised here), e2 the part
+ * of (px, py, pz) perpendicular to it, e3 = e1 × e2; basis[9] the step.
  */
-export function basisWithPlane (axisX: number, axisY: number, axisZ: number, px: number, py: number, pz: number, basis: Float64Array): void {
+export function basisWithPlane (axisX: number, axisY: number, axisZ: number, px: number, py: number, pz: number, precisionNm: number, basis: Float64Array): void {
   const n = Math.sqrt(axisX * axisX + axisY * axisY + axisZ * axisZ)
-  if (!(n > 1e-12)) { basisAlong(1, 0, 0, basis); return }
+  if (!(n > 1e-12)) { basisAlong(1, 0, 0, precisionNm, basis); return }
   const inverse = 1 / n
   const x = axisX * inverse; const y = axisY * inverse; const z = axisZ * inverse
   const along = px * x + py * y + pz * z
   let qx = px - along * x; let qy = py - along * y; let qz = pz - along * z
   const m = Math.sqrt(qx * qx + qy * qy + qz * qz)
-  if (!(m > 1e-9)) { basisAlong(x, y, z, basis); return }
+  if (!(m > 1e-9)) { basisAlong(x, y, z, precisionNm, basis); return }
   const inverseM = 1 / m
   qx *= inverseM; qy *= inverseM; qz *= inverseM
+  storeBasis(x, y, z, qx, qy, qz, precisionNm, basis)
+}
+
+/** Stores e1, e2, e3 = e1 × e2 and the step (BASIS_STEP; without Math.max: it is slow with three arguments). */
+function storeBasis (x: number, y: number, z: number, px: number, py: number, pz: number, precisionNm: number, basis: Float64Array): void {
+  const rx = y * pz - z * py
+  const ry = z * px - x * pz
+  const rz = x * py - y * px
   basis[0] = x; basis[1] = y; basis[2] = z
-  basis[3] = qx; basis[4] = qy; basis[5] = qz
-  basis[6] = y * qz - z * qy
-  basis[7] = z * qx - x * qz
-  basis[8] = x * qy - y * qx
+  basis[3] = px; basis[4] = py; basis[5] = pz
+  basis[6] = rx; basis[7] = ry; basis[8] = rz
+  const sx = (x < 0 ? -x : x) + (px < 0 ? -px : px) + (rx < 0 ? -rx : rx)
+  const sy = (y < 0 ? -y : y) + (py < 0 ? -py : py) + (ry < 0 ? -ry : ry)
+  const sz = (z < 0 ? -z : z) + (pz < 0 ? -pz : pz) + (rz < 0 ? -rz : rz)
+  let largest = sx > sy ? sx : sy
+  if (sz > largest) largest = sz
+  basis[9] = precisionNm / largest
 }
 
 /** The magnitude of the remaining component of a vector of length `length` whose other two components are a and b. */
@@ -221,14 +248,11 @@ export function remainingComponent (length: number, a: number, b: number): numbe
 }
 
 /**
- * The largest quantization step for components along `basis` that keeps
- * every Cartesian coordinate within P/2: a coordinate's error is at most
+ * The quantization step for components along a basis (written to basis[9]
+ * by basisAlong and basisWithPlane): a coordinate's error is at most
  * (s/2) Σ_k |e_k,axis|, so s = P / max over axes of Σ_k |e_k,axis|
- * (between P/√3 and P).
+ * (between P/√3 and P), which keeps every Cartesian coordinate within P/2.
  */
-export function stepForBasis (basis: Float64Array, precisionNm: number): number {
-  const x = Math.abs(basis[0]) + Math.abs(basis[3]) + Math.abs(basis[6])
-  const y = Math.abs(basis[1]) + Math.abs(basis[4]) + Math.abs(basis[7])
-  const z = Math.abs(basis[2]) + Math.abs(basis[5]) + Math.abs(basis[8])
-  return precisionNm / Math.max(x, y, z)
-}
+export const BASIS_STEP = 9
+/** Length of a basis scratch array: 9 components and the step. */
+export const BASIS_LENGTH = 10

@@ -1,31 +1,41 @@
 /**
  * Reusable scratch arrays for the codec's per-chunk working buffers, so that
- * encoding or decoding a stream of chunks does not churn megabytes of
- * garbage per chunk. Contents are undefined on hand-out; never hand a
- * scratch array to a caller.
+ * encoding or decoding a stream of chunks neither churns megabytes of
+ * garbage per chunk nor pays for fresh (page-faulting, zeroed) memory.
+ * Each buffer has a name; contents are undefined on hand-out; never hand a
+ * scratch array to a caller, and never hold two hand-outs of one name.
  */
-let int32Scratch: Int32Array[] = [new Int32Array(0), new Int32Array(0)]
-let uint8Scratch = new Uint8Array(0)
+const int32Buffers = new Map<string, Int32Array>()
+const uint8Buffers = new Map<string, Uint8Array>()
+const float32Buffers = new Map<string, Float32Array>()
+const float64Buffers = new Map<string, Float64Array>()
 
-/** Scratch Int32Array `slot` (0 or 1) of at least `length` values, viewed to exactly `length`. */
-export function scratchInt32 (slot: 0 | 1, length: number): Int32Array {
-  if (int32Scratch[slot].length < length) {
-    int32Scratch = int32Scratch.slice()
-    int32Scratch[slot] = new Int32Array(Math.ceil(length * 1.25))
-  }
-  return int32Scratch[slot].subarray(0, length)
+function grow (length: number): number { return Math.ceil(length * 1.25) + 16 }
+
+/** Scratch Int32Array `name` viewed to exactly `length` values. */
+export function scratchInt32 (name: string, length: number): Int32Array {
+  let buffer = int32Buffers.get(name)
+  if (buffer === undefined || buffer.length < length) { buffer = new Int32Array(grow(length)); int32Buffers.set(name, buffer) }
+  return buffer.subarray(0, length)
 }
 
-/** Scratch Uint8Array of exactly `length` bytes. */
-export function scratchUint8 (length: number): Uint8Array {
-  if (uint8Scratch.length < length) uint8Scratch = new Uint8Array(Math.ceil(length * 1.25))
-  return uint8Scratch.subarray(0, length)
+/** Scratch Uint8Array `name` viewed to exactly `length` bytes. */
+export function scratchUint8 (name: string, length: number): Uint8Array {
+  let buffer = uint8Buffers.get(name)
+  if (buffer === undefined || buffer.length < length) { buffer = new Uint8Array(grow(length)); uint8Buffers.set(name, buffer) }
+  return buffer.subarray(0, length)
 }
 
-let rawScratch = new Uint8Array(0)
+/** Scratch Float32Array `name` viewed to exactly `length` values. */
+export function scratchFloat32 (name: string, length: number): Float32Array {
+  let buffer = float32Buffers.get(name)
+  if (buffer === undefined || buffer.length < length) { buffer = new Float32Array(grow(length)); float32Buffers.set(name, buffer) }
+  return buffer.subarray(0, length)
+}
 
-/** Scratch bytes for the raw-bit stream, at least `length` long (the caller copies out what it keeps). */
-export function scratchRawBytes (length: number): Uint8Array {
-  if (rawScratch.length < length) rawScratch = new Uint8Array(Math.ceil(length * 1.25))
-  return rawScratch
+/** Scratch Float64Array `name` viewed to exactly `length` values. */
+export function scratchFloat64 (name: string, length: number): Float64Array {
+  let buffer = float64Buffers.get(name)
+  if (buffer === undefined || buffer.length < length) { buffer = new Float64Array(grow(length)); float64Buffers.set(name, buffer) }
+  return buffer.subarray(0, length)
 }

@@ -169,9 +169,9 @@ test('unsupported forces are UnsupportedForceError naming the force', t => {
     t.is(error?.name, 'UnsupportedForceError')
     t.is((error as { forceType?: string }).forceType, 'CMAPTorsionForce')
   }
-  const ljpme = t.throws(() => parseSystemXml(SYSTEM_XML.replace('method="2"', 'method="5"')))
-  t.is(ljpme?.name, 'UnsupportedForceError')
-  t.is((ljpme as { forceType?: string }).forceType, 'NonbondedForce (LJPME)')
+  const noDirectSpace = t.throws(() => parseSystemXml(SYSTEM_XML.replace('method="2"', 'method="2" includeDirectSpace="0"')))
+  t.is(noDirectSpace?.name, 'UnsupportedForceError')
+  t.is((noDirectSpace as { forceType?: string }).forceType, 'NonbondedForce (includeDirectSpace=0)')
 })
 
 test('periodic Systems need a box at least twice the cutoff: InvalidBoxError', t => {

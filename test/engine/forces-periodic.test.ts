@@ -133,11 +133,10 @@ test('a box only slightly wider than twice the cutoff still gives exact results 
   t.true(relativeRmsError(result.forces, bruteForceNonbonded(nonbonded, positions, tight).forces) < 1e-10)
 })
 
-test('typed errors: LJPME refused, periodic system without a box, box narrower than twice the cutoff', t => {
+test('typed errors: periodic system without a box, box narrower than twice the cutoff', t => {
   // Ewald and PME have their own kernel (kernels/ewald); this one refuses them
   t.throws(() => new NonbondedKernel(force({ method: 'PME' }), 300), { name: 'UnsupportedForceError' })
   t.throws(() => new NonbondedKernel(force({ method: 'Ewald' }), 300), { name: 'UnsupportedForceError' })
-  t.throws(() => new ForceEvaluator(makeSystem(300, [force({ method: 'LJPME' })])), { name: 'UnsupportedForceError' })
   t.throws(() => new ForceEvaluator(makeSystem(300, [force({ switchingDistanceNm: 1.2 })])), { name: 'InvalidSystemError' })
   const evaluator = new ForceEvaluator(makeSystem(300, [force()]))
   const forces = new Float64Array(900)

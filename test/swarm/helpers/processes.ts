@@ -120,8 +120,8 @@ export interface CoordinatorProcess {
 }
 
 /** Starts `mdswarm coordinator start` on 127.0.0.1 (port 0 unless `listen` is given) and waits until it listens. */
-export async function startCoordinator (t: ExecutionContext, home: string, options: { leaseSeconds?: number, listen?: string, name?: string } = {}): Promise<CoordinatorProcess> {
-  const args = ['coordinator', 'start', '--home', home, '--listen', options.listen ?? '/ip4/127.0.0.1/tcp/0']
+export async function startCoordinator (t: ExecutionContext, home: string, options: { leaseSeconds?: number, listen?: string, name?: string, args?: string[] } = {}): Promise<CoordinatorProcess> {
+  const args = ['coordinator', 'start', '--home', home, '--listen', options.listen ?? '/ip4/127.0.0.1/tcp/0', ...(options.args ?? [])]
   if (options.leaseSeconds !== undefined) args.push('--lease-seconds', String(options.leaseSeconds))
   const proc = spawnCli(t, 'mdswarm', args, options.name ?? 'coordinator')
   const line = await proc.waitForLine(/listening on \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//, 60_000)
@@ -137,8 +137,8 @@ export interface NodeProcess {
 }
 
 /** Starts `mdswarm-node start --json` and waits for its `started` event. */
-export async function startNode (t: ExecutionContext, home: string, coordinator: string, options: { concurrency?: number, name?: string } = {}): Promise<NodeProcess> {
-  const proc = spawnCli(t, 'mdswarm-node', ['start', '--coordinator', coordinator, '--home', home, '--concurrency', String(options.concurrency ?? 1), '--json'], options.name ?? 'node')
+export async function startNode (t: ExecutionContext, home: string, coordinator: string, options: { concurrency?: number, name?: string, args?: string[] } = {}): Promise<NodeProcess> {
+  const proc = spawnCli(t, 'mdswarm-node', ['start', '--coordinator', coordinator, '--home', home, '--concurrency', String(options.concurrency ?? 1), '--json', ...(options.args ?? [])], options.name ?? 'node')
   const line = await proc.waitForLine(/"event":"started"/, 60_000)
   const started = JSON.parse(line) as { peerId: string }
   return { proc, home, peerId: started.peerId }
