@@ -28,9 +28,11 @@ import { PayloadCache } from './payload-cache.ts'
 import { executeUnit } from './runner/unit-execution.ts'
 import { WorkerPool } from './runner/worker-pool.ts'
 import type { UnitOutcome } from './runner/unit-runner.ts'
+import type { EnginePreferences } from './runner/engine-choice.ts'
 import { Uploader, type UnitReport } from './upload/uploader.ts'
 import { LeaseKeeper } from './claim/lease-keeper.ts'
-import { ClaimLoop } from './claim/claim-loop.ts'
+import { ClaimLoop, type ClaimDemand } from './claim/claim-loop.ts'
+import { PrefetchPolicy } from './claim/prefetch-policy.ts'
 import { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS } from './heartbeat.ts'
 import { offerFits } from './offer-fit.ts'
 
@@ -53,6 +55,8 @@ export interface NodeDaemonOptions {
   readonly maxFramesPerChunk?: number
   /** ... or this much wall time, ms. */
   readonly maxChunkMs?: number
+  /** Which engine and OpenMM settings to use for units that leave the choice to the node. */
+  readonly enginePreferences?: EnginePreferences
 }
 
 export interface NodeDaemonEvents {
@@ -82,6 +86,11 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   private readonly claims: ClaimLoop
   private readonly heartbeat: Heartbeat
   private readonly executions = new Set<Promise<void>>()
+  /** Units whose worker runs now, with when and from which step it began. */
+  private readonly executing = new Map<HeldUnit, { startedAtMs: number, startStep: number }>()
+  /** Leased units waiting for a free slot (claim-ahead), oldest first; their payloads are fetched meanwhile. */
+  private readonly waiting: Array<{ held: HeldUnit, resumed: boolean }> = []
+  private readonly prefetch = new PrefetchPolicy()
   private readonly pool: WorkerPool
   private readonly executionDeps: Parameters<typeof executeUnit>[1]
   private unsubscribeOffers: (() => void) | null = null
@@ -92,7 +101,10 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     super()
     this.peer = peer
     this.outbox = outbox
-    this.capabilities = detectCapabilities({ concurrency: options.concurrency })
+    this.capabilities = detectCapabilities({
+      concurrency: options.concurrency,
+      ...(options.enginePreferences?.python !== undefined ? { openmm: { python: options.enginePreferences.python } } : {})
+    })
     this.link = new CoordinatorLink(peer, options.coordinator)
     const network = options.network ?? DEFAULT_NETWORK
     const abandon = async (held: HeldUnit, reason: string): Promise<void> => { await this.abandon(held, reason) }
@@ -107,7 +119,8 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     this.claims = new ClaimLoop({
       link: this.link,
       capabilities: this.capabilities,
-      busySlots: () => this.held.running().length,
+      ...(options.enginePreferences !== undefined ? { enginePreferences: options.enginePreferences } : {}),
+      demand: () => this.claimDemand(),
       onLease: async (lease, unit) => { await this.takeLease(lease, unit) },
       pollIntervalMs: options.claimPollIntervalMs
     })
@@ -116,11 +129,12 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     this.executionDeps = {
       outbox,
       pool: this.pool,
+      capabilities: this.capabilities,
       cache: new PayloadCache(options.home),
       fetchBlob: async hash => await this.link.blobGet(hash),
       maxFramesPerChunk: options.maxFramesPerChunk ?? DEFAULT_MAX_FRAMES_PER_CHUNK,
       maxChunkMs: options.maxChunkMs ?? DEFAULT_MAX_CHUNK_MS,
-      onChunkStored: () => { this.uploader.wake() },
+      onChunkStored: held => { this.uploader.wake(held.unitId) },
       onSettled: (held, outcome) => { this.onSettled(held, outcome) }
     }
     this.link.on('connected', () => {
@@ -222,8 +236,50 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     for (const record of await this.outbox.allUnits()) {
       const held = this.held.add(record)
       log('resuming unit %s attempt %d (%s) from step %d', held.unitId, held.attempt, record.phase, held.step)
-      if (record.phase === 'running') this.execute(held, true)
+      if (record.phase === 'running') this.schedule(held, true)
     }
+  }
+
+  /**
+   * Leases wanted now: one per free slot, plus one ahead (claim-ahead) once
+   * a running unit is about to end, so the next unit is leased and its
+   * payloads fetched before the slot frees.
+   */
+  private claimDemand (): ClaimDemand {
+    const free = this.capabilities.concurrency - this.executing.size - this.waiting.length
+    if (free > 0) return { leases: free }
+    if (this.waiting.length > 0) return { leases: 0 }
+    const now = performance.now()
+    const running = [...this.executing].map(([held, began]) => ({
+      systemHash: held.record.unit.systemHash,
+      stepsLeft: held.record.unit.endStep - began.startStep,
+      runningForMs: now - (held.execution?.startedAtMs ?? began.startedAtMs)
+    }))
+    const dueInMs = this.prefetch.dueInMs(running)
+    return dueInMs <= 0 ? { leases: 1 } : { leases: 0, recheckInMs: dueInMs }
+  }
+
+  /** Runs the unit now if a slot is free, else queues it (and fetches its payloads meanwhile). */
+  private schedule (held: HeldUnit, resumed: boolean): void {
+    if (this.executing.size < this.capabilities.concurrency) {
+      this.execute(held, resumed)
+      return
+    }
+    this.waiting.push({ held, resumed })
+    void this.prefetchPayloads(held.record.unit)
+  }
+
+  private startWaiting (): void {
+    while (this.stopping === null && this.executing.size < this.capabilities.concurrency && this.waiting.length > 0) {
+      const next = this.waiting.shift()!
+      if (!next.held.abandoned) this.execute(next.held, next.resumed)
+    }
+  }
+
+  private async prefetchPayloads (unit: UnitSpec): Promise<void> {
+    const hashes = [unit.systemHash, unit.integratorHash, unit.pdbHash, unit.stateHash, unit.checkpointHash].filter((h): h is string => h !== undefined)
+    const { cache, fetchBlob } = this.executionDeps
+    await Promise.allSettled(hashes.map(async hash => await cache.getOrFetch(hash, fetchBlob)))
   }
 
   private async takeLease (lease: Lease, unit: UnitSpec): Promise<void> {
@@ -234,11 +290,12 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     await this.outbox.beginUnit(record)
     const held = this.held.add(record)
     held.leaseExpiresAt = lease.expiresAt
-    this.execute(held, false)
+    this.schedule(held, false)
   }
 
   private execute (held: HeldUnit, resumed: boolean): void {
     const { unit } = held.record
+    this.executing.set(held, { startedAtMs: performance.now(), startStep: held.step })
     this.emit('unit-started', { unitId: unit.unitId, jobId: unit.jobId, attempt: held.attempt, resumed, fromStep: held.step })
     const execution = executeUnit(held, this.executionDeps)
     this.executions.add(execution)
@@ -247,7 +304,11 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
 
   private onSettled (held: HeldUnit, outcome: UnitOutcome): void {
     if (outcome.status === 'failed') log('unit %s attempt %d failed: %s: %s', held.unitId, held.attempt, outcome.errorName, outcome.reason)
-    this.uploader.wake()
+    const began = this.executing.get(held)
+    this.executing.delete(held)
+    if (outcome.status === 'completed' && began !== undefined) this.prefetch.noteFinished(held.record.unit.systemHash, outcome.step - began.startStep, performance.now() - began.startedAtMs)
+    this.startWaiting()
+    this.uploader.wake(held.unitId)
     this.claims.wake()
   }
 
@@ -287,6 +348,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     await this.leases.stop()
     // Workers stop without touching the outbox: the unit records stay 'running' so a restart resumes them.
     for (const held of this.held.all()) held.abandoned = true
+    this.waiting.length = 0
     for (const held of this.held.all()) held.execution?.controller.abort()
     await Promise.allSettled([...this.executions])
     await this.pool.close()

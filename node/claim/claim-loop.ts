@@ -1,8 +1,10 @@
 /**
- * Asks the coordinator for work whenever the node has a free slot: at
- * start, after a unit ends, after a reconnect, when a gossip offer arrives,
- * and otherwise every `pollIntervalMs` (gossip is only a hint; a node that
- * missed every offer still finds work by asking).
+ * Asks the coordinator for work whenever the node wants another lease (a
+ * free slot, or claim-ahead: the next unit while one is about to end): at
+ * start, after a unit starts or ends, after a reconnect, when a gossip offer
+ * arrives, when the daemon says a prefetch falls due, and otherwise every
+ * `pollIntervalMs` (gossip is only a hint; a node that missed every offer
+ * still finds work by asking).
  */
 import { logger } from '@libp2p/logger'
 import type { CoordinatorLink } from '../link/coordinator-link.ts'
@@ -19,12 +21,18 @@ export const DEFAULT_CLAIM_POLL_INTERVAL_MS = 3 * second
 export interface ClaimLoopDeps {
   readonly link: CoordinatorLink
   readonly capabilities: Capabilities
-  /** Units the node is running now (slots in use). */
-  readonly busySlots: () => number
+  /** How many more leases the node wants now, and (when none) in how many ms to ask again. */
+  readonly demand: () => ClaimDemand
   /** Takes a granted lease: records it durably and starts the worker. */
   readonly onLease: (lease: Lease, unit: UnitSpec) => Promise<void>
   readonly onRefused?: (code: string, reason: string) => void
   readonly pollIntervalMs?: number
+}
+
+export interface ClaimDemand {
+  readonly leases: number
+  /** Wanted later (claim-ahead falls due): look again after this many ms. */
+  readonly recheckInMs?: number
 }
 
 export class ClaimLoop {
@@ -52,10 +60,6 @@ export class ClaimLoop {
   /** Something changed (offer, free slot, reconnect): ask again now. */
   wake (): void { this.wakeSignal.wake() }
 
-  private freeSlots (): number {
-    return this.deps.capabilities.concurrency - this.deps.busySlots()
-  }
-
   private async loop (): Promise<void> {
     let failures = 0
     const poll = this.deps.pollIntervalMs ?? DEFAULT_CLAIM_POLL_INTERVAL_MS
@@ -64,7 +68,12 @@ export class ClaimLoop {
       await this.wakeSignal.sleep(delay)
       if (!this.running) break
       delay = poll
-      if (!this.deps.link.connected || this.freeSlots() <= 0) continue
+      if (!this.deps.link.connected) continue
+      const demand = this.deps.demand()
+      if (demand.leases <= 0) {
+        if (demand.recheckInMs !== undefined) delay = Math.min(poll, Math.max(1, demand.recheckInMs))
+        continue
+      }
       try {
         const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities })
         failures = 0

@@ -35,3 +35,14 @@ export function integerFlag (value: string, flag: string, min: number, max = Num
   }
   return parsed
 }
+
+/** `--property KEY=VALUE` flags as OpenMM platform properties. */
+export function parseProperties (pairs: string[]): Record<string, string> {
+  const properties: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) throw new UsageError(`--property takes KEY=VALUE (e.g. CudaPrecision=mixed), got '${pair}'.`)
+    properties[pair.slice(0, at).trim()] = pair.slice(at + 1).trim()
+  }
+  return properties
+}

@@ -30,8 +30,8 @@ export interface ExecutionDeps {
   readonly pool: WorkerPool
   readonly maxFramesPerChunk: number
   readonly maxChunkMs: number
-  /** New chunks are in the outbox. */
-  readonly onChunkStored: () => void
+  /** New chunks of `held` are in the outbox. */
+  readonly onChunkStored: (held: HeldUnit) => void
   /** The unit's result is in the outbox (or the unit was given up). */
   readonly onSettled: (held: HeldUnit, outcome: UnitOutcome) => void
   /** What this node advertised (picks the engine of `any` units: OpenMM when it has a GPU); absent: decided from the unit alone. */
@@ -137,7 +137,7 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
       engineMs
     })
     held.step = batch.checkpointStep
-    deps.onChunkStored()
+    deps.onChunkStored(held)
   }
 
   let engine = chooseEngine(unit.requirements, deps.capabilities, deps.enginePreferences)

@@ -26,6 +26,7 @@ import {
 } from './errors.ts'
 import { frameScalarsMaxBytes, readFrameScalars, writeFrameScalars, type FrameScalars } from './frame-metadata.ts'
 import { unzigzag, zigzag } from './tokens.ts'
+import { scratchFloat32 } from './scratch.ts'
 
 export interface EncodeOptions {
   /** Largest allowed error per coordinate is half of this, nm. Default 0.001 (XTC's default). */
@@ -100,7 +101,8 @@ export function encodeFrames (frames: readonly Frame[], options: EncodeOptions =
   const frameCount = frames.length
   const hasBox = frames[0].box != null
   const stride = 3 * atomCount
-  const coords = new Float32Array(frameCount * stride)
+  // Gathered positions live in reused scratch memory: fresh megabytes per chunk cost page faults and GC.
+  const coords = scratchFloat32('encode-positions', frameCount * stride)
   const steps = new Float64Array(frameCount)
   const timesPs = new Float64Array(frameCount)
   const potentialEnergies = new Float64Array(frameCount)

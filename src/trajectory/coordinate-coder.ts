@@ -13,8 +13,11 @@
  * integers and uses the same lattice path; every step is exact integer math
  * modulo 2^32, so the bits come back unchanged.
  *
- * Residuals become tokens coded with static rANS, one table per context;
- * the low bits of large residuals travel raw.
+ * Residuals become tokens coded with static two-state rANS, one table per
+ * context; the low bits of large residuals travel raw (residual-stream.ts).
+ * Encoder and decoder both work frame by frame (residuals of one frame in
+ * a small scratch array that stays in cache); the decoder keeps only the
+ * last four frames of lattice values.
  *
  * Section layout: u8 flags (bit 0: rigid triplets) | 2 × (i16 c1, i16 c2) |
  * [triplet plan] | frequency tables | u32 rANS bytes | rANS | u32 raw bytes | raw;
@@ -23,21 +26,22 @@
  */
 import { ByteReader, ByteWriter } from './byte-io.ts'
 import { ChunkCorruptedError, CoordinateRangeError, InvalidFramesError } from './errors.ts'
-import { frequencyTablesMaxBytes, normalizeFrequencies, PROB_BITS as IMPORTED_PROB_BITS, ransEncode, readFrequencyTables, writeFrequencyTables } from './rans.ts'
-import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET, tokenBase } from './tokens.ts'
-import { scratchInt32, scratchRawBytes, scratchUint8 } from './scratch.ts'
+import { frequencyTablesMaxBytes, normalizeFrequencies, ransEncode, readFrequencyTables, writeFrequencyTables } from './rans.ts'
+import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET } from './tokens.ts'
+import { scratchFloat64, scratchInt32, scratchUint8 } from './scratch.ts'
+import { fitCoefficients, LPC_INVERSE as IMPORTED_LPC_INVERSE } from './predictor-fit.ts'
+import { ResidualReader, ResidualTokenizer } from './residual-stream.ts'
 import * as rigid from './rigid-triplets.ts'
 import type { TripletPlan } from './rigid-triplets.ts'
 
 // Module-level copies of imported bindings: hot loops then read plain
-// constants instead of going through live-binding accessors.
-const PROB_BITS = IMPORTED_PROB_BITS
-const PROB_SCALE = 1 << PROB_BITS
+// constants and local functions instead of module namespace properties.
 const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
+const LPC_INVERSE = IMPORTED_LPC_INVERSE
 const basisAlong = rigid.basisAlong
 const basisWithPlane = rigid.basisWithPlane
 const remainingComponent = rigid.remainingComponent
-const stepForBasis = rigid.stepForBasis
+const BASIS_LENGTH = rigid.BASIS_LENGTH
 const emptyPlan = rigid.emptyPlan
 const planRigidTriplets = rigid.planRigidTriplets
 const readTripletPlan = rigid.readTripletPlan
@@ -63,10 +67,6 @@ export const CONTEXT_COUNT = 10
 const SECTION_FLAG_TRIPLETS = 1
 /** The coordinates are stored as plain float32 (when coding would not make them smaller). */
 const SECTION_FLAG_RAW = 2
-const LPC_SCALE = 256
-/** 1/256, exact: multiplying by it equals dividing by LPC_SCALE. */
-const LPC_INVERSE = 1 / LPC_SCALE
-const LPC_LIMIT = 2 * LPC_SCALE
 const MAX_LATTICE = 2 ** 31 - 2
 
 export interface CoordinateBlock {
@@ -82,60 +82,10 @@ export interface CoordinateBlock {
 /** Linear predictor coefficients (× 256) per atom class: [other c1, other c2, head c1, head c2]. */
 type Coefficients = Int16Array
 
-function fitCoefficients (q: Int32Array, kinds: Uint8Array, atomCount: number, frameCount: number, out: Coefficients): void {
-  const stride = 3 * atomCount
-  // Least squares over both atom classes in one pass: sums[6 * class + i] = s11, s12, s22, s1y, s2y.
-  const sums = new Float64Array(12)
-  for (let f = 2; f < frameCount; f++) {
-    const base = f * stride
-    for (let a = 0; a < atomCount; a++) {
-      const cls = kinds[a]
-      if (cls > 1) continue
-      const o = 6 * cls
-      for (let k = 0; k < 3; k++) {
-        const j = base + 3 * a + k
-        const y = (q[j] - q[j - stride]) | 0
-        const d1 = (q[j - stride] - q[j - 2 * stride]) | 0
-        const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-        sums[o] += d1 * d1; sums[o + 1] += d1 * d2; sums[o + 2] += d2 * d2; sums[o + 3] += d1 * y; sums[o + 4] += d2 * y
-      }
-    }
-  }
-  for (let cls = 0; cls < 2; cls++) {
-    const o = 6 * cls
-    const s11 = sums[o]; const s12 = sums[o + 1]; const s22 = sums[o + 2]; const s1y = sums[o + 3]; const s2y = sums[o + 4]
-    let c1 = 0; let c2 = 0
-    const det = s11 * s22 - s12 * s12
-    if (det > 1e-9 * (s11 * s22 + 1)) { c1 = (s1y * s22 - s2y * s12) / det; c2 = (s2y * s11 - s1y * s12) / det } else if (s11 > 0) { c1 = s1y / s11 }
-    const clamp = (c: number): number => Number.isFinite(c) ? Math.max(-LPC_LIMIT, Math.min(LPC_LIMIT, Math.round(c * LPC_SCALE))) : 0
-    out[2 * cls] = clamp(c1)
-    out[2 * cls + 1] = clamp(c2)
-  }
-  // Keep each fit only if it beats the plain temporal delta in absolute residual (one pass for both classes).
-  const costs = new Float64Array(4)
-  for (let f = 2; f < frameCount; f++) {
-    const base = f * stride
-    for (let a = 0; a < atomCount; a++) {
-      const cls = kinds[a]
-      if (cls > 1) continue
-      const i1 = out[2 * cls]; const i2 = out[2 * cls + 1]
-      for (let k = 0; k < 3; k++) {
-        const j = base + 3 * a + k
-        const x1 = q[j - stride]
-        const d1 = (x1 - q[j - 2 * stride]) | 0
-        const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-        costs[2 * cls] += Math.abs((q[j] - ((x1 + Math.floor((i1 * d1 + i2 * d2 + 128) * LPC_INVERSE)) | 0)) | 0)
-        costs[2 * cls + 1] += Math.abs((q[j] - x1) | 0)
-      }
-    }
-  }
-  for (let cls = 0; cls < 2; cls++) if (!(costs[2 * cls] < costs[2 * cls + 1])) { out[2 * cls] = 0; out[2 * cls + 1] = 0 }
-}
-
-/** Lattice values of all coordinates. Throws CoordinateRangeError. */
+/** Lattice values of all coordinates (a scratch array). Throws CoordinateRangeError, InvalidFramesError. */
 function quantize (block: CoordinateBlock): Int32Array {
   const { coords, lossless, precisionNm } = block
-  const q = scratchInt32(0, coords.length)
+  const q = scratchInt32('encode-lattice', coords.length)
   const inverse = 1 / precisionNm
   if (lossless) {
     const bits = new Int32Array(coords.buffer, coords.byteOffset, coords.length)
@@ -185,179 +135,143 @@ function contextTemplate (kinds: Uint8Array, intra: boolean): Uint8Array {
   return template
 }
 
-/** Token base value per token (the value without its raw low bits). */
-const TOKEN_BASES = Float64Array.from({ length: TOKEN_ALPHABET }, (_, t) => tokenBase(t))
-/** Raw low bits per token. */
-const TOKEN_EXTRA_BITS = Uint8Array.from({ length: TOKEN_ALPHABET }, (_, t) => t < 16 ? 0 : ((t - 16) >> 1) + 3)
-
 /**
- * Per geometry: where the third atom's circle lies along the first→second
- * axis (d01² + d02² − d12²)/(2 d01), nm, and its radius, nm.
+ * Per geometry: d01 (nm), where the third atom's circle lies along the
+ * first→second axis (d01² + d02² − d12²)/(2 d01), nm, and its radius, nm.
  */
-function thirdAtomCircles (geometries: Float64Array): Float64Array {
+function tripletCircles (geometries: Float64Array): Float64Array {
   const count = geometries.length / 3
-  const circles = new Float64Array(2 * count)
+  const circles = new Float64Array(3 * count)
   for (let g = 0; g < count; g++) {
     const d01 = geometries[3 * g]; const d02 = geometries[3 * g + 1]; const d12 = geometries[3 * g + 2]
     const along = (d01 * d01 + d02 * d02 - d12 * d12) / (2 * d01)
-    circles[2 * g] = along
-    circles[2 * g + 1] = remainingComponent(d02, along, 0)
+    circles[3 * g] = d01
+    circles[3 * g + 1] = along
+    circles[3 * g + 2] = remainingComponent(d02, along, 0)
   }
   return circles
 }
 
 /**
- * Pass 1 of the encoder: residuals of all symbols, frame by frame, in the
- * order of the context template. Rebuilds rigid-triplet positions exactly as
- * the decoder will.
+ * Encoder, one frame: residuals of all its symbols in template order into
+ * `out`. Rigid triplets are rebuilt exactly as the decoder will; `relative`
+ * holds, per second and third triplet atom, its offset from the head (nm)
+ * in the previous frame, and is updated to this frame's.
  */
-function computeResiduals (block: CoordinateBlock, q: Int32Array, plan: TripletPlan, coefficients: Coefficients, symbolsPerFrame: number): Int32Array {
-  const { coords, atomCount, frameCount } = block
+function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCount: number, precision: number, plan: TripletPlan,
+  circles: Float64Array, coefficients: Coefficients, relative: Float64Array, basis: Float64Array, out: Int32Array): void {
   const stride = 3 * atomCount
-  const precision = block.precisionNm
+  const base = f * stride
   const kinds = plan.kinds
-  const residuals = scratchInt32(1, frameCount * symbolsPerFrame)
-  const hasTriplets = plan.tripletCount > 0
-  let previous = new Float64Array(hasTriplets ? stride : 0)
-  let current = new Float64Array(hasTriplets ? stride : 0)
-  const basis = new Float64Array(9)
-  const geometries = plan.geometries
-  const circles = thirdAtomCircles(geometries)
+  const geometryOf = plan.geometryOf
   let at = 0
-  for (let f = 0; f < frameCount; f++) {
-    const base = f * stride
-    let lastLattice = -1
-    for (let a = 0; a < atomCount; a++) {
-      const kind = kinds[a]
-      if (kind <= ATOM_TRIPLET_HEAD) {
-        const c1 = coefficients[2 * kind]
-        const c2 = coefficients[2 * kind + 1]
-        for (let k = 0; k < 3; k++) {
-          const j = base + 3 * a + k
-          let predicted: number
-          if (f === 0) predicted = lastLattice >= 0 ? q[base + 3 * lastLattice + k] : 0
-          else {
-            const x1 = q[j - stride]
-            if (f === 1 || (c1 === 0 && c2 === 0)) predicted = x1
-            else {
-              const d1 = (x1 - q[j - 2 * stride]) | 0
-              const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-              predicted = (x1 + Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)) | 0
-            }
-          }
-          residuals[at++] = (q[j] - predicted) | 0
-          if (hasTriplets) current[3 * a + k] = q[j] * precision
-        }
-        lastLattice = a
-      } else if (kind === ATOM_TRIPLET_SECOND) {
-        const h = a - 1
-        const d01 = geometries[3 * plan.geometryOf[h]]
-        const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
-        if (f === 0) basisAlong(1, 0, 0, basis)
-        else basisAlong(previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
-        const step = stepForBasis(basis, precision)
-        const inverseStep = 1 / step
-        const vx = coords[base + 3 * a] - ox; const vy = coords[base + 3 * a + 1] - oy; const vz = coords[base + 3 * a + 2] - oz
-        const q2 = Math.floor((vx * basis[3] + vy * basis[4] + vz * basis[5]) * inverseStep + 0.5)
-        const q3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
-        const t2 = q2 * step; const t3 = q3 * step
-        const radial = remainingComponent(d01, t2, t3)
-        const c1 = vx * basis[0] + vy * basis[1] + vz * basis[2]
-        const sign = c1 < 0 ? 1 : 0
-        const predicted = sign === 1 ? -radial : radial
-        const q1 = Math.floor((c1 - predicted) * inverseStep + 0.5)
-        const r1 = predicted + q1 * step
-        residuals[at++] = q2; residuals[at++] = q3; residuals[at++] = sign; residuals[at++] = q1
-        current[3 * a] = ox + r1 * basis[0] + t2 * basis[3] + t3 * basis[6]
-        current[3 * a + 1] = oy + r1 * basis[1] + t2 * basis[4] + t3 * basis[7]
-        current[3 * a + 2] = oz + r1 * basis[2] + t2 * basis[5] + t3 * basis[8]
+  let lastLattice = -1
+  for (let a = 0; a < atomCount; a++) {
+    const kind = kinds[a]
+    const j = base + 3 * a
+    if (f === 0) {
+      if (lastLattice >= 0) {
+        const p = base + 3 * lastLattice
+        out[at] = (q[j] - q[p]) | 0; out[at + 1] = (q[j + 1] - q[p + 1]) | 0; out[at + 2] = (q[j + 2] - q[p + 2]) | 0
+      } else { out[at] = q[j]; out[at + 1] = q[j + 1]; out[at + 2] = q[j + 2] }
+      lastLattice = a
+    } else {
+      const c1 = coefficients[2 * kind]
+      const c2 = coefficients[2 * kind + 1]
+      if (f === 1 || (c1 === 0 && c2 === 0)) {
+        out[at] = (q[j] - q[j - stride]) | 0; out[at + 1] = (q[j + 1] - q[j + 1 - stride]) | 0; out[at + 2] = (q[j + 2] - q[j + 2 - stride]) | 0
       } else {
-        const h = a - 2
-        const g = plan.geometryOf[h]
-        const along = circles[2 * g]
-        const rho = circles[2 * g + 1]
-        const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
-        const ax = current[3 * h + 3] - ox; const ay = current[3 * h + 4] - oy; const az = current[3 * h + 5] - oz
-        if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, basis)
-        else basisWithPlane(ax, ay, az, previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
-        const step = stepForBasis(basis, precision)
-        const inverseStep = 1 / step
-        const vx = coords[base + 3 * a] - ox; const vy = coords[base + 3 * a + 1] - oy; const vz = coords[base + 3 * a + 2] - oz
-        const q3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
-        const t3 = q3 * step
-        const inPlane = remainingComponent(rho, t3, 0)
-        const c2 = vx * basis[3] + vy * basis[4] + vz * basis[5]
-        const sign = c2 < 0 ? 1 : 0
-        const predicted = sign === 1 ? -inPlane : inPlane
-        const q2 = Math.floor((c2 - predicted) * inverseStep + 0.5)
-        const r2 = predicted + q2 * step
-        const c1 = vx * basis[0] + vy * basis[1] + vz * basis[2]
-        const q1 = Math.floor((c1 - along) * inverseStep + 0.5)
-        const r1 = along + q1 * step
-        residuals[at++] = q3; residuals[at++] = sign; residuals[at++] = q1; residuals[at++] = q2
-        current[3 * a] = ox + r1 * basis[0] + r2 * basis[3] + t3 * basis[6]
-        current[3 * a + 1] = oy + r1 * basis[1] + r2 * basis[4] + t3 * basis[7]
-        current[3 * a + 2] = oz + r1 * basis[2] + r2 * basis[5] + t3 * basis[8]
+        for (let k = 0; k < 3; k++) {
+          const i = j + k
+          const x1 = q[i - stride]
+          const d1 = (x1 - q[i - 2 * stride]) | 0
+          const d2 = f >= 3 ? (q[i - 2 * stride] - q[i - 3 * stride]) | 0 : 0
+          out[at + k] = (q[i] - ((x1 + Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)) | 0)) | 0
+        }
       }
     }
-    const swap = previous; previous = current; current = swap
+    at += 3
+    if (kind !== ATOM_TRIPLET_HEAD) continue
+
+    // The triplet's second and third atoms, in the head's local frames.
+    const g = 3 * geometryOf[a]
+    const ox = q[j] * precision; const oy = q[j + 1] * precision; const oz = q[j + 2] * precision
+    const r2 = 3 * (a + 1)
+    if (f === 0) basisAlong(1, 0, 0, precision, basis)
+    else basisAlong(relative[r2], relative[r2 + 1], relative[r2 + 2], precision, basis)
+    let step = basis[9]
+    let inverseStep = 1 / step
+    let vx = coords[j + 3] - ox; let vy = coords[j + 4] - oy; let vz = coords[j + 5] - oz
+    const q2 = Math.floor((vx * basis[3] + vy * basis[4] + vz * basis[5]) * inverseStep + 0.5)
+    const q3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
+    const t2 = q2 * step; const t3 = q3 * step
+    const radial = remainingComponent(circles[g], t2, t3)
+    const c1 = vx * basis[0] + vy * basis[1] + vz * basis[2]
+    const sign = c1 < 0 ? 1 : 0
+    const predicted = sign === 1 ? -radial : radial
+    const q1 = Math.floor((c1 - predicted) * inverseStep + 0.5)
+    const s1 = predicted + q1 * step
+    const ax = s1 * basis[0] + t2 * basis[3] + t3 * basis[6]
+    const ay = s1 * basis[1] + t2 * basis[4] + t3 * basis[7]
+    const az = s1 * basis[2] + t2 * basis[5] + t3 * basis[8]
+    relative[r2] = ax; relative[r2 + 1] = ay; relative[r2 + 2] = az
+    out[at] = q2; out[at + 1] = q3; out[at + 2] = sign; out[at + 3] = q1
+
+    const r3 = r2 + 3
+    if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, precision, basis)
+    else basisWithPlane(ax, ay, az, relative[r3], relative[r3 + 1], relative[r3 + 2], precision, basis)
+    step = basis[9]
+    inverseStep = 1 / step
+    vx = coords[j + 6] - ox; vy = coords[j + 7] - oy; vz = coords[j + 8] - oz
+    const p3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
+    const u3 = p3 * step
+    const inPlane = remainingComponent(circles[g + 2], u3, 0)
+    const e2 = vx * basis[3] + vy * basis[4] + vz * basis[5]
+    const sign3 = e2 < 0 ? 1 : 0
+    const predicted3 = sign3 === 1 ? -inPlane : inPlane
+    const p2 = Math.floor((e2 - predicted3) * inverseStep + 0.5)
+    const u2 = predicted3 + p2 * step
+    const along = circles[g + 1]
+    const p1 = Math.floor((vx * basis[0] + vy * basis[1] + vz * basis[2] - along) * inverseStep + 0.5)
+    const u1 = along + p1 * step
+    relative[r3] = u1 * basis[0] + u2 * basis[3] + u3 * basis[6]
+    relative[r3 + 1] = u1 * basis[1] + u2 * basis[4] + u3 * basis[7]
+    relative[r3 + 2] = u1 * basis[2] + u2 * basis[5] + u3 * basis[8]
+    out[at + 4] = p3; out[at + 5] = sign3; out[at + 6] = p1; out[at + 7] = p2
+    at += 8
+    a += 2
   }
-  return residuals
 }
 
 /** Encodes the coordinates of a block into a self-contained section. */
 export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
   const { coords, atomCount, frameCount, lossless } = block
+  const precision = block.precisionNm
   const q = quantize(block)
-  const plan: TripletPlan = lossless || atomCount < 3 ? emptyPlan(atomCount) : planRigidTriplets(coords, atomCount, frameCount, block.precisionNm)
+  const plan: TripletPlan = lossless || atomCount < 3 ? emptyPlan(atomCount) : planRigidTriplets(coords, atomCount, frameCount, precision)
   const coefficients: Coefficients = new Int16Array(4)
   fitCoefficients(q, plan.kinds, atomCount, frameCount, coefficients)
   const intraTemplate = contextTemplate(plan.kinds, true)
   const interTemplate = contextTemplate(plan.kinds, false)
   const perFrame = intraTemplate.length
-  const residuals = computeResiduals(block, q, plan, coefficients, perFrame)
-
-  // Pass 2, one loop: tokens, histograms and the raw low bits (LSB-first, inline writer).
-  const total = residuals.length
-  const tokens = scratchUint8(total)
-  const counts = new Uint32Array(CONTEXT_COUNT * TOKEN_ALPHABET)
-  const rawOut = scratchRawBytes(4 * total + 16)
-  let rawAt = 0
-  let acc = 0
-  let accBits = 0
-  for (let f = 0, i = 0; f < frameCount; f++) {
-    const template = f === 0 ? intraTemplate : interTemplate
-    for (let s = 0; s < perFrame; s++, i++) {
-      const r = residuals[i]
-      const v = ((r << 1) ^ (r >> 31)) >>> 0
-      let token = v
-      if (v >= 16) {
-        const top = 31 - Math.clz32(v)
-        token = 16 + 2 * (top - 4) + ((v >>> (top - 1)) & 1)
-        // Low top − 1 bits travel raw, at most 16 at a time.
-        let bits = top - 1
-        let low = v & ((1 << (top - 1)) - 1)
-        while (bits > 0) {
-          const take = bits > 16 ? 16 : bits
-          acc |= (low & ((1 << take) - 1)) << accBits
-          accBits += take
-          low >>>= take
-          bits -= take
-          while (accBits >= 8) { rawOut[rawAt++] = acc & 0xff; acc >>>= 8; accBits -= 8 }
-        }
-      }
-      tokens[i] = token
-      counts[template[s] * TOKEN_ALPHABET + token]++
-    }
+  const total = frameCount * perFrame
+  const tokenizer = new ResidualTokenizer(scratchUint8('encode-tokens', total), new Uint32Array(CONTEXT_COUNT * TOKEN_ALPHABET), scratchUint8('encode-raw', 4 * total + 8))
+  const residuals = scratchInt32('frame-residuals', perFrame)
+  const relative = scratchFloat64('triplet-relative', 3 * atomCount)
+  const basis = new Float64Array(BASIS_LENGTH)
+  const circles = tripletCircles(plan.geometries)
+  for (let f = 0; f < frameCount; f++) {
+    frameResiduals(f, coords, q, atomCount, precision, plan, circles, coefficients, relative, basis, residuals)
+    tokenizer.addFrame(residuals, f === 0 ? intraTemplate : interTemplate)
   }
-  if (accBits > 0) rawOut[rawAt++] = acc & 0xff
+  const rawBytes = tokenizer.finishRaw()
+  const counts = tokenizer.counts
   normalizeFrequencies(counts, CONTEXT_COUNT)
-  const ransBytes = ransEncode(tokens, intraTemplate, interTemplate, frameCount, counts, CONTEXT_COUNT)
-  const rawBytes = rawOut.subarray(0, rawAt)
+  const ransBytes = ransEncode(tokenizer.tokens, intraTemplate, interTemplate, frameCount, counts, CONTEXT_COUNT)
   const hasTriplets = plan.tripletCount > 0
   const codedBytes = 1 + 8 + (hasTriplets ? tripletPlanMaxBytes(plan) : 0) + frequencyTablesMaxBytes(CONTEXT_COUNT) + 8 + ransBytes.length + rawBytes.length
   if (codedBytes > 1 + 4 * coords.length) return rawSection(coords)
-  const writer = new ByteWriter(1 + 8 + (hasTriplets ? tripletPlanMaxBytes(plan) : 0) + frequencyTablesMaxBytes(CONTEXT_COUNT) + 8 + ransBytes.length + rawBytes.length)
+  const writer = new ByteWriter(codedBytes)
   writer.u8(hasTriplets ? SECTION_FLAG_TRIPLETS : 0)
   for (let i = 0; i < 4; i++) writer.i16(coefficients[i])
   if (hasTriplets) writeTripletPlan(writer, plan)
@@ -378,63 +292,100 @@ function rawSection (coords: Float32Array): Uint8Array {
   return out
 }
 
-const RANS_LOW = 1 << 23
-const PROB_MASK = PROB_SCALE - 1
-
 /**
- * Pass 1 of the decoder: all residuals, in one tight loop (rANS state and
- * raw-bit reader in local variables).
+ * Decoder, one frame: lattice values into the ring `ring` (4 frames of
+ * 3 × atomCount values, frame f at slot f & 3) and positions into `out`
+ * (this frame's 3 × atomCount float32, nm), from `residuals` in template
+ * order. Mirrors frameResiduals operation for operation.
  */
-function decodeResiduals (bytes: Uint8Array, ransStart: number, ransEnd: number, rawStart: number, rawEnd: number,
-  lookup: Uint32Array, intraTemplate: Uint8Array, interTemplate: Uint8Array, frameCount: number): Int32Array {
-  const perFrame = intraTemplate.length
-  const residuals = scratchInt32(1, frameCount * perFrame)
-  if (ransEnd - ransStart < 4) throw new ChunkCorruptedError('The trajectory chunk\'s entropy-coded section is too short.')
-  let x = (bytes[ransStart] | (bytes[ransStart + 1] << 8) | (bytes[ransStart + 2] << 16) | (bytes[ransStart + 3] << 24)) >>> 0
-  let ransAt = ransStart + 4
-  let rawAt = rawStart
-  let acc = 0
-  let accBits = 0
-  let overrun = false
-  let i = 0
-  for (let f = 0; f < frameCount; f++) {
-    const template = f === 0 ? intraTemplate : interTemplate
-    for (let s = 0; s < perFrame; s++) {
-      const slot = x & PROB_MASK
-      const entry = lookup[(template[s] << PROB_BITS) | slot]
-      x = ((entry >>> 7) & 0x1fff) * (x >>> PROB_BITS) + slot - (entry >>> 20)
-      while (x < RANS_LOW) {
-        if (ransAt < ransEnd) x = (x << 8) | bytes[ransAt++]
-        else { overrun = true; x = RANS_LOW }
+function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomCount: number, precision: number, lossless: boolean,
+  plan: TripletPlan, circles: Float64Array, coefficients: Coefficients, relative: Float64Array, basis: Float64Array,
+  out: Float32Array, outBits: Int32Array): void {
+  const stride = 3 * atomCount
+  const kinds = plan.kinds
+  const geometryOf = plan.geometryOf
+  const now = (f & 3) * stride
+  const back1 = ((f - 1) & 3) * stride
+  const back2 = ((f - 2) & 3) * stride
+  const back3 = ((f - 3) & 3) * stride
+  let at = 0
+  let lastLattice = -1
+  for (let a = 0; a < atomCount; a++) {
+    const kind = kinds[a]
+    const o = 3 * a
+    const j = now + o
+    let x: number, y: number, z: number
+    if (f === 0) {
+      if (lastLattice >= 0) {
+        const p = now + 3 * lastLattice
+        x = (ring[p] + residuals[at]) | 0; y = (ring[p + 1] + residuals[at + 1]) | 0; z = (ring[p + 2] + residuals[at + 2]) | 0
+      } else { x = residuals[at]; y = residuals[at + 1]; z = residuals[at + 2] }
+      lastLattice = a
+    } else {
+      const c1 = coefficients[2 * kind]
+      const c2 = coefficients[2 * kind + 1]
+      const p1 = back1 + o
+      if (f === 1 || (c1 === 0 && c2 === 0)) {
+        x = (ring[p1] + residuals[at]) | 0; y = (ring[p1 + 1] + residuals[at + 1]) | 0; z = (ring[p1 + 2] + residuals[at + 2]) | 0
+      } else {
+        const p2 = back2 + o
+        const p3 = back3 + o
+        const third = f >= 3
+        const xa = ring[p1]; const xb = ring[p2]
+        const ya = ring[p1 + 1]; const yb = ring[p2 + 1]
+        const za = ring[p1 + 2]; const zb = ring[p2 + 2]
+        const dx2 = third ? (xb - ring[p3]) | 0 : 0
+        const dy2 = third ? (yb - ring[p3 + 1]) | 0 : 0
+        const dz2 = third ? (zb - ring[p3 + 2]) | 0 : 0
+        x = (((xa + Math.floor((c1 * ((xa - xb) | 0) + c2 * dx2 + 128) * LPC_INVERSE)) | 0) + residuals[at]) | 0
+        y = (((ya + Math.floor((c1 * ((ya - yb) | 0) + c2 * dy2 + 128) * LPC_INVERSE)) | 0) + residuals[at + 1]) | 0
+        z = (((za + Math.floor((c1 * ((za - zb) | 0) + c2 * dz2 + 128) * LPC_INVERSE)) | 0) + residuals[at + 2]) | 0
       }
-      const token = entry & 0x7f
-      let v = token
-      if (token >= 16) {
-        let need = TOKEN_EXTRA_BITS[token]
-        let low = 0
-        let scale = 1
-        while (need > 0) {
-          const take = need > 16 ? 16 : need
-          while (accBits < take) {
-            if (rawAt < rawEnd) acc |= bytes[rawAt++] << accBits
-            else overrun = true
-            accBits += 8
-          }
-          low += (acc & ((1 << take) - 1)) * scale
-          acc >>>= take
-          accBits -= take
-          scale *= 1 << take
-          need -= take
-        }
-        v = TOKEN_BASES[token] + low
-      }
-      residuals[i++] = (v >>> 1) ^ -(v & 1)
     }
+    ring[j] = x; ring[j + 1] = y; ring[j + 2] = z
+    at += 3
+    if (lossless) {
+      outBits[o] = x ^ ((x >> 31) & 0x7fffffff); outBits[o + 1] = y ^ ((y >> 31) & 0x7fffffff); outBits[o + 2] = z ^ ((z >> 31) & 0x7fffffff)
+      continue
+    }
+    const ox = x * precision; const oy = y * precision; const oz = z * precision
+    out[o] = ox; out[o + 1] = oy; out[o + 2] = oz
+    if (kind !== ATOM_TRIPLET_HEAD) continue
+
+    const g = 3 * geometryOf[a]
+    const r2 = o + 3
+    if (f === 0) basisAlong(1, 0, 0, precision, basis)
+    else basisAlong(relative[r2], relative[r2 + 1], relative[r2 + 2], precision, basis)
+    let step = basis[9]
+    const q2 = residuals[at]; const q3 = residuals[at + 1]; const sign = residuals[at + 2]; const q1 = residuals[at + 3]
+    if ((sign & ~1) !== 0) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
+    const t2 = q2 * step; const t3 = q3 * step
+    const radial = remainingComponent(circles[g], t2, t3)
+    const s1 = (sign === 1 ? -radial : radial) + q1 * step
+    const ax = s1 * basis[0] + t2 * basis[3] + t3 * basis[6]
+    const ay = s1 * basis[1] + t2 * basis[4] + t3 * basis[7]
+    const az = s1 * basis[2] + t2 * basis[5] + t3 * basis[8]
+    relative[r2] = ax; relative[r2 + 1] = ay; relative[r2 + 2] = az
+    out[r2] = ox + ax; out[r2 + 1] = oy + ay; out[r2 + 2] = oz + az
+
+    const r3 = r2 + 3
+    if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, precision, basis)
+    else basisWithPlane(ax, ay, az, relative[r3], relative[r3 + 1], relative[r3 + 2], precision, basis)
+    step = basis[9]
+    const p3 = residuals[at + 4]; const sign3 = residuals[at + 5]; const p1 = residuals[at + 6]; const p2 = residuals[at + 7]
+    if ((sign3 & ~1) !== 0) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
+    const u3 = p3 * step
+    const inPlane = remainingComponent(circles[g + 2], u3, 0)
+    const u2 = (sign3 === 1 ? -inPlane : inPlane) + p2 * step
+    const u1 = circles[g + 1] + p1 * step
+    const bx = u1 * basis[0] + u2 * basis[3] + u3 * basis[6]
+    const by = u1 * basis[1] + u2 * basis[4] + u3 * basis[7]
+    const bz = u1 * basis[2] + u2 * basis[5] + u3 * basis[8]
+    relative[r3] = bx; relative[r3 + 1] = by; relative[r3 + 2] = bz
+    out[r3] = ox + bx; out[r3 + 1] = oy + by; out[r3 + 2] = oz + bz
+    at += 8
+    a += 2
   }
-  if (overrun || ransAt !== ransEnd || x !== RANS_LOW || rawAt !== rawEnd) {
-    throw new ChunkCorruptedError('The trajectory chunk\'s coordinate data does not decode to its announced size (corrupted).')
-  }
-  return residuals
 }
 
 /**
@@ -468,90 +419,19 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
   const rawLength = reader.u32()
   const rawStart = reader.offset
   reader.take(rawLength)
-  const kinds = plan.kinds
-  const residuals = decodeResiduals(reader.bytes, ransStart, ransStart + ransLength, rawStart, rawStart + rawLength,
-    lookup, contextTemplate(kinds, true), contextTemplate(kinds, false), frameCount)
-
-  const q = scratchInt32(0, frameCount * stride)
-  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length)
-  const precision = precisionNm
-  let previous = new Float64Array(hasTriplets ? stride : 0)
-  let current = new Float64Array(hasTriplets ? stride : 0)
-  const basis = new Float64Array(9)
-  const geometries = plan.geometries
-  const circles = thirdAtomCircles(geometries)
-  let at = 0
+  const stream = new ResidualReader(reader.bytes, ransStart, ransStart + ransLength, rawStart, rawStart + rawLength, lookup)
+  const intraTemplate = contextTemplate(plan.kinds, true)
+  const interTemplate = contextTemplate(plan.kinds, false)
+  const residuals = scratchInt32('frame-residuals', intraTemplate.length)
+  const ring = scratchInt32('decode-ring', 4 * stride)
+  const relative = scratchFloat64('triplet-relative', stride)
+  const basis = new Float64Array(BASIS_LENGTH)
+  const circles = tripletCircles(plan.geometries)
   for (let f = 0; f < frameCount; f++) {
-    const base = f * stride
-    let lastLattice = -1
-    for (let a = 0; a < atomCount; a++) {
-      const kind = kinds[a]
-      if (kind <= ATOM_TRIPLET_HEAD) {
-        const c1 = coefficients[2 * kind]
-        const c2 = coefficients[2 * kind + 1]
-        for (let k = 0; k < 3; k++) {
-          const j = base + 3 * a + k
-          let predicted: number
-          if (f === 0) predicted = lastLattice >= 0 ? q[base + 3 * lastLattice + k] : 0
-          else {
-            const x1 = q[j - stride]
-            if (f === 1 || (c1 === 0 && c2 === 0)) predicted = x1
-            else {
-              const d1 = (x1 - q[j - 2 * stride]) | 0
-              const d2 = f >= 3 ? (q[j - 2 * stride] - q[j - 3 * stride]) | 0 : 0
-              predicted = (x1 + Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)) | 0
-            }
-          }
-          const value = (predicted + residuals[at++]) | 0
-          q[j] = value
-          if (lossless) outBits[j] = value ^ ((value >> 31) & 0x7fffffff)
-          else {
-            const x = value * precisionNm
-            out[j] = x
-            if (hasTriplets) current[3 * a + k] = x
-          }
-        }
-        lastLattice = a
-      } else if (kind === ATOM_TRIPLET_SECOND) {
-        const h = a - 1
-        const d01 = geometries[3 * plan.geometryOf[h]]
-        const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
-        if (f === 0) basisAlong(1, 0, 0, basis)
-        else basisAlong(previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
-        const step = stepForBasis(basis, precision)
-        const q2 = residuals[at++]; const q3 = residuals[at++]; const sign = residuals[at++]; const q1 = residuals[at++]
-        if (sign !== 0 && sign !== 1) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
-        const t2 = q2 * step; const t3 = q3 * step
-        const radial = remainingComponent(d01, t2, t3)
-        const r1 = (sign === 1 ? -radial : radial) + q1 * step
-        const x = ox + r1 * basis[0] + t2 * basis[3] + t3 * basis[6]
-        const y = oy + r1 * basis[1] + t2 * basis[4] + t3 * basis[7]
-        const z = oz + r1 * basis[2] + t2 * basis[5] + t3 * basis[8]
-        current[3 * a] = x; current[3 * a + 1] = y; current[3 * a + 2] = z
-        out[base + 3 * a] = x; out[base + 3 * a + 1] = y; out[base + 3 * a + 2] = z
-      } else {
-        const h = a - 2
-        const g = plan.geometryOf[h]
-        const along = circles[2 * g]
-        const rho = circles[2 * g + 1]
-        const ox = current[3 * h]; const oy = current[3 * h + 1]; const oz = current[3 * h + 2]
-        const ax = current[3 * h + 3] - ox; const ay = current[3 * h + 4] - oy; const az = current[3 * h + 5] - oz
-        if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, basis)
-        else basisWithPlane(ax, ay, az, previous[3 * a] - previous[3 * h], previous[3 * a + 1] - previous[3 * h + 1], previous[3 * a + 2] - previous[3 * h + 2], basis)
-        const step = stepForBasis(basis, precision)
-        const q3 = residuals[at++]; const sign = residuals[at++]; const q1 = residuals[at++]; const q2 = residuals[at++]
-        if (sign !== 0 && sign !== 1) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
-        const t3 = q3 * step
-        const inPlane = remainingComponent(rho, t3, 0)
-        const r2 = (sign === 1 ? -inPlane : inPlane) + q2 * step
-        const r1 = along + q1 * step
-        const x = ox + r1 * basis[0] + r2 * basis[3] + t3 * basis[6]
-        const y = oy + r1 * basis[1] + r2 * basis[4] + t3 * basis[7]
-        const z = oz + r1 * basis[2] + r2 * basis[5] + t3 * basis[8]
-        current[3 * a] = x; current[3 * a + 1] = y; current[3 * a + 2] = z
-        out[base + 3 * a] = x; out[base + 3 * a + 1] = y; out[base + 3 * a + 2] = z
-      }
-    }
-    const swap = previous; previous = current; current = swap
+    stream.readFrame(f === 0 ? intraTemplate : interTemplate, residuals)
+    const frameOut = out.subarray(f * stride, (f + 1) * stride)
+    const frameBits = new Int32Array(frameOut.buffer, frameOut.byteOffset, stride)
+    rebuildFrame(f, residuals, ring, atomCount, precisionNm, lossless, plan, circles, coefficients, relative, basis, frameOut, frameBits)
   }
+  stream.finish()
 }

@@ -8,7 +8,7 @@
  *   the coordinator, nothing stored; results with NaN or absurd energies are
  *   refused even from the holder; the holder's good frames are stored.
  */
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { connect } from '../../src/client/index.ts'
@@ -36,7 +36,7 @@ const capabilities: Capabilities = {
   gpus: []
 }
 
-async function rogue (t: Parameters<Parameters<typeof test>[1]>[0]): Promise<MdswarmPeer> {
+async function rogue (t: ExecutionContext): Promise<MdswarmPeer> {
   const peer = await createPeer({ privateKey: await generateKeyPair('Ed25519'), network: 'default', role: 'node' })
   t.teardown(async () => { await peer.stop() })
   return peer

@@ -27,7 +27,7 @@ import { usesPeriodicBoundaryConditions } from '../../../src/engine/system.ts'
 import { DcdWriter } from '../../../src/formats/dcd.ts'
 import { MoleculeWrapper } from '../../../src/formats/periodic-wrap.ts'
 import { UsageError } from '../../../src/cli/run-command.ts'
-import { integerFlag, parseFlags, requireFlag } from '../parse-flags.ts'
+import { integerFlag, parseFlags, parseProperties, requireFlag } from '../parse-flags.ts'
 import { readInputBytes, readInputText } from '../input-files.ts'
 import { openOutput, writeFileAtomic } from '../output-files.ts'
 import { runWithOpenmm } from '../openmm-run.ts'
@@ -226,15 +226,4 @@ export async function run (args: string[]): Promise<number> {
 function nanosecondsPerDay (steps: number, stepSizePs: number, elapsedMs: number): number {
   const simulatedNs = steps * stepSizePs / 1000
   return simulatedNs / (elapsedMs / 86_400_000)
-}
-
-/** `--property KEY=VALUE` flags as OpenMM platform properties. */
-function parseProperties (pairs: string[]): Record<string, string> {
-  const properties: Record<string, string> = {}
-  for (const pair of pairs) {
-    const at = pair.indexOf('=')
-    if (at <= 0) throw new UsageError(`--property takes KEY=VALUE (e.g. CudaPrecision=mixed), got '${pair}'.`)
-    properties[pair.slice(0, at).trim()] = pair.slice(at + 1).trim()
-  }
-  return properties
 }

@@ -5,6 +5,7 @@
  *
  *   mdswarm-node start --coordinator MULTIADDR [--concurrency N] [--home DIR]
  *     [--network NAME] [--listen MULTIADDR]... [--swarm-key FILE] [--json]
+ *     [--engine builtin|openmm] [--python PATH] [--platform NAME] [--property KEY=VALUE]...
  *
  * Without --coordinator it uses the coordinator.json in the home, if any
  * (a node sharing a home with its coordinator, as in a one-machine swarm).
@@ -16,11 +17,11 @@ import { resolveHome } from '../../../src/p2p/home.ts'
 import { DEFAULT_NETWORK } from '../../../src/p2p/topics.ts'
 import { resolveSwarmKey } from '../../../src/p2p/swarm-key.ts'
 import { NodeDaemon } from '../../daemon.ts'
-import { integerFlag, parseFlags } from '../parse-flags.ts'
+import { integerFlag, parseFlags, parseProperties } from '../parse-flags.ts'
 
 export const summary = 'Start the node daemon: claim work units from a coordinator and run them'
 
-const USAGE = 'mdswarm-node start --coordinator MULTIADDR [--concurrency N] [--home DIR] [--network NAME] [--listen MULTIADDR]... [--swarm-key FILE] [--json]'
+const USAGE = 'mdswarm-node start --coordinator MULTIADDR [--concurrency N] [--home DIR] [--network NAME] [--listen MULTIADDR]... [--swarm-key FILE] [--json] [--engine builtin|openmm] [--python PATH] [--platform NAME] [--property KEY=VALUE]...'
 
 const FLAGS = {
   coordinator: { type: 'string' },
@@ -30,6 +31,10 @@ const FLAGS = {
   listen: { type: 'string', multiple: true },
   'swarm-key': { type: 'string' },
   json: { type: 'boolean' },
+  engine: { type: 'string' },
+  python: { type: 'string' },
+  platform: { type: 'string' },
+  property: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -43,6 +48,10 @@ ${summary}.
   --listen MULTIADDR       address to listen on, repeatable (default: /ip4/127.0.0.1/tcp/0); the node dials out, so none is needed behind NAT
   --swarm-key FILE         pre-shared key of a private network (default: <home>/swarm.key if present)
   --json                   one JSON object per line (started, unit events) instead of text
+  --engine builtin|openmm  engine for units that accept any (default: builtin, or openmm when it has a GPU here)
+  --python PATH            interpreter with OpenMM (default: /usr/bin/python3, conda, python3 on PATH)
+  --platform NAME          OpenMM platform for units that name none (default: the fastest that works)
+  --property KEY=VALUE     OpenMM platform property, e.g. CudaPrecision=mixed, Threads=2 (repeatable)
 `
 
 /** The first address in `<home>/coordinator.json`, if the home has one. */
@@ -68,11 +77,19 @@ export async function run (args: string[]): Promise<number> {
   const concurrency = flags.concurrency !== undefined ? integerFlag(flags.concurrency, 'concurrency', 1, 1024) : undefined
   const swarmKey = resolveSwarmKey({ home, ...(flags['swarm-key'] !== undefined ? { file: flags['swarm-key'] } : {}) })
   const json = flags.json === true
+  const preferred = flags.engine as 'builtin' | 'openmm' | undefined
+  if (preferred !== undefined && preferred !== 'builtin' && preferred !== 'openmm') throw new UsageError(`--engine must be builtin or openmm, got '${preferred}'. Usage: ${USAGE}`)
+  const enginePreferences = {
+    ...(preferred !== undefined ? { preferred } : {}),
+    ...(flags.python !== undefined ? { python: flags.python } : {}),
+    ...(flags.platform !== undefined ? { platform: flags.platform } : {}),
+    ...(flags.property !== undefined ? { properties: parseProperties(flags.property) } : {})
+  }
   const print = (event: string, fields: Record<string, unknown>, text: string): void => {
     process.stdout.write(json ? `${JSON.stringify({ event, ...fields })}\n` : `${text}\n`)
   }
 
-  const daemon = await NodeDaemon.create({ home, coordinator, concurrency, network: flags.network, listen: flags.listen, swarmKey })
+  const daemon = await NodeDaemon.create({ home, coordinator, concurrency, network: flags.network, listen: flags.listen, swarmKey, enginePreferences })
   print('started', { peerId: daemon.peerId, multiaddrs: daemon.multiaddrs, coordinator, concurrency: daemon.capabilities.concurrency, home },
     `mdswarm-node ${daemon.peerId}\n  listening on ${daemon.multiaddrs.join(', ')}\n  coordinator ${coordinator}\n  running up to ${daemon.capabilities.concurrency} unit(s) at once; Ctrl-C stops`)
   daemon.on('connected', () => { print('connected', {}, 'connected to the coordinator') })

@@ -112,11 +112,9 @@ export class NeighborList {
   private rawAtom = new Int32Array(0)
   private rawShift = new Uint8Array(0)
   private rawCell = new Int32Array(0)
-  /** Sorted image coordinates (3 per image), home index of each image's atom. */
+  /** Sorted image coordinates (3 per image). */
   private xyz: Float64Array = new Float64Array(0)
-  private imageKey: Int32Array = new Int32Array(0)
   private cellStart: Int32Array = new Int32Array(0)
-  private readonly homeOfAtom: Int32Array
   /** See searchPairRange. */
   private readonly grid: Float64Array
   private scratch = new Int32Array(0)
@@ -136,7 +134,6 @@ export class NeighborList {
     this.shared = this.helper !== null
     this.start = this.int32(particleCount + 1)
     this.homeImage = this.int32(particleCount)
-    this.homeOfAtom = new Int32Array(particleCount)
     this.wrapShiftNm = new Float64Array(3 * particleCount)
     this.positionsAtBuild = new Float64Array(3 * particleCount)
     this.stamp = new Int32Array(particleCount).fill(-1)
@@ -252,6 +249,9 @@ export class NeighborList {
       x -= nb * bx; y -= nb * by
       const na = Math.floor(x / ax)
       x -= na * ax
+      // rounding may leave z just outside [0, cz); the search relies on homes lying inside (see searchPairRange)
+      if (z < 0) z = 0
+      else if (z >= cz) z = cz * (1 - Number.EPSILON)
       wrap[i3] = x - positionsNm[i3]
       wrap[i3 + 1] = y - positionsNm[i3 + 1]
       wrap[i3 + 2] = z - positionsNm[i3 + 2]
@@ -345,7 +345,6 @@ export class NeighborList {
       const capacity = this.rawX.length
       this.imageAtom = this.int32(capacity)
       this.imageShift = new Uint8Array(capacity)
-      this.imageKey = this.int32(capacity)
       this.xyz = this.shared ? sharedFloat64(3 * capacity) : new Float64Array(3 * capacity)
     }
     countingSortByCell(n, imageCount, rawX, rawY, rawZ, this.rawAtom, this.rawShift, this.rawCell, grid, this.cellStart, cellCount,
@@ -354,31 +353,25 @@ export class NeighborList {
     const imageAtom = this.imageAtom
     const imageShift = this.imageShift
     const homeImage = this.homeImage
-    const homeOfAtom = this.homeOfAtom
     let homeCount = 0
     for (let s = 0; s < imageCount; s++) {
-      if (imageShift[s] === ZERO_SHIFT_CODE) {
-        homeImage[homeCount] = s
-        homeOfAtom[imageAtom[s]] = homeCount
-        homeCount++
-      }
+      if (imageShift[s] === ZERO_SHIFT_CODE) homeImage[homeCount++] = s
     }
-    const imageKey = this.imageKey
-    for (let s = 0; s < imageCount; s++) imageKey[s] = homeOfAtom[imageAtom[s]]
+    void imageAtom
   }
 
   /** The pair search, on one thread or split with the helper; the helper's part is appended. */
   private search (): void {
     const n = this.particleCount
     const stride = this.imageCount
-    if (this.scratch.length < 3 * stride) this.scratch = new Int32Array(3 * Math.ceil(stride * 1.25))
+    if (this.scratch.length < 5 * stride + 4) this.scratch = new Int32Array(5 * Math.ceil(stride * 1.25) + 4)
     const helper = this.helper !== null && !this.helper.closed && n >= PARALLEL_SEARCH_MIN_HOMES ? this.helper : null
     let split = n
     if (helper !== null) {
       split = this.searchSplit > 0 && this.searchSplit < n ? this.searchSplit : Math.round(n * (1 - Math.SQRT1_2))
       if (this.helperNeighbors.length < Math.ceil(this.neighbors.length * 0.75)) this.helperNeighbors = this.int32(Math.ceil(this.neighbors.length * 0.75))
       helper.startSearch({
-        homeImage: this.homeImage, imageKey: this.imageKey, imageAtom: this.imageAtom, xyz: this.xyz, cellStart: this.cellStart,
+        homeImage: this.homeImage, imageAtom: this.imageAtom, xyz: this.xyz, cellStart: this.cellStart,
         grid: this.grid, exclusionStart: this.exclusionStart, exclusionPartners: this.exclusionPartners,
         hasLennardJones: this.hasLennardJones, start: this.helperStart, neighbors: this.helperNeighbors,
       }, split, n, 0, n, stride)
@@ -414,7 +407,7 @@ export class NeighborList {
   private searchOnThisThread (homeFrom: number, homeTo: number, firstPair: number, start: Int32Array, into: 'main' | 'helper'): number {
     for (;;) {
       const neighbors = into === 'main' ? this.neighbors : this.helperNeighbors
-      const result = searchPairRange(homeFrom, homeTo, firstPair, this.homeImage, this.imageKey, this.imageAtom, this.xyz, this.cellStart,
+      const result = searchPairRange(homeFrom, homeTo, firstPair, this.homeImage, this.imageAtom, this.xyz, this.cellStart,
         this.grid, this.exclusionStart, this.exclusionPartners, this.hasLennardJones, this.stamp, start, neighbors,
         this.scratch, this.imageCount)
       if (result >= 0) return result

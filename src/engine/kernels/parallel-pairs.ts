@@ -39,7 +39,6 @@ export interface SharedPairArrays {
 /** The arrays of the neighbour-list pair search (see searchPairRange), all backed by SharedArrayBuffers. */
 export interface SharedSearchArrays {
   homeImage: Int32Array
-  imageKey: Int32Array
   imageAtom: Int32Array
   xyz: Float64Array
   cellStart: Int32Array
@@ -84,8 +83,8 @@ for (;;) {
       const particleCount = control[p + 3]
       const stride = control[p + 4]
       if (stamp.length !== particleCount) stamp = new Int32Array(particleCount).fill(-1)
-      if (scratch.length < 3 * stride) scratch = new Int32Array(3 * stride)
-      control[${RESULT}] = searchPairRange(control[p], control[p + 1], control[p + 2], a.homeImage, a.imageKey, a.imageAtom, a.xyz,
+      if (scratch.length < 5 * stride + 4) scratch = new Int32Array(5 * stride + 4)
+      control[${RESULT}] = searchPairRange(control[p], control[p + 1], control[p + 2], a.homeImage, a.imageAtom, a.xyz,
         a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.neighbors, scratch, stride)
     }
     Atomics.store(control, ${DONE}, 1)
