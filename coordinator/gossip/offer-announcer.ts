@@ -2,7 +2,10 @@
  * Announces queued units on `/mdswarm/<network>/offers`: at once when a unit
  * becomes claimable, and the top of the queue again every `intervalMs` for
  * nodes that joined late or missed a message. Gossip is a hint: a node that
- * hears nothing still gets work by claiming.
+ * hears nothing still gets work by claiming. Units queued in one turn of the
+ * event loop (a submit of many replicas) are announced once per distinct
+ * set of requirements, not once each: one offer wakes a node, which then
+ * claims until the queue has nothing more for it.
  */
 import { logger } from '@libp2p/logger'
 import type { MdswarmPeer } from '../../src/p2p/create-peer.ts'
@@ -30,7 +33,14 @@ export class OfferAnnouncer {
   private readonly topic: string
   private readonly options: OfferAnnouncerOptions
   private timer: NodeJS.Timeout | null = null
-  private readonly onQueued = (unit: UnitRecord, job: JobRecord): void => { void this.publish(offerOf(unit, job)) }
+  /** Offers gathered this turn, one per requirements set (first unit of each). */
+  private readonly pending = new Map<string, OfferMessage>()
+  private readonly onQueued = (unit: UnitRecord, job: JobRecord): void => {
+    const key = JSON.stringify(job.requirements)
+    if (this.pending.has(key)) return
+    this.pending.set(key, offerOf(unit, job))
+    if (this.pending.size === 1) setImmediate(() => { this.flush() })
+  }
 
   constructor (peer: MdswarmPeer, queue: WorkQueue, network: string, options: OfferAnnouncerOptions) {
     this.peer = peer
@@ -49,6 +59,12 @@ export class OfferAnnouncer {
     this.queue.off('unit-queued', this.onQueued)
     if (this.timer !== null) clearInterval(this.timer)
     this.timer = null
+  }
+
+  private flush (): void {
+    const offers = [...this.pending.values()]
+    this.pending.clear()
+    for (const offer of offers) void this.publish(offer)
   }
 
   private async publish (offer: OfferMessage): Promise<void> {

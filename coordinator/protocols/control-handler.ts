@@ -29,8 +29,12 @@ const log = logger('mdswarm:coordinator:control')
 
 /** Watch streams send an update at least this often (also how a vanished client is noticed). */
 const WATCH_KEEPALIVE_MS = 5 * second
-/** Changes to watched jobs are gathered for this long before one update goes out. */
-const WATCH_COALESCE_MS = 200
+/**
+ * Changes to watched jobs go out at once (after the current turn of the event
+ * loop); changes that arrive while an update is being written are gathered
+ * into the next one, so a busy stream batches by itself without adding
+ * latency to a lone change.
+ */
 
 export interface ControlHandlerDeps {
   readonly queue: WorkQueue
@@ -211,16 +215,17 @@ export class ControlService {
       await ws.write({ type: 'update', jobs: await Promise.all(jobs.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
       while (open.size > 0 && !this.deps.signal.aborted) {
         await new Promise<void>((resolve) => {
+          if (changed.size > 0) { setImmediate(resolve); return }
           const timer = setTimeout(resolve, WATCH_KEEPALIVE_MS)
-          wake = () => { clearTimeout(timer); wake = null; setTimeout(resolve, WATCH_COALESCE_MS) }
+          wake = () => { clearTimeout(timer); wake = null; setImmediate(resolve) }
           stopWaiting = () => { clearTimeout(timer); resolve() }
         })
         wake = null
         stopWaiting = null
         // Running jobs also change through renewals (steps done), which do not emit: refresh them on every keepalive.
-        const ids = changed.size > 0 ? [...changed.keys()] : [...open]
+        // A change carries the job as just written: no need to read it again.
+        const latest = changed.size > 0 ? [...changed.values()] : await Promise.all([...open].map(async (id) => await this.queue.getJob(id)))
         changed.clear()
-        const latest = await Promise.all(ids.map(async (id) => await this.queue.getJob(id)))
         for (const job of latest) if (TERMINAL_JOB_STATES.has(job.state)) open.delete(job.id)
         await ws.write({ type: 'update', jobs: await Promise.all(latest.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
       }

@@ -7,6 +7,13 @@
  * unit k's final checkpoint, so it is created (queued) when unit k completes.
  * A unit whose lease expires goes back to the queue and restarts from its last
  * durable checkpoint (the last chunk that carried one).
+ *
+ * A transition's batch is handed to the store inside the serial order but
+ * waited for outside it (`transact`): the next transition starts at once
+ * (it sees the staged records) and waiting transitions share one disk write
+ * (group commit). Callers get their answer, and listeners their events,
+ * only once the batch is written (synced where the answer promises
+ * durability: submit, chunk acks, complete, fail, cancel).
  */
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
@@ -80,6 +87,12 @@ function clip (text: string): string {
   return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text
 }
 
+/** What the transition running now has handed to the store. */
+interface TransactionEffects {
+  readonly written: Array<Promise<void>>
+  readonly after: Array<() => void>
+}
+
 function newId (prefix: string): string {
   return `${prefix}${randomBytes(5).toString('hex')}`
 }
@@ -91,6 +104,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
   private readonly inspector: ChunkInspector
   private readonly now: () => number
   private readonly serial = new SerialExecutor()
+  private effects: TransactionEffects | null = null
 
   constructor (store: CoordinatorStore, options: WorkQueueOptions) {
     super()
@@ -102,11 +116,42 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
   }
 
   /**
+   * Runs `task` in the serial order; what it commits (`commit`) is written
+   * in that order but awaited after the task, so the next transition need
+   * not wait for this one's disk write. Then runs its `after` callbacks
+   * (events) and returns its result.
+   */
+  private async transact<T> (task: () => Promise<T>): Promise<T> {
+    const effects: TransactionEffects = { written: [], after: [] }
+    const result = await this.serial.run(async () => {
+      this.effects = effects
+      try {
+        return await task()
+      } finally {
+        this.effects = null
+      }
+    })
+    await Promise.all(effects.written)
+    for (const after of effects.after) after()
+    return result
+  }
+
+  /** Inside `transact`: hands `batch` to the store (synced when `sync`); `after` runs once it is written. */
+  private commit (batch: TransitionBatch, sync: boolean, after?: () => void): void {
+    const effects = this.effects
+    if (effects === null) throw new Error('WorkQueue.commit outside a transaction')
+    const written = batch.write({ sync })
+    written.catch(() => {}) // awaited (and thrown) by `transact` once the task ends
+    effects.written.push(written)
+    if (after !== undefined) effects.after.push(after)
+  }
+
+  /**
    * After a (re)start: give every lease a full TTL from now, so nodes that
    * kept working while the coordinator was down can renew before expiry.
    */
   async recoverLeases (): Promise<number> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const now = this.now()
       let extended = 0
       const batch = this.store.batch()
@@ -118,7 +163,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         batch.putLease(unitId, renewed).putUnit({ ...unit, lease: renewed, updatedAt: now })
         extended += 1
       }
-      await batch.write({ sync: true })
+      this.commit(batch, true)
       return extended
     })
   }
@@ -142,7 +187,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       if (hash !== undefined && (await this.store.blobs.get(hash)) === undefined) throw new MissingBlobError(hash, what)
     }
 
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const now = this.now()
       const batchId = newId('b')
       const batch = this.store.batch()
@@ -183,12 +228,13 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         jobs.push(job)
         units.push(unit)
       }
-      await batch.write({ sync: true })
-      this.emit('events', batch.events)
-      for (let i = 0; i < jobs.length; i++) {
-        this.emit('job-changed', jobs[i])
-        this.emit('unit-queued', units[i], jobs[i])
-      }
+      this.commit(batch, true, () => {
+        this.emit('events', batch.events)
+        for (let i = 0; i < jobs.length; i++) {
+          this.emit('job-changed', jobs[i])
+          this.emit('unit-queued', units[i], jobs[i])
+        }
+      })
       return jobs
     })
   }
@@ -241,7 +287,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
 
   /** Leases the best queued unit `capabilities` can run (highest priority, oldest first). */
   async claim (peerId: string, capabilities: Capabilities, context: ClaimContext = {}): Promise<ClaimOutcome> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       let firstMismatch: string | null = null
       let sawQueued = false
       const tryUnit = async (unitId: string): Promise<ClaimOutcome | null> => {
@@ -272,6 +318,11 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
     return (context.otherNodes ?? []).some((node) => node.peerId !== peerId && !unit.failedOn.includes(node.peerId) && unmetRequirement(job.requirements, node.capabilities) === null)
   }
 
+  /**
+   * Not synced: a lease lost with the coordinator's machine (power loss)
+   * only means the unit is leased again; the first holder's results are then
+   * refused and the unit recomputed. (A kill -9 loses nothing written.)
+   */
   private async leaseUnit (unit: UnitRecord, job: JobRecord, peerId: string): Promise<ClaimOutcome> {
     const now = this.now()
     const attempt = unit.attempts + 1
@@ -284,9 +335,10 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       updatedJob = { ...job, state: 'running', updatedAt: now }
       batch.putJob(updatedJob)
     }
-    await batch.write({ sync: true })
-    this.emit('events', batch.events)
-    if (updatedJob !== job) this.emit('job-changed', updatedJob)
+    this.commit(batch, false, () => {
+      this.emit('events', batch.events)
+      if (updatedJob !== job) this.emit('job-changed', updatedJob)
+    })
     return { type: 'lease', lease: { unitId: unit.unitId, attempt, expiresAt: lease.expiresAt }, unit: this.unitSpec(leased, job) }
   }
 
@@ -294,7 +346,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
 
   /** Extends the leases `peerId` still holds; any other lease in the list comes back with cancel: true. */
   async renew (peerId: string, leases: ReadonlyArray<{ unitId: string, attempt: number, step: number }>): Promise<RenewResult[]> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const now = this.now()
       const batch = this.store.batch()
       const results: RenewResult[] = []
@@ -306,7 +358,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         batch.putUnit({ ...unit, lease, updatedAt: now }).putLease(unitId, lease)
         results.push({ unitId, attempt, expiresAt: lease.expiresAt, cancel: false })
       }
-      await batch.write()
+      this.commit(batch, false)
       return results
     })
   }
@@ -320,7 +372,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
    * overlaps stored frames keeps only its new frames.
    */
   async ingestChunk (peerId: string, chunk: ChunkMessage): Promise<ChunkAck> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const nack = (code: Extract<ChunkAck, { type: 'nack' }>['code'], reason: string): ChunkAck => ({ type: 'nack', unitId: chunk.unitId, firstFrame: chunk.firstFrame, code, reason })
       const duplicate: ChunkAck = { type: 'ack', unitId: chunk.unitId, firstFrame: chunk.firstFrame, duplicate: true }
       const unit = await this.store.getUnit(chunk.unitId)
@@ -366,8 +418,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         .putChunk(job.id, unit.nextFrame, encodeStoredChunk(endFrame - unit.nextFrame, data))
         .putUnit(updatedUnit)
         .putJob(updatedJob)
-      await batch.write({ sync: true })
-      this.emit('job-changed', updatedJob)
+      this.commit(batch, true, () => { this.emit('job-changed', updatedJob) })
       return { type: 'ack', unitId: unit.unitId, firstFrame: chunk.firstFrame, duplicate: false }
     })
   }
@@ -389,7 +440,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
   // ------------------------------------------------------------ complete / fail
 
   async complete (peerId: string, unitId: string, attempt: number, checkpointHash: string): Promise<SimpleOutcome> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const unit = await this.store.getUnit(unitId)
       const job = unit === undefined ? undefined : await this.store.getJob(unit.jobId)
       if (unit === undefined || job === undefined) return { type: 'refused', code: 'bad-request', reason: `no unit ${unitId}` }
@@ -414,17 +465,19 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         batch.putUnit(next).enqueue(next)
       }
       batch.putJob(updatedJob)
-      await batch.write({ sync: true })
-      this.emit('events', batch.events)
-      this.emit('job-changed', updatedJob)
-      if (next !== null) this.emit('unit-queued', next, updatedJob)
+      const queued = next
+      this.commit(batch, true, () => {
+        this.emit('events', batch.events)
+        this.emit('job-changed', updatedJob)
+        if (queued !== null) this.emit('unit-queued', queued, updatedJob)
+      })
       return { type: 'ok' }
     })
   }
 
   /** A node's report that a unit failed; retried elsewhere until the job's attempt limit, then the job fails. */
   async fail (peerId: string, unitId: string, attempt: number, report: { reason: string, errorName: string, retryable: boolean }): Promise<SimpleOutcome> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const unit = await this.store.getUnit(unitId)
       const job = unit === undefined ? undefined : await this.store.getJob(unit.jobId)
       if (unit === undefined || job === undefined) return { type: 'refused', code: 'bad-request', reason: `no unit ${unitId}` }
@@ -447,10 +500,13 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         batch.putUnit(requeued).enqueue(requeued)
           .event({ at: now, jobId: job.id, unitId, kind: 'retry', peerId, message: `unit ${unit.segmentIndex} attempt ${attempt} failed on ${peerId} (${failure.errorName}: ${failure.reason}); retry ${failures + 1} of ${job.maxAttempts} from step ${unit.resume.step}` })
       }
-      await batch.write({ sync: true })
-      this.emit('events', batch.events)
-      if (updatedJob !== job) this.emit('job-changed', updatedJob)
-      if (requeued !== null) this.emit('unit-queued', requeued, job)
+      const back = requeued
+      const changedJob = updatedJob
+      this.commit(batch, true, () => {
+        this.emit('events', batch.events)
+        if (changedJob !== job) this.emit('job-changed', changedJob)
+        if (back !== null) this.emit('unit-queued', back, job)
+      })
       return { type: 'ok' }
     })
   }
@@ -459,27 +515,30 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
 
   /** Sends every unit whose lease expired by now back to the queue, to resume from its last durable checkpoint. */
   async expireLeases (): Promise<UnitRecord[]> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const now = this.now()
       const expired: UnitRecord[] = []
+      const queued: Array<[UnitRecord, JobRecord]> = []
       const batch = this.store.batch()
       for await (const [unitId, lease] of this.store.leases.iterator()) {
         if (lease.expiresAt > now) continue
         const unit = await this.store.getUnit(unitId)
+        // The unit record may hold a renewal not yet written to the leases sublevel.
+        if (unit?.state === 'leased' && unit.lease !== null && unit.lease.expiresAt > now) continue
         batch.deleteLease(unitId)
         if (unit?.state !== 'leased') continue
         const requeued = transition(unit, 'queued', { lease: null }, now)
         batch.putUnit(requeued).enqueue(requeued)
           .event({ at: now, jobId: unit.jobId, unitId, kind: 'requeued', peerId: lease.peerId, message: `lease of ${lease.peerId} (attempt ${lease.attempt}) expired at step ${lease.step}; requeued to resume from step ${unit.resume.step}` })
         expired.push(requeued)
-      }
-      if (expired.length === 0 && batch.events.length === 0) { await batch.write(); return [] }
-      await batch.write({ sync: true })
-      this.emit('events', batch.events)
-      for (const unit of expired) {
         const job = await this.store.getJob(unit.jobId)
-        if (job !== undefined) this.emit('unit-queued', unit, job)
+        if (job !== undefined) queued.push([requeued, job])
       }
+      if (expired.length === 0 && batch.events.length === 0) { this.commit(batch, false); return [] }
+      this.commit(batch, true, () => {
+        this.emit('events', batch.events)
+        for (const [unit, job] of queued) this.emit('unit-queued', unit, job)
+      })
       return expired
     })
   }
@@ -489,7 +548,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
     const leases: string[] = []
     for await (const [unitId, lease] of this.store.leases.iterator()) if (lease.peerId === peerId) leases.push(unitId)
     if (leases.length === 0) return 0
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const now = this.now()
       const batch = this.store.batch()
       const requeued: UnitRecord[] = []
@@ -501,8 +560,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
           .event({ at: now, jobId: unit.jobId, unitId, kind: 'requeued', peerId, message: `lease of ${peerId} released; requeued to resume from step ${unit.resume.step}` })
         requeued.push(back)
       }
-      await batch.write({ sync: true })
-      this.emit('events', batch.events)
+      this.commit(batch, true, () => { this.emit('events', batch.events) })
       return requeued.length
     })
   }
@@ -511,7 +569,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
 
   /** Cancels a job and all its unfinished units; running units are told to stop on their next renewal. */
   async cancel (jobId: string, reason = 'cancelled by the submitter'): Promise<JobRecord> {
-    return await this.serial.run(async () => {
+    return await this.transact(async () => {
       const job = await this.store.getJob(jobId)
       if (job === undefined) throw new JobNotFoundError(jobId)
       if (TERMINAL_JOB_STATES.has(job.state)) return job
@@ -524,9 +582,10 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       }
       const cancelled: JobRecord = { ...job, state: 'cancelled', cancelReason: clip(reason), finishedAt: now, updatedAt: now }
       batch.putJob(cancelled).event({ at: now, jobId, kind: 'cancelled', message: `cancelled: ${clip(reason)}` })
-      await batch.write({ sync: true })
-      this.emit('events', batch.events)
-      this.emit('job-changed', cancelled)
+      this.commit(batch, true, () => {
+        this.emit('events', batch.events)
+        this.emit('job-changed', cancelled)
+      })
       return cancelled
     })
   }

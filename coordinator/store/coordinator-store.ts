@@ -3,6 +3,15 @@
  * sublevel per kind of record. Every state transition is written as ONE batch
  * (`TransitionBatch`), so a crash leaves either the old or the new state.
  *
+ * Group commit: transitions are handed to one writer in order. While a disk
+ * write is under way, the batches of later transitions gather and go down
+ * together in the next write (synced if any of them asks for it), so many
+ * transitions share one fsync. A transition's `write()` resolves once its
+ * batch is written. Until then its job and unit records are served from
+ * memory (`getJob`, `getUnit`, `unitsOfJob`, `allJobs`), so the next
+ * transition already sees them; iterators over the other sublevels see the
+ * database only.
+ *
  * Sublevels (keys → values):
  *   jobs    jobId → JobRecord (json)
  *   units   unitId → UnitRecord (json)
@@ -19,6 +28,32 @@ import { chunkKey, eventKey, readyKey } from './keys.ts'
 
 type Bytes = Uint8Array
 
+/** One put or del of a batch, in abstract-level's array form. */
+interface BatchOp {
+  readonly type: 'put' | 'del'
+  readonly sublevel: unknown
+  readonly key: string
+  readonly value?: unknown
+}
+
+/** Marks a record deleted by a batch not written yet. */
+const DELETED = Symbol('deleted')
+type Staged<T> = T | typeof DELETED
+
+interface CommitGroup {
+  readonly ops: BatchOp[]
+  sync: boolean
+  readonly done: Promise<void>
+  readonly settle: (err?: Error) => void
+}
+
+function newGroup (): CommitGroup {
+  let settle!: (err?: Error) => void
+  const done = new Promise<void>((resolve, reject) => { settle = (err) => { if (err === undefined) resolve(); else reject(err) } })
+  done.catch(() => {})
+  return { ops: [], sync: false, done, settle }
+}
+
 export class CoordinatorStore {
   readonly db: Level<string, unknown>
   readonly jobs
@@ -30,6 +65,14 @@ export class CoordinatorStore {
   readonly events
   readonly meta
   private eventSeq = 0
+  /** Job and unit records of batches not written yet (newest staged value). */
+  private readonly stagedJobs = new Map<string, Staged<JobRecord>>()
+  private readonly stagedUnits = new Map<string, Staged<UnitRecord>>()
+  /** Batches waiting for the writer. */
+  private gathering: CommitGroup | null = null
+  private writing = false
+  /** Writes so far (for tests and benchmarks): database writes and the transitions they carried. */
+  readonly commitStats = { writes: 0, syncedWrites: 0, transitions: 0 }
 
   private constructor (db: Level<string, unknown>) {
     this.db = db
@@ -54,7 +97,60 @@ export class CoordinatorStore {
   }
 
   async close (): Promise<void> {
+    await this.flushed()
     await this.db.close()
+  }
+
+  /** Resolves once every batch handed over so far is written. */
+  async flushed (): Promise<void> {
+    while (this.writing || this.gathering !== null) {
+      const pending = this.gathering ?? null
+      if (pending !== null) await pending.done.catch(() => {})
+      else await new Promise(resolve => setImmediate(resolve))
+    }
+  }
+
+  /**
+   * @internal Hands one transition's operations to the writer; resolves once
+   * they are written (synced when `sync`).
+   */
+  commit (ops: BatchOp[], sync: boolean): Promise<void> {
+    for (const op of ops) {
+      if (op.sublevel === this.units) this.stagedUnits.set(op.key, op.type === 'put' ? op.value as UnitRecord : DELETED)
+      else if (op.sublevel === this.jobs) this.stagedJobs.set(op.key, op.type === 'put' ? op.value as JobRecord : DELETED)
+    }
+    const group = this.gathering ??= newGroup()
+    for (const op of ops) group.ops.push(op)
+    group.sync ||= sync
+    this.commitStats.transitions += 1
+    if (!this.writing) void this.writeGroups()
+    return group.done
+  }
+
+  private async writeGroups (): Promise<void> {
+    this.writing = true
+    try {
+      while (this.gathering !== null) {
+        const group = this.gathering
+        this.gathering = null
+        let failure: Error | undefined
+        try {
+          if (group.ops.length > 0) await this.db.batch(group.ops as never, { sync: group.sync } as never)
+          this.commitStats.writes += 1
+          if (group.sync) this.commitStats.syncedWrites += 1
+        } catch (err) {
+          failure = err as Error
+        }
+        // Written (or failed): reads go to the database again, unless a later batch staged a newer value.
+        for (const op of group.ops) {
+          if (op.sublevel === this.units) unstage(this.stagedUnits, op)
+          else if (op.sublevel === this.jobs) unstage(this.stagedJobs, op)
+        }
+        group.settle(failure)
+      }
+    } finally {
+      this.writing = false
+    }
   }
 
   /** Starts a batch for one transition. */
@@ -69,23 +165,27 @@ export class CoordinatorStore {
   }
 
   async getJob (jobId: string): Promise<JobRecord | undefined> {
+    const staged = this.stagedJobs.get(jobId)
+    if (staged !== undefined) return staged === DELETED ? undefined : staged
     return await this.jobs.get(jobId)
   }
 
   async getUnit (unitId: string): Promise<UnitRecord | undefined> {
+    const staged = this.stagedUnits.get(unitId)
+    if (staged !== undefined) return staged === DELETED ? undefined : staged
     return await this.units.get(unitId)
   }
 
   async allJobs (): Promise<JobRecord[]> {
-    const out: JobRecord[] = []
-    for await (const value of this.jobs.values()) out.push(value)
-    return out
+    const byId = new Map<string, JobRecord>()
+    for await (const value of this.jobs.values()) byId.set(value.id, value)
+    return withStaged(byId, this.stagedJobs, () => true)
   }
 
   async unitsOfJob (jobId: string): Promise<UnitRecord[]> {
-    const out: UnitRecord[] = []
-    for await (const value of this.units.values({ gte: `${jobId}.`, lt: `${jobId}.~` })) out.push(value)
-    return out.sort((a, b) => a.segmentIndex - b.segmentIndex)
+    const byId = new Map<string, UnitRecord>()
+    for await (const value of this.units.values({ gte: `${jobId}.`, lt: `${jobId}.~` })) byId.set(value.unitId, value)
+    return withStaged(byId, this.stagedUnits, (unitId) => unitId.startsWith(`${jobId}.`)).sort((a, b) => a.segmentIndex - b.segmentIndex)
   }
 
   async eventsOfJob (jobId: string, limit = 1000): Promise<EventRecord[]> {
@@ -95,55 +195,70 @@ export class CoordinatorStore {
   }
 }
 
+function unstage<T> (staged: Map<string, Staged<T>>, op: BatchOp): void {
+  const current = staged.get(op.key)
+  if (current === undefined) return
+  if (op.type === 'put' ? current === op.value : current === DELETED) staged.delete(op.key)
+}
+
+/** `fromDb` with the staged records applied (those whose key passes `inRange`). */
+function withStaged<T> (fromDb: Map<string, T>, staged: Map<string, Staged<T>>, inRange: (key: string) => boolean): T[] {
+  for (const [key, value] of staged) {
+    if (!inRange(key)) continue
+    if (value === DELETED) fromDb.delete(key)
+    else fromDb.set(key, value)
+  }
+  return [...fromDb.values()]
+}
+
 /** The writes of one state transition, committed atomically by `write()`. */
 export class TransitionBatch {
   private readonly store: CoordinatorStore
-  private readonly batch
+  private readonly ops: BatchOp[] = []
   private readonly pendingEvents: EventRecord[] = []
 
   constructor (store: CoordinatorStore) {
     this.store = store
-    this.batch = store.db.batch()
   }
 
   putJob (job: JobRecord): this {
-    this.batch.put(job.id, job, { sublevel: this.store.jobs as never })
+    this.ops.push({ type: 'put', sublevel: this.store.jobs, key: job.id, value: job })
     return this
   }
 
   putUnit (unit: UnitRecord): this {
-    this.batch.put(unit.unitId, unit, { sublevel: this.store.units as never })
+    this.ops.push({ type: 'put', sublevel: this.store.units, key: unit.unitId, value: unit })
     return this
   }
 
   /** Adds a queued unit to the claim order. */
   enqueue (unit: UnitRecord): this {
-    this.batch.put(readyKey(unit.priority, unit.queuedAt, unit.unitId), unit.unitId, { sublevel: this.store.ready as never })
+    this.ops.push({ type: 'put', sublevel: this.store.ready, key: readyKey(unit.priority, unit.queuedAt, unit.unitId), value: unit.unitId })
     return this
   }
 
   dequeue (unit: UnitRecord): this {
-    this.batch.del(readyKey(unit.priority, unit.queuedAt, unit.unitId), { sublevel: this.store.ready as never })
+    this.ops.push({ type: 'del', sublevel: this.store.ready, key: readyKey(unit.priority, unit.queuedAt, unit.unitId) })
     return this
   }
 
   putLease (unitId: string, lease: LeaseRecord): this {
-    this.batch.put(unitId, lease, { sublevel: this.store.leases as never })
+    this.ops.push({ type: 'put', sublevel: this.store.leases, key: unitId, value: lease })
     return this
   }
 
   deleteLease (unitId: string): this {
-    this.batch.del(unitId, { sublevel: this.store.leases as never })
+    this.ops.push({ type: 'del', sublevel: this.store.leases, key: unitId })
     return this
   }
 
   putChunk (jobId: string, firstFrame: number, stored: Uint8Array): this {
-    this.batch.put(chunkKey(jobId, firstFrame), stored, { sublevel: this.store.chunks as never })
+    this.ops.push({ type: 'put', sublevel: this.store.chunks, key: chunkKey(jobId, firstFrame), value: stored })
     return this
   }
 
   putBlob (hash: string, bytes: Uint8Array): this {
-    this.batch.put(hash, bytes, { sublevel: this.store.blobs as never })
+    this.ops.push({ type: 'put', sublevel: this.store.blobs, key: hash, value: bytes })
     return this
   }
 
@@ -151,8 +266,8 @@ export class TransitionBatch {
     const seq = this.store.nextEventSeq()
     const record: EventRecord = { ...event, seq }
     this.pendingEvents.push(record)
-    this.batch.put(eventKey(event.jobId, seq), record, { sublevel: this.store.events as never })
-    this.batch.put('eventSeq', seq, { sublevel: this.store.meta as never })
+    this.ops.push({ type: 'put', sublevel: this.store.events, key: eventKey(event.jobId, seq), value: record })
+    this.ops.push({ type: 'put', sublevel: this.store.meta, key: 'eventSeq', value: seq })
     return this
   }
 
@@ -161,8 +276,13 @@ export class TransitionBatch {
     return this.pendingEvents
   }
 
-  /** Commits every write at once; `sync` forces it to disk before resolving (acknowledged chunks). */
+  /**
+   * Hands every write to the store's writer at once (in call order with other
+   * transitions; later reads of jobs and units see them at once) and resolves
+   * when they are on disk; `sync` forces them to stable storage first
+   * (acknowledged chunks).
+   */
   async write (options: { sync?: boolean } = {}): Promise<void> {
-    await this.batch.write({ sync: options.sync ?? false } as never)
+    await this.store.commit(this.ops, options.sync ?? false)
   }
 }

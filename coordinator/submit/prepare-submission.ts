@@ -62,9 +62,33 @@ function checkSizes (pdb: string, atoms: number, limits: InputLimits): void {
   if (oneFrameChunk + CHUNK_ENVELOPE_BYTES > FRAMES_MAX_MESSAGE_BYTES) throw new InvalidJobSpecError(`One frame of ${atoms} atoms is ${oneFrameChunk} bytes, more than a frames message may carry (${FRAMES_MAX_MESSAGE_BYTES} bytes); keep fewer atoms in the output.`)
 }
 
-export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRequestSpec, submittedBy: string, inputLimits?: Partial<InputLimits>): Promise<JobSubmission> {
-  const limits = resolveLimits(inputLimits)
-  if (spec.steps > limits.maxSteps) throw new InvalidJobSpecError(`${spec.steps} steps is more than this coordinator's limit of ${limits.maxSteps} steps per job.`)
+/** What a submit's payloads say, a pure function of their content (hence of their hashes) and the limits. */
+interface PayloadFacts {
+  readonly forceTypes: string[]
+  readonly builtinRunsIt: boolean
+  readonly stepSizePs: number
+  readonly atoms: number
+}
+
+/** Facts of recently submitted inputs: a repeated submit of the same files is not parsed again. */
+const factsByInputs = new Map<string, PayloadFacts>()
+const MAX_REMEMBERED_INPUTS = 256
+
+async function payloadFacts (store: CoordinatorStore, spec: SubmitRequestSpec, limits: InputLimits): Promise<PayloadFacts> {
+  const key = JSON.stringify([spec.systemHash, spec.integratorHash, spec.pdbHash, spec.stateHash ?? null, limits])
+  const known = factsByInputs.get(key)
+  // The queue checks at submit that every payload is (still) stored.
+  if (known !== undefined) return known
+  const facts = await readPayloadFacts(store, spec, limits)
+  factsByInputs.set(key, facts)
+  for (const oldest of factsByInputs.keys()) {
+    if (factsByInputs.size <= MAX_REMEMBERED_INPUTS) break
+    factsByInputs.delete(oldest)
+  }
+  return facts
+}
+
+async function readPayloadFacts (store: CoordinatorStore, spec: SubmitRequestSpec, limits: InputLimits): Promise<PayloadFacts> {
   const systemXml = await blobText(store, spec.systemHash, 'System XML')
   const integratorXml = await blobText(store, spec.integratorHash, 'Integrator XML')
   const pdb = await blobText(store, spec.pdbHash, 'PDB')
@@ -77,8 +101,15 @@ export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRe
   const integrator = integratorFacts(integratorXml, limits)
   const atoms = particleCount(systemXml, limits)
   checkSizes(pdb, atoms, limits)
+  return { forceTypes: required, builtinRunsIt: integrator.builtinRunsIt, stepSizePs: integrator.stepSizePs, atoms }
+}
+
+export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRequestSpec, submittedBy: string, inputLimits?: Partial<InputLimits>): Promise<JobSubmission> {
+  const limits = resolveLimits(inputLimits)
+  if (spec.steps > limits.maxSteps) throw new InvalidJobSpecError(`${spec.steps} steps is more than this coordinator's limit of ${limits.maxSteps} steps per job.`)
+  const { forceTypes: required, builtinRunsIt, stepSizePs, atoms } = await payloadFacts(store, spec, limits)
   let engine = spec.engine ?? 'any'
-  if (engine === 'any' && !integrator.builtinRunsIt) engine = 'openmm'
+  if (engine === 'any' && !builtinRunsIt) engine = 'openmm'
   const requirements: Requirements = {
     engine,
     forceTypes: required,
@@ -91,7 +122,7 @@ export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRe
     requirements,
     steps: spec.steps,
     reportEvery: spec.reportEvery,
-    stepSizePs: integrator.stepSizePs,
+    stepSizePs,
     atoms,
     ...(spec.name !== undefined ? { name: spec.name } : {}),
     ...(spec.segmentSteps !== undefined ? { segmentSteps: spec.segmentSteps } : {}),

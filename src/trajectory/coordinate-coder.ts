@@ -38,7 +38,6 @@ import type { TripletPlan } from './rigid-triplets.ts'
 // constants and local functions instead of module namespace properties.
 const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
 const LPC_INVERSE = IMPORTED_LPC_INVERSE
-const basisAlong = rigid.basisAlong
 const basisWithPlane = rigid.basisWithPlane
 const remainingComponent = rigid.remainingComponent
 const BASIS_LENGTH = rigid.BASIS_LENGTH
@@ -193,50 +192,117 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
     at += 3
     if (kind !== ATOM_TRIPLET_HEAD) continue
 
-    // The triplet's second and third atoms, in the head's local frames.
+    // The triplet's second and third atoms, in local frames of the head.
     const g = 3 * geometryOf[a]
+    const o = 3 * a
     const ox = q[j] * precision; const oy = q[j + 1] * precision; const oz = q[j + 2] * precision
-    const r2 = 3 * (a + 1)
-    if (f === 0) basisAlong(1, 0, 0, precision, basis)
-    else basisAlong(relative[r2], relative[r2 + 1], relative[r2 + 2], precision, basis)
-    let step = basis[9]
-    let inverseStep = 1 / step
-    let vx = coords[j + 3] - ox; let vy = coords[j + 4] - oy; let vz = coords[j + 5] - oz
-    const q2 = Math.floor((vx * basis[3] + vy * basis[4] + vz * basis[5]) * inverseStep + 0.5)
-    const q3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
-    const t2 = q2 * step; const t3 = q3 * step
-    const radial = remainingComponent(circles[g], t2, t3)
-    const c1 = vx * basis[0] + vy * basis[1] + vz * basis[2]
+    // Second atom: local frame e1 along its previous offset from the head ((1, 0, 0) in
+    // frame 0), e2 ⟂ e1 from the coordinate axis least aligned with e1, e3 = e1 × e2
+    // (rigid-triplets.ts basisAlong, inlined: calls with double arguments box them).
+    const r2 = o + 3
+    let ux = 1; let uy = 0; let uz = 0
+    if (f !== 0) { ux = relative[r2]; uy = relative[r2 + 1]; uz = relative[r2 + 2] }
+    let norm = Math.sqrt(ux * ux + uy * uy + uz * uz)
+    if (!(norm > 1e-12)) { ux = 1; uy = 0; uz = 0; norm = 1 }
+    let inverse = 1 / norm
+    let e1x = ux * inverse; let e1y = uy * inverse; let e1z = uz * inverse
+    let e2x: number, e2y: number, e2z: number
+    {
+      const absX = Math.abs(e1x); const absY = Math.abs(e1y); const absZ = Math.abs(e1z)
+      if (absX <= absY && absX <= absZ) { e2x = 0; e2y = -e1z; e2z = e1y } else if (absY <= absZ) { e2x = e1z; e2y = 0; e2z = -e1x } else { e2x = -e1y; e2y = e1x; e2z = 0 }
+    }
+    inverse = 1 / Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
+    e2x *= inverse; e2y *= inverse; e2z *= inverse
+    let e3x = e1y * e2z - e1z * e2y; let e3y = e1z * e2x - e1x * e2z; let e3z = e1x * e2y - e1y * e2x
+    let step = 0
+    {
+      const sx = Math.abs(e1x) + Math.abs(e2x) + Math.abs(e3x)
+      const sy = Math.abs(e1y) + Math.abs(e2y) + Math.abs(e3y)
+      const sz = Math.abs(e1z) + Math.abs(e2z) + Math.abs(e3z)
+      let largest = sx > sy ? sx : sy
+      if (sz > largest) largest = sz
+      step = precision / largest
+    }
+    const inverseStep = 1 / step
+    const vx = coords[j + 3] - ox; const vy = coords[j + 4] - oy; const vz = coords[j + 5] - oz
+    const q2 = Math.floor((vx * e2x + vy * e2y + vz * e2z) * inverseStep + 0.5)
+    const q3 = Math.floor((vx * e3x + vy * e3y + vz * e3z) * inverseStep + 0.5)
+    const c1 = vx * e1x + vy * e1y + vz * e1z
     const sign = c1 < 0 ? 1 : 0
-    const predicted = sign === 1 ? -radial : radial
-    const q1 = Math.floor((c1 - predicted) * inverseStep + 0.5)
-    const s1 = predicted + q1 * step
-    const ax = s1 * basis[0] + t2 * basis[3] + t3 * basis[6]
-    const ay = s1 * basis[1] + t2 * basis[4] + t3 * basis[7]
-    const az = s1 * basis[2] + t2 * basis[5] + t3 * basis[8]
+    let q1: number
+    {
+      const t2 = q2 * step; const t3 = q3 * step
+      const d01 = circles[g]
+      const radialSquared = d01 * d01 - t2 * t2 - t3 * t3
+      const radial = radialSquared > 0 ? Math.sqrt(radialSquared) : 0
+      q1 = Math.floor((c1 - (sign === 1 ? -radial : radial)) * inverseStep + 0.5)
+    }
+    const t2 = q2 * step; const t3 = q3 * step
+    const d01 = circles[g]
+    const radialSquared = d01 * d01 - t2 * t2 - t3 * t3
+    const radial = radialSquared > 0 ? Math.sqrt(radialSquared) : 0
+    const s1 = (sign === 1 ? -radial : radial) + q1 * step
+    const ax = s1 * e1x + t2 * e2x + t3 * e3x
+    const ay = s1 * e1y + t2 * e2y + t3 * e3y
+    const az = s1 * e1z + t2 * e2z + t3 * e3z
     relative[r2] = ax; relative[r2 + 1] = ay; relative[r2 + 2] = az
     out[at] = q2; out[at + 1] = q3; out[at + 2] = sign; out[at + 3] = q1
-
+    // Third atom: e1 along the second atom's offset, e2 the part of its own previous
+    // offset ((0, 0, 1) in frame 0) perpendicular to that (basisWithPlane, inlined).
     const r3 = r2 + 3
-    if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, precision, basis)
-    else basisWithPlane(ax, ay, az, relative[r3], relative[r3 + 1], relative[r3 + 2], precision, basis)
-    step = basis[9]
-    inverseStep = 1 / step
-    vx = coords[j + 6] - ox; vy = coords[j + 7] - oy; vz = coords[j + 8] - oz
-    const p3 = Math.floor((vx * basis[6] + vy * basis[7] + vz * basis[8]) * inverseStep + 0.5)
+    let px = 0; let py = 0; let pz = 1
+    if (f !== 0) { px = relative[r3]; py = relative[r3 + 1]; pz = relative[r3 + 2] }
+    norm = Math.sqrt(ax * ax + ay * ay + az * az)
+    let degenerate = !(norm > 1e-12)
+    if (!degenerate) {
+      inverse = 1 / norm
+      e1x = ax * inverse; e1y = ay * inverse; e1z = az * inverse
+      const along = px * e1x + py * e1y + pz * e1z
+      e2x = px - along * e1x; e2y = py - along * e1y; e2z = pz - along * e1z
+      const m = Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
+      degenerate = !(m > 1e-9)
+      inverse = 1 / m
+      e2x *= inverse; e2y *= inverse; e2z *= inverse
+      e3x = e1y * e2z - e1z * e2y; e3y = e1z * e2x - e1x * e2z; e3z = e1x * e2y - e1y * e2x
+      {
+        const sx = Math.abs(e1x) + Math.abs(e2x) + Math.abs(e3x)
+        const sy = Math.abs(e1y) + Math.abs(e2y) + Math.abs(e3y)
+        const sz = Math.abs(e1z) + Math.abs(e2z) + Math.abs(e3z)
+        let largest = sx > sy ? sx : sy
+        if (sz > largest) largest = sz
+        step = precision / largest
+      }
+    }
+    if (degenerate) {
+      // Rare: the shared function's fallbacks (identical in encoder and decoder).
+      basisWithPlane(ax, ay, az, px, py, pz, precision, basis)
+      e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
+      e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
+    }
+    const inverseStep3 = 1 / step
+    const wx = coords[j + 6] - ox; const wy = coords[j + 7] - oy; const wz = coords[j + 8] - oz
+    const p3 = Math.floor((wx * e3x + wy * e3y + wz * e3z) * inverseStep3 + 0.5)
+    const c2 = wx * e2x + wy * e2y + wz * e2z
+    const sign3 = c2 < 0 ? 1 : 0
+    let p2: number
+    {
+      const u3 = p3 * step
+      const rho = circles[g + 2]
+      const inPlaneSquared = rho * rho - u3 * u3
+      const inPlane = inPlaneSquared > 0 ? Math.sqrt(inPlaneSquared) : 0
+      p2 = Math.floor((c2 - (sign3 === 1 ? -inPlane : inPlane)) * inverseStep3 + 0.5)
+    }
+    const p1 = Math.floor((wx * e1x + wy * e1y + wz * e1z - circles[g + 1]) * inverseStep3 + 0.5)
     const u3 = p3 * step
-    const inPlane = remainingComponent(circles[g + 2], u3, 0)
-    const e2 = vx * basis[3] + vy * basis[4] + vz * basis[5]
-    const sign3 = e2 < 0 ? 1 : 0
-    const predicted3 = sign3 === 1 ? -inPlane : inPlane
-    const p2 = Math.floor((e2 - predicted3) * inverseStep + 0.5)
-    const u2 = predicted3 + p2 * step
-    const along = circles[g + 1]
-    const p1 = Math.floor((vx * basis[0] + vy * basis[1] + vz * basis[2] - along) * inverseStep + 0.5)
-    const u1 = along + p1 * step
-    relative[r3] = u1 * basis[0] + u2 * basis[3] + u3 * basis[6]
-    relative[r3 + 1] = u1 * basis[1] + u2 * basis[4] + u3 * basis[7]
-    relative[r3 + 2] = u1 * basis[2] + u2 * basis[5] + u3 * basis[8]
+    const rho = circles[g + 2]
+    const inPlaneSquared = rho * rho - u3 * u3
+    const inPlane = inPlaneSquared > 0 ? Math.sqrt(inPlaneSquared) : 0
+    const u2 = (sign3 === 1 ? -inPlane : inPlane) + p2 * step
+    const u1 = circles[g + 1] + p1 * step
+    const bx = u1 * e1x + u2 * e2x + u3 * e3x
+    const by = u1 * e1y + u2 * e2y + u3 * e3y
+    const bz = u1 * e1z + u2 * e2z + u3 * e3z
+    relative[r3] = bx; relative[r3 + 1] = by; relative[r3 + 2] = bz
     out[at + 4] = p3; out[at + 5] = sign3; out[at + 6] = p1; out[at + 7] = p2
     at += 8
     a += 2
@@ -353,34 +419,88 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
     if (kind !== ATOM_TRIPLET_HEAD) continue
 
     const g = 3 * geometryOf[a]
+    // Second atom: local frame e1 along its previous offset from the head ((1, 0, 0) in
+    // frame 0), e2 ⟂ e1 from the coordinate axis least aligned with e1, e3 = e1 × e2
+    // (rigid-triplets.ts basisAlong, inlined: calls with double arguments box them).
     const r2 = o + 3
-    if (f === 0) basisAlong(1, 0, 0, precision, basis)
-    else basisAlong(relative[r2], relative[r2 + 1], relative[r2 + 2], precision, basis)
-    let step = basis[9]
+    let ux = 1; let uy = 0; let uz = 0
+    if (f !== 0) { ux = relative[r2]; uy = relative[r2 + 1]; uz = relative[r2 + 2] }
+    let norm = Math.sqrt(ux * ux + uy * uy + uz * uz)
+    if (!(norm > 1e-12)) { ux = 1; uy = 0; uz = 0; norm = 1 }
+    let inverse = 1 / norm
+    let e1x = ux * inverse; let e1y = uy * inverse; let e1z = uz * inverse
+    let e2x: number, e2y: number, e2z: number
+    {
+      const absX = Math.abs(e1x); const absY = Math.abs(e1y); const absZ = Math.abs(e1z)
+      if (absX <= absY && absX <= absZ) { e2x = 0; e2y = -e1z; e2z = e1y } else if (absY <= absZ) { e2x = e1z; e2y = 0; e2z = -e1x } else { e2x = -e1y; e2y = e1x; e2z = 0 }
+    }
+    inverse = 1 / Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
+    e2x *= inverse; e2y *= inverse; e2z *= inverse
+    let e3x = e1y * e2z - e1z * e2y; let e3y = e1z * e2x - e1x * e2z; let e3z = e1x * e2y - e1y * e2x
+    let step = 0
+    {
+      const sx = Math.abs(e1x) + Math.abs(e2x) + Math.abs(e3x)
+      const sy = Math.abs(e1y) + Math.abs(e2y) + Math.abs(e3y)
+      const sz = Math.abs(e1z) + Math.abs(e2z) + Math.abs(e3z)
+      let largest = sx > sy ? sx : sy
+      if (sz > largest) largest = sz
+      step = precision / largest
+    }
     const q2 = residuals[at]; const q3 = residuals[at + 1]; const sign = residuals[at + 2]; const q1 = residuals[at + 3]
     if ((sign & ~1) !== 0) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
     const t2 = q2 * step; const t3 = q3 * step
-    const radial = remainingComponent(circles[g], t2, t3)
+    const d01 = circles[g]
+    const radialSquared = d01 * d01 - t2 * t2 - t3 * t3
+    const radial = radialSquared > 0 ? Math.sqrt(radialSquared) : 0
     const s1 = (sign === 1 ? -radial : radial) + q1 * step
-    const ax = s1 * basis[0] + t2 * basis[3] + t3 * basis[6]
-    const ay = s1 * basis[1] + t2 * basis[4] + t3 * basis[7]
-    const az = s1 * basis[2] + t2 * basis[5] + t3 * basis[8]
+    const ax = s1 * e1x + t2 * e2x + t3 * e3x
+    const ay = s1 * e1y + t2 * e2y + t3 * e3y
+    const az = s1 * e1z + t2 * e2z + t3 * e3z
     relative[r2] = ax; relative[r2 + 1] = ay; relative[r2 + 2] = az
     out[r2] = ox + ax; out[r2 + 1] = oy + ay; out[r2 + 2] = oz + az
-
+    // Third atom: e1 along the second atom's offset, e2 the part of its own previous
+    // offset ((0, 0, 1) in frame 0) perpendicular to that (basisWithPlane, inlined).
     const r3 = r2 + 3
-    if (f === 0) basisWithPlane(ax, ay, az, 0, 0, 1, precision, basis)
-    else basisWithPlane(ax, ay, az, relative[r3], relative[r3 + 1], relative[r3 + 2], precision, basis)
-    step = basis[9]
+    let px = 0; let py = 0; let pz = 1
+    if (f !== 0) { px = relative[r3]; py = relative[r3 + 1]; pz = relative[r3 + 2] }
+    norm = Math.sqrt(ax * ax + ay * ay + az * az)
+    let degenerate = !(norm > 1e-12)
+    if (!degenerate) {
+      inverse = 1 / norm
+      e1x = ax * inverse; e1y = ay * inverse; e1z = az * inverse
+      const along = px * e1x + py * e1y + pz * e1z
+      e2x = px - along * e1x; e2y = py - along * e1y; e2z = pz - along * e1z
+      const m = Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
+      degenerate = !(m > 1e-9)
+      inverse = 1 / m
+      e2x *= inverse; e2y *= inverse; e2z *= inverse
+      e3x = e1y * e2z - e1z * e2y; e3y = e1z * e2x - e1x * e2z; e3z = e1x * e2y - e1y * e2x
+      {
+        const sx = Math.abs(e1x) + Math.abs(e2x) + Math.abs(e3x)
+        const sy = Math.abs(e1y) + Math.abs(e2y) + Math.abs(e3y)
+        const sz = Math.abs(e1z) + Math.abs(e2z) + Math.abs(e3z)
+        let largest = sx > sy ? sx : sy
+        if (sz > largest) largest = sz
+        step = precision / largest
+      }
+    }
+    if (degenerate) {
+      // Rare: the shared function's fallbacks (identical in encoder and decoder).
+      basisWithPlane(ax, ay, az, px, py, pz, precision, basis)
+      e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
+      e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
+    }
     const p3 = residuals[at + 4]; const sign3 = residuals[at + 5]; const p1 = residuals[at + 6]; const p2 = residuals[at + 7]
     if ((sign3 & ~1) !== 0) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
     const u3 = p3 * step
-    const inPlane = remainingComponent(circles[g + 2], u3, 0)
+    const rho = circles[g + 2]
+    const inPlaneSquared = rho * rho - u3 * u3
+    const inPlane = inPlaneSquared > 0 ? Math.sqrt(inPlaneSquared) : 0
     const u2 = (sign3 === 1 ? -inPlane : inPlane) + p2 * step
     const u1 = circles[g + 1] + p1 * step
-    const bx = u1 * basis[0] + u2 * basis[3] + u3 * basis[6]
-    const by = u1 * basis[1] + u2 * basis[4] + u3 * basis[7]
-    const bz = u1 * basis[2] + u2 * basis[5] + u3 * basis[8]
+    const bx = u1 * e1x + u2 * e2x + u3 * e3x
+    const by = u1 * e1y + u2 * e2y + u3 * e3y
+    const bz = u1 * e1z + u2 * e2z + u3 * e3z
     relative[r3] = bx; relative[r3 + 1] = by; relative[r3 + 2] = bz
     out[r3] = ox + bx; out[r3 + 1] = oy + by; out[r3 + 2] = oz + bz
     at += 8

@@ -17,8 +17,8 @@ const PROB_MASK = (1 << PROB_BITS) - 1
 const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
 const RANS_LOW = 1 << 23
 
-/** Token base value per token (the value without its raw low bits). */
-const TOKEN_BASES = Float64Array.from({ length: TOKEN_ALPHABET }, (_, t) => tokenBase(t))
+/** Token base value per token (the value without its raw low bits), as int32 bit patterns (values reach 2^32 − 1). */
+const TOKEN_BASES = Int32Array.from({ length: TOKEN_ALPHABET }, (_, t) => tokenBase(t) | 0)
 /** Raw low bits per token. */
 const TOKEN_EXTRA_BITS = Int32Array.from({ length: TOKEN_ALPHABET }, (_, t) => t < 16 ? 0 : ((t - 16) >> 1) + 3)
 
@@ -128,47 +128,101 @@ export class ResidualReader {
     let acc = this.acc
     let accBits = this.accBits
     const count = template.length
-    for (let s = 0; s < count; s++) {
-      // Even s: state 0; odd s: state 1 (two independent chains the CPU overlaps).
-      let entry: number
-      if ((s & 1) === 0) {
+    // Symbol s uses state s & 1: two independent dependency chains the CPU overlaps.
+    let s = 0
+    for (; s + 1 < count; s += 2) {
+      {
         const slot = x0 & PROB_MASK
-        entry = lookup[(template[s] << PROB_BITS) | slot]
+        const entry = lookup[(template[s] << PROB_BITS) | slot]
         x0 = ((entry >>> 7) & 0x1fff) * (x0 >>> PROB_BITS) + slot - (entry >>> 20)
         if (x0 < RANS_LOW) {
           x0 = (x0 << 8) | bytes[ransAt++]
           if (x0 < RANS_LOW) x0 = (x0 << 8) | bytes[ransAt++]
         }
-      } else {
+        let v = entry & 0x7f
+        if (v >= 16) {
+          const need = TOKEN_EXTRA_BITS[v]
+          if (need <= 24) {
+            while (accBits < need) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            v = (TOKEN_BASES[v] + (acc & ((1 << need) - 1))) | 0
+            acc >>>= need
+            accBits -= need
+          } else {
+            while (accBits < 16) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            const low = acc & 0xffff
+            acc >>>= 16
+            accBits -= 16
+            const rest = need - 16
+            while (accBits < rest) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            v = (TOKEN_BASES[v] + low + (acc & ((1 << rest) - 1)) * 65536) | 0
+            acc >>>= rest
+            accBits -= rest
+          }
+        }
+        out[s] = (v >>> 1) ^ -(v & 1)
+      }
+      {
         const slot = x1 & PROB_MASK
-        entry = lookup[(template[s] << PROB_BITS) | slot]
+        const entry = lookup[(template[s + 1] << PROB_BITS) | slot]
         x1 = ((entry >>> 7) & 0x1fff) * (x1 >>> PROB_BITS) + slot - (entry >>> 20)
         if (x1 < RANS_LOW) {
           x1 = (x1 << 8) | bytes[ransAt++]
           if (x1 < RANS_LOW) x1 = (x1 << 8) | bytes[ransAt++]
         }
-      }
-      let v = entry & 0x7f
-      if (v >= 16) {
-        const need = TOKEN_EXTRA_BITS[v]
-        if (need <= 24) {
-          while (accBits < need) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
-          v = TOKEN_BASES[v] + (acc & ((1 << need) - 1))
-          acc >>>= need
-          accBits -= need
-        } else {
-          while (accBits < 16) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
-          const low = acc & 0xffff
-          acc >>>= 16
-          accBits -= 16
-          const rest = need - 16
-          while (accBits < rest) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
-          v = TOKEN_BASES[v] + low + (acc & ((1 << rest) - 1)) * 65536
-          acc >>>= rest
-          accBits -= rest
+        let v = entry & 0x7f
+        if (v >= 16) {
+          const need = TOKEN_EXTRA_BITS[v]
+          if (need <= 24) {
+            while (accBits < need) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            v = (TOKEN_BASES[v] + (acc & ((1 << need) - 1))) | 0
+            acc >>>= need
+            accBits -= need
+          } else {
+            while (accBits < 16) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            const low = acc & 0xffff
+            acc >>>= 16
+            accBits -= 16
+            const rest = need - 16
+            while (accBits < rest) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            v = (TOKEN_BASES[v] + low + (acc & ((1 << rest) - 1)) * 65536) | 0
+            acc >>>= rest
+            accBits -= rest
+          }
         }
+        out[s + 1] = (v >>> 1) ^ -(v & 1)
       }
-      out[s] = (v >>> 1) ^ -(v & 1)
+    }
+    if (s < count) {
+      {
+        const slot = x0 & PROB_MASK
+        const entry = lookup[(template[s] << PROB_BITS) | slot]
+        x0 = ((entry >>> 7) & 0x1fff) * (x0 >>> PROB_BITS) + slot - (entry >>> 20)
+        if (x0 < RANS_LOW) {
+          x0 = (x0 << 8) | bytes[ransAt++]
+          if (x0 < RANS_LOW) x0 = (x0 << 8) | bytes[ransAt++]
+        }
+        let v = entry & 0x7f
+        if (v >= 16) {
+          const need = TOKEN_EXTRA_BITS[v]
+          if (need <= 24) {
+            while (accBits < need) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            v = (TOKEN_BASES[v] + (acc & ((1 << need) - 1))) | 0
+            acc >>>= need
+            accBits -= need
+          } else {
+            while (accBits < 16) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            const low = acc & 0xffff
+            acc >>>= 16
+            accBits -= 16
+            const rest = need - 16
+            while (accBits < rest) { acc |= bytes[rawAt++] << accBits; accBits += 8 }
+            v = (TOKEN_BASES[v] + low + (acc & ((1 << rest) - 1)) * 65536) | 0
+            acc >>>= rest
+            accBits -= rest
+          }
+        }
+        out[s] = (v >>> 1) ^ -(v & 1)
+      }
     }
     this.x0 = x0
     this.x1 = x1

@@ -118,6 +118,7 @@ export class NeighborList {
   /** See searchPairRange. */
   private readonly grid: Float64Array
   private scratch = new Int32Array(0)
+  private scratchDistance2 = new Float64Array(0)
   /** The helper's part of the list, merged into `neighbors` after each build. */
   private helperStart: Int32Array
   private helperNeighbors: Int32Array = new Int32Array(0)
@@ -255,9 +256,9 @@ export class NeighborList {
       wrap[i3] = x - positionsNm[i3]
       wrap[i3 + 1] = y - positionsNm[i3 + 1]
       wrap[i3 + 2] = z - positionsNm[i3 + 2]
-      rawX[i] = positionsNm[i3] + wrap[i3]
-      rawY[i] = positionsNm[i3 + 1] + wrap[i3 + 1]
-      rawZ[i] = positionsNm[i3 + 2] + wrap[i3 + 2]
+      rawX[i] = x
+      rawY[i] = y
+      rawZ[i] = z
       rawAtom[i] = i
       rawShift[i] = ZERO_SHIFT_CODE
     }
@@ -364,7 +365,10 @@ export class NeighborList {
   private search (): void {
     const n = this.particleCount
     const stride = this.imageCount
-    if (this.scratch.length < 5 * stride + 4) this.scratch = new Int32Array(5 * Math.ceil(stride * 1.25) + 4)
+    if (this.scratchDistance2.length < stride) {
+      this.scratch = new Int32Array(5 * Math.ceil(stride * 1.25) + 4)
+      this.scratchDistance2 = new Float64Array(Math.ceil(stride * 1.25))
+    }
     const helper = this.helper !== null && !this.helper.closed && n >= PARALLEL_SEARCH_MIN_HOMES ? this.helper : null
     let split = n
     if (helper !== null) {
@@ -409,7 +413,7 @@ export class NeighborList {
       const neighbors = into === 'main' ? this.neighbors : this.helperNeighbors
       const result = searchPairRange(homeFrom, homeTo, firstPair, this.homeImage, this.imageAtom, this.xyz, this.cellStart,
         this.grid, this.exclusionStart, this.exclusionPartners, this.hasLennardJones, this.stamp, start, neighbors,
-        this.scratch, this.imageCount)
+        this.scratch, this.scratchDistance2, this.imageCount)
       if (result >= 0) return result
       const capacity = Math.max(1024, Math.ceil(-result * 1.25))
       if (into === 'main') this.growNeighbors(capacity, 0)

@@ -30,14 +30,14 @@
  * `neighbors`, beginning at `firstPair`) and start[homeTo]. Returns the pair
  * count end offset, or minus the offset needed when `neighbors` was too
  * small (nothing beyond its length is written; call again with a larger one).
- * `scratch` holds 5 x `scratchStride` + 4 Int32; `scratchStride` must be at
- * least the image count.
+ * `scratch` holds 5 x `scratchStride` Int32 and `scratchDistance2`
+ * `scratchStride` float64; `scratchStride` must be at least the image count.
  */
 export function searchPairRange (
   homeFrom: number, homeTo: number, firstPair: number,
   homeImage: Int32Array, imageAtom: Int32Array, xyz: Float64Array, cellStart: Int32Array,
   grid: Float64Array, exclusionStart: Int32Array, exclusionPartners: Int32Array, hasLennardJones: Uint8Array,
-  stamp: Int32Array, start: Int32Array, neighbors: Int32Array, scratch: Int32Array, scratchStride: number,
+  stamp: Int32Array, start: Int32Array, neighbors: Int32Array, scratch: Int32Array, scratchDistance2: Float64Array, scratchStride: number,
 ): number {
   const lowX = grid[0]; const lowY = grid[1]; const lowZ = grid[2]
   const inverseWidthX = grid[3]; const inverseWidthY = grid[4]; const inverseWidthZ = grid[5]
@@ -45,7 +45,7 @@ export function searchPairRange (
   const cellsX = grid[9] | 0; const cellsY = grid[10] | 0; const cellsZ = grid[11] | 0
   const reach2 = grid[12]; const cutoff2 = grid[13]; const switch2 = grid[14]; const reach = grid[15]
   const capacity = neighbors.length
-  const counts = 5 * scratchStride
+  const stride1 = scratchStride; const stride2 = 2 * scratchStride; const stride3 = 3 * scratchStride; const stride4 = 4 * scratchStride
   let p = firstPair
   for (let h = homeFrom; h < homeTo; h++) {
     start[h] = p
@@ -81,9 +81,11 @@ export function searchPairRange (
           const dx = xyz[3 * s] - xi
           const dy = xyz[3 * s + 1] - yi
           const dz = z - zi
+          const r2 = dx * dx + dy * dy + dz * dz
           scratch[hits] = s
+          scratchDistance2[hits] = r2
           // (a boolean added to a number counts 1 or 0, without a branch)
-          hits += (dx * dx + dy * dy + dz * dz < reach2) as unknown as number
+          hits += (r2 < reach2) as unknown as number
         }
         // the layers above: every image is above the home
         const end = cellStart[column + cz1 + 1]
@@ -91,37 +93,41 @@ export function searchPairRange (
           const dx = xyz[3 * s] - xi
           const dy = xyz[3 * s + 1] - yi
           const dz = xyz[3 * s + 2] - zi
+          const r2 = dx * dx + dy * dy + dz * dz
           scratch[hits] = s
-          hits += (dx * dx + dy * dy + dz * dz < reach2) as unknown as number
+          scratchDistance2[hits] = r2
+          hits += (r2 < reach2) as unknown as number
         }
       }
     }
-    // 2. drop exclusions, sort the rest by class into scratch[(1 + class) * stride ..]
+    // 2. drop exclusions, sort the rest by class into scratch[(1 + class) * stride ..]: each partner is
+    // written to all four classes and only its own class's count advances (no branch, no chain through memory)
     for (let e = exclusionStart[i]; e < exclusionStart[i + 1]; e++) stamp[exclusionPartners[e]] = i
     const iHasLJ = hasLennardJones[i]
-    scratch[counts] = 0; scratch[counts + 1] = 0; scratch[counts + 2] = 0; scratch[counts + 3] = 0
+    let n0 = stride1; let n1 = stride2; let n2 = stride3; let n3 = stride4
     for (let k = 0; k < hits; k++) {
       const s = scratch[k]
       const j = imageAtom[s]
-      if (stamp[j] === i) continue
-      const dx = xyz[3 * s] - xi
-      const dy = xyz[3 * s + 1] - yi
-      const dz = xyz[3 * s + 2] - zi
-      const r2 = dx * dx + dy * dy + dz * dz
-      const beyond = (r2 >= cutoff2) as unknown as number
-      const inner = (r2 < switch2) as unknown as number
-      const both = iHasLJ & hasLennardJones[j]
-      // class: 0 no LJ, 1 LJ within switch, 2 LJ beyond switch, 3 beyond the cutoff
-      const kind = beyond * 3 + (1 - beyond) * (both * (2 - inner))
-      scratch[(1 + kind) * scratchStride + scratch[counts + kind]++] = s
+      const r2 = scratchDistance2[k]
+      const keep = (stamp[j] !== i) as unknown as number
+      const within = keep & ((r2 < cutoff2) as unknown as number)
+      const both = within & iHasLJ & hasLennardJones[j]
+      const inner = both & ((r2 < switch2) as unknown as number)
+      scratch[n0] = s; scratch[n1] = s; scratch[n2] = s; scratch[n3] = s
+      // class 0: within, not both LJ; 1: both LJ within switch; 2: both LJ beyond switch; 3: beyond the cutoff
+      n0 += within - both
+      n1 += inner
+      n2 += both - inner
+      n3 += keep - within
     }
     // 3. append class by class
-    for (let kind = 0; kind < 4; kind++) {
-      const count = scratch[counts + kind]
-      const from = (1 + kind) * scratchStride
-      if (p + count <= capacity) {
-        for (let k = 0; k < count; k++) neighbors[p + k] = scratch[from + k]
-      }
+    const count = (n0 - stride1) + (n1 - stride2) + (n2 - stride3) + (n3 - stride4)
+    if (p + count <= capacity) {
+      for (let k = stride1; k < n0; k++) neighbors[p++] = scratch[k]
+      for (let k = stride2; k < n1; k++) neighbors[p++] = scratch[k]
+      for (let k = stride3; k < n2; k++) neighbors[p++] = scratch[k]
+      for (let k = stride4; k < n3; k++) neighbors[p++] = scratch[k]
+    } else {
       p += count
     }
   }

@@ -63,6 +63,7 @@ const arrays = { ${TASK_PAIRS}: null, ${TASK_SEARCH}: null }
 let imageForce = null
 let stamp = new Int32Array(0)
 let scratch = new Int32Array(0)
+let scratchDistance2 = new Float64Array(0)
 for (;;) {
   Atomics.wait(control, ${REQUEST}, 0)
   const request = Atomics.load(control, ${REQUEST})
@@ -83,9 +84,12 @@ for (;;) {
       const particleCount = control[p + 3]
       const stride = control[p + 4]
       if (stamp.length !== particleCount) stamp = new Int32Array(particleCount).fill(-1)
-      if (scratch.length < 5 * stride + 4) scratch = new Int32Array(5 * stride + 4)
+      if (scratchDistance2.length < stride) {
+        scratch = new Int32Array(5 * stride + 4)
+        scratchDistance2 = new Float64Array(stride)
+      }
       control[${RESULT}] = searchPairRange(control[p], control[p + 1], control[p + 2], a.homeImage, a.imageAtom, a.xyz,
-        a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.neighbors, scratch, stride)
+        a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.neighbors, scratch, scratchDistance2, stride)
     }
     Atomics.store(control, ${DONE}, 1)
   } catch (error) {
