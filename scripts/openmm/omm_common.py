@@ -74,7 +74,11 @@ def vec3_rows(quantity, in_unit):
 def used_groups(system):
     groups = set()
     for k in range(system.getNumForces()):
-        groups.add(system.getForce(k).getForceGroup())
+        force = system.getForce(k)
+        groups.add(force.getForceGroup())
+        # NonbondedForce may put its reciprocal-space part in a group of its own
+        if isinstance(force, mm.NonbondedForce) and force.getReciprocalSpaceForceGroup() >= 0:
+            groups.add(force.getReciprocalSpaceForceGroup())
     return sorted(groups)
 
 
