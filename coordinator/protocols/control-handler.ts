@@ -30,11 +30,13 @@ const log = logger('mdswarm:coordinator:control')
 /** Watch streams send an update at least this often (also how a vanished client is noticed). */
 const WATCH_KEEPALIVE_MS = 5 * second
 /**
- * Changes to watched jobs go out at once (after the current turn of the event
- * loop); changes that arrive while an update is being written are gathered
- * into the next one, so a busy stream batches by itself without adding
- * latency to a lone change.
+ * A change to a watched job goes out at once (after the current turn of the
+ * event loop) when the stream has been quiet for this long, ms; changes that
+ * come faster are gathered into one update per this interval (and while an
+ * update is being written), so a busy stream batches without adding latency
+ * to a lone change.
  */
+const WATCH_MIN_SPACING_MS = 20
 
 export interface ControlHandlerDeps {
   readonly queue: WorkQueue
@@ -203,6 +205,7 @@ export class ControlService {
     const changed = new Map<string, JobRecord>()
     let wake: (() => void) | null = null
     let stopWaiting: (() => void) | null = null
+    let lastWriteAt = 0
     const onChange = (job: JobRecord): void => {
       if (!watched.has(job.id)) return
       changed.set(job.id, job)
@@ -215,9 +218,14 @@ export class ControlService {
       await ws.write({ type: 'update', jobs: await Promise.all(jobs.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
       while (open.size > 0 && !this.deps.signal.aborted) {
         await new Promise<void>((resolve) => {
-          if (changed.size > 0) { setImmediate(resolve); return }
+          const soon = (): void => {
+            const wait = lastWriteAt + WATCH_MIN_SPACING_MS - performance.now()
+            if (wait > 0) setTimeout(resolve, wait)
+            else setImmediate(resolve)
+          }
+          if (changed.size > 0) { soon(); return }
           const timer = setTimeout(resolve, WATCH_KEEPALIVE_MS)
-          wake = () => { clearTimeout(timer); wake = null; setImmediate(resolve) }
+          wake = () => { clearTimeout(timer); wake = null; soon() }
           stopWaiting = () => { clearTimeout(timer); resolve() }
         })
         wake = null
@@ -228,6 +236,7 @@ export class ControlService {
         changed.clear()
         for (const job of latest) if (TERMINAL_JOB_STATES.has(job.state)) open.delete(job.id)
         await ws.write({ type: 'update', jobs: await Promise.all(latest.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
+        lastWriteAt = performance.now()
       }
     } finally {
       this.queue.off('job-changed', onChange)

@@ -10,7 +10,10 @@
  * batch is written. Until then its job and unit records are served from
  * memory (`getJob`, `getUnit`, `unitsOfJob`, `allJobs`), so the next
  * transition already sees them; iterators over the other sublevels see the
- * database only.
+ * database only. Recently read or written job and unit records stay in
+ * memory too (this process is the database's only writer), so the queue
+ * reads them without a database round trip. Records are never changed in
+ * place: every change writes a new object.
  *
  * Sublevels (keys → values):
  *   jobs    jobId → JobRecord (json)
@@ -68,6 +71,9 @@ export class CoordinatorStore {
   /** Job and unit records of batches not written yet (newest staged value). */
   private readonly stagedJobs = new Map<string, Staged<JobRecord>>()
   private readonly stagedUnits = new Map<string, Staged<UnitRecord>>()
+  /** Written job and unit records recently used (most recent last). */
+  private readonly cachedJobs = new RecordCache<JobRecord>(MAX_CACHED_RECORDS)
+  private readonly cachedUnits = new RecordCache<UnitRecord>(MAX_CACHED_RECORDS)
   /** Batches waiting for the writer. */
   private gathering: CommitGroup | null = null
   private writing = false
@@ -143,8 +149,8 @@ export class CoordinatorStore {
         }
         // Written (or failed): reads go to the database again, unless a later batch staged a newer value.
         for (const op of group.ops) {
-          if (op.sublevel === this.units) unstage(this.stagedUnits, op)
-          else if (op.sublevel === this.jobs) unstage(this.stagedJobs, op)
+          if (op.sublevel === this.units) unstage(this.stagedUnits, this.cachedUnits, op, failure)
+          else if (op.sublevel === this.jobs) unstage(this.stagedJobs, this.cachedJobs, op, failure)
         }
         group.settle(failure)
       }
@@ -167,13 +173,24 @@ export class CoordinatorStore {
   async getJob (jobId: string): Promise<JobRecord | undefined> {
     const staged = this.stagedJobs.get(jobId)
     if (staged !== undefined) return staged === DELETED ? undefined : staged
-    return await this.jobs.get(jobId)
+    const cached = this.cachedJobs.get(jobId)
+    if (cached !== undefined) return cached
+    const job = await this.jobs.get(jobId)
+    // A write staged or finished while the database was read is newer than what it returned.
+    if (this.stagedJobs.has(jobId) || this.cachedJobs.get(jobId) !== undefined) return await this.getJob(jobId)
+    if (job !== undefined) this.cachedJobs.set(jobId, job)
+    return job
   }
 
   async getUnit (unitId: string): Promise<UnitRecord | undefined> {
     const staged = this.stagedUnits.get(unitId)
     if (staged !== undefined) return staged === DELETED ? undefined : staged
-    return await this.units.get(unitId)
+    const cached = this.cachedUnits.get(unitId)
+    if (cached !== undefined) return cached
+    const unit = await this.units.get(unitId)
+    if (this.stagedUnits.has(unitId) || this.cachedUnits.get(unitId) !== undefined) return await this.getUnit(unitId)
+    if (unit !== undefined) this.cachedUnits.set(unitId, unit)
+    return unit
   }
 
   async allJobs (): Promise<JobRecord[]> {
@@ -195,10 +212,46 @@ export class CoordinatorStore {
   }
 }
 
-function unstage<T> (staged: Map<string, Staged<T>>, op: BatchOp): void {
+/** Records kept in memory */
+const MAX_CACHED_RECORDS = 20_000
+
+/** A bounded map, least recently used out first. */
+class RecordCache<T> {
+  private readonly map = new Map<string, T>()
+  private readonly max: number
+  constructor (max: number) { this.max = max }
+
+  get (key: string): T | undefined {
+    const value = this.map.get(key)
+    if (value !== undefined) {
+      this.map.delete(key)
+      this.map.set(key, value)
+    }
+    return value
+  }
+
+  set (key: string, value: T): void {
+    this.map.delete(key)
+    this.map.set(key, value)
+    if (this.map.size > this.max) {
+      const oldest = this.map.keys().next()
+      if (oldest.done !== true) this.map.delete(oldest.value)
+    }
+  }
+
+  delete (key: string): void { this.map.delete(key) }
+}
+
+/** After a write: the record leaves the staged map (unless staged again since) and, written, stays in the cache. */
+function unstage<T> (staged: Map<string, Staged<T>>, cache: RecordCache<T>, op: BatchOp, failure: Error | undefined): void {
   const current = staged.get(op.key)
-  if (current === undefined) return
-  if (op.type === 'put' ? current === op.value : current === DELETED) staged.delete(op.key)
+  if (failure !== undefined) {
+    cache.delete(op.key)
+  } else if (current === undefined || (op.type === 'put' ? current === op.value : current === DELETED)) {
+    if (op.type === 'put') cache.set(op.key, op.value as T)
+    else cache.delete(op.key)
+  }
+  if (current !== undefined && (op.type === 'put' ? current === op.value : current === DELETED)) staged.delete(op.key)
 }
 
 /** `fromDb` with the staged records applied (those whose key passes `inRange`). */

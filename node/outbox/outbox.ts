@@ -3,9 +3,9 @@
  * and deleted only when the coordinator acknowledges them; unit records say
  * what the node was doing, so a restarted node resends what was not
  * acknowledged (in frame order) and resumes unfinished units from their last
- * local checkpoint. Every state change is one LevelDB batch. Unit records are
- * also kept in memory (this process is the only writer), so reading one costs
- * no database round trip.
+ * local checkpoint. Every state change is one LevelDB batch. Unit records and
+ * the keys of unacknowledged chunks are also kept in memory (this process is
+ * the only writer), so reading them costs no database scan.
  *
  * @example
  * const outbox = await Outbox.open(home)
@@ -51,6 +51,8 @@ export class Outbox {
   private readonly chunks: Sub
   /** Every unit record, as last written (loaded at open). */
   private readonly records = new Map<string, UnitRecord>()
+  /** Keys of the stored chunks, by unit ID (every attempt). */
+  private readonly chunkKeys = new Map<string, Set<string>>()
 
   private constructor (db: Db) {
     this.db = db
@@ -67,6 +69,7 @@ export class Outbox {
       const record = decodeValue<UnitRecord>(value as Uint8Array)
       outbox.records.set(record.unit.unitId, record)
     }
+    for await (const key of outbox.chunks.keys()) outbox.noteChunkKey(key as string)
     return outbox
   }
 
@@ -76,11 +79,12 @@ export class Outbox {
 
   async beginUnit (record: UnitRecord): Promise<void> {
     // A fresh lease replaces whatever an older attempt of the same unit left behind.
-    const stale = await this.keysWithPrefix(this.chunks, `${record.unit.unitId}${SEPARATOR}`)
+    const stale = [...this.chunkKeys.get(record.unit.unitId) ?? []]
     await this.db.batch([
       ...stale.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
       { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(record) }
     ] as never)
+    this.chunkKeys.delete(record.unit.unitId)
     this.records.set(record.unit.unitId, record)
   }
 
@@ -97,10 +101,12 @@ export class Outbox {
   async addChunk (chunk: OutboxChunk, progress: Pick<UnitRecord, 'resumeCheckpoint' | 'resumeStep' | 'nextFrame' | 'engineMs'>): Promise<void> {
     const record = await this.requireUnit(chunk.message.unitId)
     const updated: UnitRecord = { ...record, ...progress }
+    const key = chunkKey(chunk.message)
     await this.db.batch([
-      { type: 'put', sublevel: this.chunks, key: chunkKey(chunk.message), value: encodeValue(chunk) },
+      { type: 'put', sublevel: this.chunks, key, value: encodeValue(chunk) },
       { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(updated) }
     ] as never)
+    this.noteChunkKey(key)
     this.remember(record, updated)
   }
 
@@ -120,25 +126,28 @@ export class Outbox {
 
   /** Unacknowledged chunks of one unit attempt, in frame order. */
   async pendingChunks (unitId: string, attempt: number): Promise<OutboxChunk[]> {
-    const prefix = chunkPrefix(unitId, attempt)
-    const out: OutboxChunk[] = []
-    for await (const [, value] of this.chunks.iterator({ gte: prefix, lt: prefix + '\uffff' })) out.push(decodeValue<OutboxChunk>(value as Uint8Array))
-    return out
+    const keys = this.keysOf(unitId, attempt)
+    if (keys.length === 0) return []
+    const values = await (this.chunks as unknown as { getMany: (keys: string[]) => Promise<Array<Uint8Array | undefined>> }).getMany(keys)
+    return values.filter((v): v is Uint8Array => v !== undefined).map(v => decodeValue<OutboxChunk>(v))
   }
 
   async countPendingChunks (unitId: string, attempt: number): Promise<number> {
-    return (await this.keysWithPrefix(this.chunks, chunkPrefix(unitId, attempt))).length
+    return this.keysOf(unitId, attempt).length
   }
 
   /** The coordinator acknowledged this chunk: forget it. */
   async ackChunk (message: Pick<ChunkMessage, 'unitId' | 'attempt' | 'firstFrame'>): Promise<void> {
-    await this.chunks.del(chunkKey(message))
+    const key = chunkKey(message)
+    await this.chunks.del(key)
+    this.chunkKeys.get(message.unitId)?.delete(key)
   }
 
   /** Forgets a unit and every chunk it left (completed, lease lost, or cancelled). */
   async dropUnit (unitId: string): Promise<void> {
     this.records.delete(unitId)
-    const keys = await this.keysWithPrefix(this.chunks, `${unitId}${SEPARATOR}`)
+    const keys = [...this.chunkKeys.get(unitId) ?? []]
+    this.chunkKeys.delete(unitId)
     await this.db.batch([
       ...keys.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
       { type: 'del', sublevel: this.units, key: unitId }
@@ -156,10 +165,17 @@ export class Outbox {
     return record
   }
 
-  private async keysWithPrefix (sub: Sub, prefix: string): Promise<string[]> {
-    const keys: string[] = []
-    for await (const key of sub.keys({ gte: prefix, lt: prefix + '\uffff' })) keys.push(key as string)
-    return keys
+  private noteChunkKey (key: string): void {
+    const unitId = key.slice(0, key.indexOf(SEPARATOR))
+    let keys = this.chunkKeys.get(unitId)
+    if (keys === undefined) this.chunkKeys.set(unitId, keys = new Set())
+    keys.add(key)
+  }
+
+  /** Keys of the stored chunks of one unit attempt, in frame order. */
+  private keysOf (unitId: string, attempt: number): string[] {
+    const prefix = chunkPrefix(unitId, attempt)
+    return [...this.chunkKeys.get(unitId) ?? []].filter(key => key.startsWith(prefix)).sort()
   }
 }
 

@@ -51,6 +51,11 @@ export interface ContextOptions {
    * integrator's randomSeed when non-zero, else a random one.
    */
   seed?: number
+  /**
+   * Threads for force evaluation: 1, 2 or 'auto' (default; see
+   * ForceEvaluator). Results do not depend on it.
+   */
+  threads?: number | 'auto'
 }
 
 export interface ForceResult {
@@ -132,7 +137,7 @@ export class Context {
     this.kernel = createIntegratorKernel(integrator, {
       masses: this.masses, inverseMasses: this.inverseMasses, constraints: this.constraints,
     }, this.rng)
-    this.evaluator = new ForceEvaluator(system)
+    this.evaluator = new ForceEvaluator(system, { threads: options.threads })
     const barostat = system.forces.find((f): f is MonteCarloBarostat => f.type === 'MonteCarloBarostat')
     this.barostat = barostat === undefined
       ? null
@@ -250,6 +255,11 @@ export class Context {
       this.timePs += dt
       this.checkPositions(converged)
     }
+  }
+
+  /** Stops the force evaluator's helper thread, if any; the context keeps working on one thread. */
+  close (): void {
+    this.evaluator.close()
   }
 
   /** The stochastic integrator's generator state (for checkpoints), or null for Verlet. */

@@ -7,8 +7,16 @@
  * const forces = new Float64Array(3 * system.particleCount)   // kJ/mol/nm
  * const energyByGroup = new Float64Array(32)                  // kJ/mol
  * const energy = evaluator.evaluate(positionsNm, box, forces, energyByGroup)
+ *
+ * Threads: `new ForceEvaluator(system, { threads: 1 })` keeps all work on the
+ * calling thread (what a swarm node running one unit per core wants);
+ * 2 adds a helper thread for the nonbonded pair loop and neighbour list;
+ * 'auto' (the default on machines with 2+ cores, or MDSWARM_FORCE_THREADS)
+ * uses the helper for systems of 1,000+ atoms only while it measurably pays.
+ * Results are bit-for-bit the same either way. Call close() when done with
+ * an evaluator that may hold a helper thread.
  */
-import { createKernels } from './kernels/index.ts'
+import { createKernels, type KernelOptions } from './kernels/index.ts'
 import { ALL_FORCE_GROUPS, FORCE_GROUP_COUNT, type ForceKernel } from './kernels/kernel.ts'
 import type { BoxVectors, System } from './system.ts'
 
@@ -16,9 +24,9 @@ export class ForceEvaluator {
   readonly system: System
   readonly kernels: readonly ForceKernel[]
 
-  constructor (system: System) {
+  constructor (system: System, options: KernelOptions = {}) {
     this.system = system
-    this.kernels = createKernels(system)
+    this.kernels = createKernels(system, options)
   }
 
   /** Zeroes forcesOut (3N) and energyByGroup (32), computes all kernels for groupsMask. Returns total potential energy kJ/mol of the selected groups. */

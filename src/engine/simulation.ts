@@ -28,6 +28,13 @@ export interface SimulationInputs extends EngineInputs {
   /** Seed for starting velocities and the stochastic integrators (default: the integrator's randomSeed, else random). */
   seed?: number
   limits?: Partial<InputLimits>
+  /**
+   * Threads for force evaluation: 1 (everything on the calling thread; what a
+   * node running one unit per core should pass), 2, or 'auto' (default:
+   * MDSWARM_FORCE_THREADS, else a helper thread for 1,000+ atoms while it
+   * pays). Results are the same either way. Call close() when done.
+   */
+  threads?: number | 'auto'
 }
 
 export interface RunOptions {
@@ -78,7 +85,7 @@ export class Simulation {
    * does not change: a caller may keep them and start many simulations of
    * the same system, e.g. a node running consecutive units).
    */
-  static fromLoaded (loaded: LoadedInputs, options: Pick<SimulationInputs, 'checkpoint' | 'seed' | 'limits'> = {}): Simulation {
+  static fromLoaded (loaded: LoadedInputs, options: Pick<SimulationInputs, 'checkpoint' | 'seed' | 'limits' | 'threads'> = {}): Simulation {
     const inputs = options
     const integrator = loaded.integrator
     if (integrator === null) {
@@ -107,7 +114,7 @@ export class Simulation {
       }
     }
 
-    const context = new Context(loaded.system, integrator, state, { seed })
+    const context = new Context(loaded.system, integrator, state, { seed, threads: inputs.threads })
     if (checkpoint?.rngState != null) context.setRngState(checkpoint.rngState)
     if (checkpoint === null && state.velocitiesNmPerPs === null && isStochastic(integrator) && 'temperatureK' in integrator) {
       const velocitySeed = seed === undefined ? undefined : (Math.trunc(seed) ^ VELOCITY_SEED_SALT) >>> 0
@@ -148,6 +155,11 @@ export class Simulation {
       onProgress?.(done)
     }
     signal?.throwIfAborted()
+  }
+
+  /** Stops the helper thread force evaluation may hold (the simulation keeps working on one thread). */
+  close (): void {
+    this.context.close()
   }
 
   /** The current portable state (copies). */

@@ -81,6 +81,17 @@ export interface CoordinateBlock {
 /** Linear predictor coefficients (× 256) per atom class: [other c1, other c2, head c1, head c2]. */
 type Coefficients = Int16Array
 
+/**
+ * floor((c1 d1 + c2 d2 + 128) / 256), the predictor's correction: in int32
+ * arithmetic when the differences are small enough for it to be exact
+ * (|d| < 2^20, |c| ≤ 512: always, in practice), else in float64. Both
+ * give the same value, so encoder and decoder agree whichever they take.
+ */
+function lpcCorrection (c1: number, d1: number, c2: number, d2: number): number {
+  if ((((d1 + 0x100000) | (d2 + 0x100000)) & ~0x1fffff) === 0) return (c1 * d1 + c2 * d2 + 128) >> 8
+  return Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)
+}
+
 /** Lattice values of all coordinates (a scratch array). Throws CoordinateRangeError, InvalidFramesError. */
 function quantize (block: CoordinateBlock): Int32Array {
   const { coords, lossless, precisionNm } = block
@@ -185,7 +196,7 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
           const x1 = q[i - stride]
           const d1 = (x1 - q[i - 2 * stride]) | 0
           const d2 = f >= 3 ? (q[i - 2 * stride] - q[i - 3 * stride]) | 0 : 0
-          out[at + k] = (q[i] - ((x1 + Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)) | 0)) | 0
+          out[at + k] = (q[i] - ((x1 + lpcCorrection(c1, d1, c2, d2)) | 0)) | 0
         }
       }
     }
@@ -235,13 +246,13 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
       const d01 = circles[g]
       const radialSquared = d01 * d01 - t2 * t2 - t3 * t3
       const radial = radialSquared > 0 ? Math.sqrt(radialSquared) : 0
-      q1 = Math.floor((c1 - (sign === 1 ? -radial : radial)) * inverseStep + 0.5)
+      q1 = Math.floor((c1 - (1 - 2 * sign) * radial) * inverseStep + 0.5)
     }
     const t2 = q2 * step; const t3 = q3 * step
     const d01 = circles[g]
     const radialSquared = d01 * d01 - t2 * t2 - t3 * t3
     const radial = radialSquared > 0 ? Math.sqrt(radialSquared) : 0
-    const s1 = (sign === 1 ? -radial : radial) + q1 * step
+    const s1 = (1 - 2 * sign) * radial + q1 * step
     const ax = s1 * e1x + t2 * e2x + t3 * e3x
     const ay = s1 * e1y + t2 * e2y + t3 * e3y
     const az = s1 * e1z + t2 * e2z + t3 * e3z
@@ -290,14 +301,14 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
       const rho = circles[g + 2]
       const inPlaneSquared = rho * rho - u3 * u3
       const inPlane = inPlaneSquared > 0 ? Math.sqrt(inPlaneSquared) : 0
-      p2 = Math.floor((c2 - (sign3 === 1 ? -inPlane : inPlane)) * inverseStep3 + 0.5)
+      p2 = Math.floor((c2 - (1 - 2 * sign3) * inPlane) * inverseStep3 + 0.5)
     }
     const p1 = Math.floor((wx * e1x + wy * e1y + wz * e1z - circles[g + 1]) * inverseStep3 + 0.5)
     const u3 = p3 * step
     const rho = circles[g + 2]
     const inPlaneSquared = rho * rho - u3 * u3
     const inPlane = inPlaneSquared > 0 ? Math.sqrt(inPlaneSquared) : 0
-    const u2 = (sign3 === 1 ? -inPlane : inPlane) + p2 * step
+    const u2 = (1 - 2 * sign3) * inPlane + p2 * step
     const u1 = circles[g + 1] + p1 * step
     const bx = u1 * e1x + u2 * e2x + u3 * e3x
     const by = u1 * e1y + u2 * e2y + u3 * e3y
@@ -331,7 +342,7 @@ export function encodeCoordinates (block: CoordinateBlock): Uint8Array {
     tokenizer.addFrame(residuals, f === 0 ? intraTemplate : interTemplate)
   }
   const rawBytes = tokenizer.finishRaw()
-  const counts = tokenizer.counts
+  const counts = tokenizer.finishCounts()
   normalizeFrequencies(counts, CONTEXT_COUNT)
   const ransBytes = ransEncode(tokenizer.tokens, intraTemplate, interTemplate, frameCount, counts, CONTEXT_COUNT)
   const hasTriplets = plan.tripletCount > 0
@@ -376,6 +387,8 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
   const back3 = ((f - 3) & 3) * stride
   let at = 0
   let lastLattice = -1
+  // Signs must be 0 or 1: checked once per frame (a corrupted value only makes garbage positions until then).
+  let badSigns = 0
   for (let a = 0; a < atomCount; a++) {
     const kind = kinds[a]
     const o = 3 * a
@@ -403,9 +416,9 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
         const dx2 = third ? (xb - ring[p3]) | 0 : 0
         const dy2 = third ? (yb - ring[p3 + 1]) | 0 : 0
         const dz2 = third ? (zb - ring[p3 + 2]) | 0 : 0
-        x = (((xa + Math.floor((c1 * ((xa - xb) | 0) + c2 * dx2 + 128) * LPC_INVERSE)) | 0) + residuals[at]) | 0
-        y = (((ya + Math.floor((c1 * ((ya - yb) | 0) + c2 * dy2 + 128) * LPC_INVERSE)) | 0) + residuals[at + 1]) | 0
-        z = (((za + Math.floor((c1 * ((za - zb) | 0) + c2 * dz2 + 128) * LPC_INVERSE)) | 0) + residuals[at + 2]) | 0
+        x = (((xa + lpcCorrection(c1, (xa - xb) | 0, c2, dx2)) | 0) + residuals[at]) | 0
+        y = (((ya + lpcCorrection(c1, (ya - yb) | 0, c2, dy2)) | 0) + residuals[at + 1]) | 0
+        z = (((za + lpcCorrection(c1, (za - zb) | 0, c2, dz2)) | 0) + residuals[at + 2]) | 0
       }
     }
     ring[j] = x; ring[j + 1] = y; ring[j + 2] = z
@@ -447,12 +460,12 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
       step = precision / largest
     }
     const q2 = residuals[at]; const q3 = residuals[at + 1]; const sign = residuals[at + 2]; const q1 = residuals[at + 3]
-    if ((sign & ~1) !== 0) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
+    badSigns |= sign
     const t2 = q2 * step; const t3 = q3 * step
     const d01 = circles[g]
     const radialSquared = d01 * d01 - t2 * t2 - t3 * t3
     const radial = radialSquared > 0 ? Math.sqrt(radialSquared) : 0
-    const s1 = (sign === 1 ? -radial : radial) + q1 * step
+    const s1 = (1 - 2 * sign) * radial + q1 * step
     const ax = s1 * e1x + t2 * e2x + t3 * e3x
     const ay = s1 * e1y + t2 * e2y + t3 * e3y
     const az = s1 * e1z + t2 * e2z + t3 * e3z
@@ -491,12 +504,12 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
       e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
     }
     const p3 = residuals[at + 4]; const sign3 = residuals[at + 5]; const p1 = residuals[at + 6]; const p2 = residuals[at + 7]
-    if ((sign3 & ~1) !== 0) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
+    badSigns |= sign3
     const u3 = p3 * step
     const rho = circles[g + 2]
     const inPlaneSquared = rho * rho - u3 * u3
     const inPlane = inPlaneSquared > 0 ? Math.sqrt(inPlaneSquared) : 0
-    const u2 = (sign3 === 1 ? -inPlane : inPlane) + p2 * step
+    const u2 = (1 - 2 * sign3) * inPlane + p2 * step
     const u1 = circles[g + 1] + p1 * step
     const bx = u1 * e1x + u2 * e2x + u3 * e3x
     const by = u1 * e1y + u2 * e2y + u3 * e3y
@@ -506,6 +519,7 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
     at += 8
     a += 2
   }
+  if ((badSigns & ~1) !== 0) throw new ChunkCorruptedError('The trajectory chunk\'s rigid-molecule data is corrupted.')
 }
 
 /**
@@ -532,14 +546,14 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
   const hasTriplets = (sectionFlags & SECTION_FLAG_TRIPLETS) !== 0
   if (hasTriplets && lossless) throw new ChunkCorruptedError('A lossless trajectory chunk cannot hold rigid-molecule coding.')
   const plan = hasTriplets ? readTripletPlan(reader, atomCount) : emptyPlan(atomCount)
-  const lookup = readFrequencyTables(reader, CONTEXT_COUNT)
+  const tables = readFrequencyTables(reader, CONTEXT_COUNT)
   const ransLength = reader.u32()
   const ransStart = reader.offset
   reader.take(ransLength)
   const rawLength = reader.u32()
   const rawStart = reader.offset
   reader.take(rawLength)
-  const stream = new ResidualReader(reader.bytes, ransStart, ransStart + ransLength, rawStart, rawStart + rawLength, lookup)
+  const stream = new ResidualReader(reader.bytes, ransStart, ransStart + ransLength, rawStart, rawStart + rawLength, tables)
   const intraTemplate = contextTemplate(plan.kinds, true)
   const interTemplate = contextTemplate(plan.kinds, false)
   const residuals = scratchInt32('frame-residuals', intraTemplate.length)

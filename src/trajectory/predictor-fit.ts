@@ -3,13 +3,19 @@
  *   q̂_t = q_{t-1} + floor((c1 (q_{t-1} − q_{t-2}) + c2 (q_{t-2} − q_{t-3}) + 128) / 256)
  * by least squares, one (c1, c2) pair per atom class (0: other atoms,
  * 1: rigid-triplet heads), each kept only when it beats the plain temporal
- * delta (c1 = c2 = 0) in summed absolute residual over the chunk.
+ * delta (c1 = c2 = 0) in summed absolute residual over the chunk. Large
+ * chunks are fitted on every SAMPLE_STEP-th atom (the coefficients are four
+ * numbers; a quarter of the atoms of a big system pins them as well as all).
  */
 
 export const LPC_SCALE = 256
 /** 1/256, exact: multiplying by it equals dividing by LPC_SCALE. */
 export const LPC_INVERSE = 1 / LPC_SCALE
 const LPC_LIMIT = 2 * LPC_SCALE
+/** Atom stride of the fit in large chunks: coprime with 3, so every member of a water triplet is reached. */
+const SAMPLE_STEP = 4
+/** Lattice values (frames × atoms × 3) above which the fit samples atoms. */
+const SAMPLE_ABOVE_VALUES = 1 << 18
 
 function clampCoefficient (c: number): number {
   return Number.isFinite(c) ? Math.max(-LPC_LIMIT, Math.min(LPC_LIMIT, Math.round(c * LPC_SCALE))) : 0
@@ -24,13 +30,14 @@ export function fitCoefficients (q: Int32Array, kinds: Uint8Array, atomCount: nu
   out.fill(0)
   if (frameCount < 3) return
   const stride = 3 * atomCount
+  const atomStep = frameCount * stride > SAMPLE_ABOVE_VALUES ? SAMPLE_STEP : 1
   // Normal equations per class, in locals (no typed-array traffic in the loop).
   let a11 = 0; let a12 = 0; let a22 = 0; let a1y = 0; let a2y = 0
   let b11 = 0; let b12 = 0; let b22 = 0; let b1y = 0; let b2y = 0
   for (let f = 2; f < frameCount; f++) {
     const base = f * stride
     const third = f >= 3
-    for (let a = 0; a < atomCount; a++) {
+    for (let a = 0; a < atomCount; a += atomStep) {
       const cls = kinds[a]
       if (cls > 1) continue
       let s11 = 0; let s12 = 0; let s22 = 0; let s1y = 0; let s2y = 0
@@ -51,7 +58,7 @@ export function fitCoefficients (q: Int32Array, kinds: Uint8Array, atomCount: nu
   for (let f = 2; f < frameCount; f++) {
     const base = f * stride
     const third = f >= 3
-    for (let a = 0; a < atomCount; a++) {
+    for (let a = 0; a < atomCount; a += atomStep) {
       const cls = kinds[a]
       if (cls > 1) continue
       const i1 = cls === 0 ? o1 : h1

@@ -1,11 +1,13 @@
 /**
  * Static rANS entropy coder with one frequency table per context (the
- * tables are measured per chunk and sent with it). Two interleaved 31-bit
- * states sharing one byte stream (symbol s of a frame uses state s & 1, so
- * a decoder runs two independent dependency chains), byte-wise
- * renormalisation, 12-bit probabilities; encoding runs backwards over the
- * symbols, decoding forwards. The stream starts with state 0 then state 1,
- * 4 bytes each, little-endian.
+ * tables are measured per chunk and sent with it). Two interleaved states
+ * in [2^15, 2^31) sharing one byte stream (symbol s of a frame uses state
+ * s & 1, so a decoder runs two independent dependency chains), renormalised
+ * by one 16-bit little-endian word at a time (at most one per symbol, so
+ * both directions run without data-dependent branches), 12-bit
+ * probabilities; encoding runs backwards over the symbols, decoding
+ * forwards. The stream starts with state 0 then state 1, 4 bytes each,
+ * little-endian.
  */
 import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET } from './tokens.ts'
 import { ChunkCorruptedError } from './errors.ts'
@@ -14,7 +16,8 @@ import { scratchInt32, scratchUint8 } from './scratch.ts'
 
 export const PROB_BITS = 12
 export const PROB_SCALE = 1 << PROB_BITS
-const RANS_LOW = 1 << 23
+/** Lower bound of a normalised state (also the initial and final state). */
+export const RANS_LOW = 1 << 15
 /** Local copy of the imported constant (hot loops read it). */
 const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
 
@@ -73,17 +76,28 @@ export function frequencyTablesMaxBytes (contextCount: number): number {
   return 1 + contextCount * (1 + 2 * TOKEN_ALPHABET)
 }
 
+/** Decoding tables of one chunk (scratch arrays, valid until the next readFrequencyTables). */
+export interface DecodeTables {
+  /** Per context, PROB_SCALE entries: the symbol owning each slot (a small table: stays in cache). */
+  readonly symbols: Uint8Array
+  /** Per context × 128 symbols: frequency | cumulative frequency << 13. */
+  readonly freqCum: Int32Array
+}
+
+/** Symbols per context in DecodeTables.freqCum (a power of two ≥ TOKEN_ALPHABET). */
+export const FREQ_CUM_STRIDE_BITS = 7
+
 /**
- * Reads tables and builds the decoding lookup (a scratch array, valid until
- * the next call): per context PROB_SCALE entries packing
- * symbol (7 bits) | frequency (13 bits) << 7 | cumulative (12 bits) << 20.
- * Unused contexts are all zero (frequency 0: a stream that uses one fails
- * its end-of-stream check).
+ * Reads tables and builds the decoding tables. Unused contexts map every
+ * slot to symbol 0 of frequency 0 (a stream that uses one fails its
+ * end-of-stream check).
  */
-export function readFrequencyTables (reader: ByteReader, expectedContexts: number): Int32Array {
+export function readFrequencyTables (reader: ByteReader, expectedContexts: number): DecodeTables {
   const contextCount = reader.u8()
   if (contextCount !== expectedContexts) throw new ChunkCorruptedError(`The trajectory chunk has ${contextCount} entropy contexts where ${expectedContexts} belong.`)
-  const lookup = scratchInt32('rans-lookup', contextCount * PROB_SCALE)
+  const symbols = scratchUint8('rans-symbols', contextCount * PROB_SCALE)
+  const freqCum = scratchInt32('rans-freq-cum', contextCount << FREQ_CUM_STRIDE_BITS)
+  freqCum.fill(0)
   for (let c = 0; c < contextCount; c++) {
     const used = reader.u8()
     if (used > TOKEN_ALPHABET) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table.')
@@ -92,14 +106,14 @@ export function readFrequencyTables (reader: ByteReader, expectedContexts: numbe
       const f = reader.varint()
       if (f === 0) continue
       if (cum + f > PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies overflow).')
-      const entry = s | (f << 7) | (cum << 20)
-      lookup.fill(entry, c * PROB_SCALE + cum, c * PROB_SCALE + cum + f)
+      symbols.fill(s, c * PROB_SCALE + cum, c * PROB_SCALE + cum + f)
+      freqCum[(c << FREQ_CUM_STRIDE_BITS) + s] = f | (cum << 13)
       cum += f
     }
     if (cum !== 0 && cum !== PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies do not sum to the scale).')
-    if (cum === 0) lookup.fill(0, c * PROB_SCALE, (c + 1) * PROB_SCALE)
+    if (cum === 0) symbols.fill(0, c * PROB_SCALE, (c + 1) * PROB_SCALE)
   }
-  return lookup
+  return { symbols, freqCum }
 }
 
 /** 1 + 2^-45: biases reciprocals up so floor(x · r) is exactly floor(x / f) for x < 2^31, f ≤ 2^12. */
@@ -114,25 +128,26 @@ const RECIPROCAL_BIAS = 1 + 2 ** -45
 export function ransEncode (tokens: Uint8Array, intraTemplate: Uint8Array, interTemplate: Uint8Array, frameCount: number,
   freqs: Uint32Array, contextCount: number): Uint8Array {
   const tableSize = contextCount * TOKEN_ALPHABET
-  // Per (context, token): frequency, cumulative frequency, renormalisation limit and exact reciprocal.
-  const frequency = new Int32Array(tableSize)
+  // Per (context, token): x ↦ x + cumulative + floor(x / f) (PROB_SCALE − f), renormalising
+  // first while x ≥ f · 2^19 (stored as that limit − 1), with an exact reciprocal of f.
+  const complement = new Int32Array(tableSize)
   const cumulative = new Int32Array(tableSize)
-  const limits = new Float64Array(tableSize)
+  const limits = new Int32Array(tableSize)
   const reciprocals = new Float64Array(tableSize)
   for (let c = 0; c < contextCount; c++) {
     let cum = 0
     for (let s = 0; s < TOKEN_ALPHABET; s++) {
       const index = c * TOKEN_ALPHABET + s
       const f = freqs[index]
-      frequency[index] = f
+      complement[index] = PROB_SCALE - f
       cumulative[index] = cum
-      limits[index] = f * 2 ** (31 - PROB_BITS)
+      limits[index] = f > 0 ? f * 2 ** (31 - PROB_BITS) - 1 : 0
       reciprocals[index] = f > 0 ? (1 / f) * RECIPROCAL_BIAS : 0
       cum += f
     }
   }
   const count = tokens.length
-  // Each symbol costs at most PROB_BITS bits; spare bytes for the states.
+  // Each symbol costs at most PROB_BITS bits; spare bytes for the states and word granularity.
   const capacity = Math.ceil(count * PROB_BITS / 8) + 32
   const out = scratchUint8('rans-out', capacity)
   const perFrame = intraTemplate.length
@@ -146,27 +161,28 @@ export function ransEncode (tokens: Uint8Array, intraTemplate: Uint8Array, inter
     if ((s & 1) === 0) {
       // Odd symbol count: the last one belongs to state 0 alone.
       const index = template[s] * TOKEN_ALPHABET + tokens[i]
-      const freq = frequency[index]
-      const limit = limits[index]
-      while (x0 >= limit) { out[--at] = x0 & 0xff; x0 >>>= 8 }
-      const quotient = Math.floor(x0 * reciprocals[index])
-      x0 = quotient * PROB_SCALE + (x0 - quotient * freq) + cumulative[index]
+      const n = (limits[index] - x0) >>> 31
+      out[at - 1] = (x0 >>> 8) & 0xff; out[at - 2] = x0 & 0xff
+      at -= n << 1
+      x0 >>>= n << 4
+      x0 = x0 + cumulative[index] + Math.floor(x0 * reciprocals[index]) * complement[index]
       s--; i--
     }
     for (; s > 0; s -= 2, i -= 2) {
       // Symbol s (state 1) first, then s − 1 (state 0): the reverse of the decoder's order.
+      // Renormalisation writes its word unconditionally and keeps it only when needed (no branch).
       const index1 = template[s] * TOKEN_ALPHABET + tokens[i]
-      const freq1 = frequency[index1]
-      const limit1 = limits[index1]
-      while (x1 >= limit1) { out[--at] = x1 & 0xff; x1 >>>= 8 }
-      const quotient1 = Math.floor(x1 * reciprocals[index1])
-      x1 = quotient1 * PROB_SCALE + (x1 - quotient1 * freq1) + cumulative[index1]
+      const n1 = (limits[index1] - x1) >>> 31
+      out[at - 1] = (x1 >>> 8) & 0xff; out[at - 2] = x1 & 0xff
+      at -= n1 << 1
+      x1 >>>= n1 << 4
+      x1 = x1 + cumulative[index1] + Math.floor(x1 * reciprocals[index1]) * complement[index1]
       const index0 = template[s - 1] * TOKEN_ALPHABET + tokens[i - 1]
-      const freq0 = frequency[index0]
-      const limit0 = limits[index0]
-      while (x0 >= limit0) { out[--at] = x0 & 0xff; x0 >>>= 8 }
-      const quotient0 = Math.floor(x0 * reciprocals[index0])
-      x0 = quotient0 * PROB_SCALE + (x0 - quotient0 * freq0) + cumulative[index0]
+      const n0 = (limits[index0] - x0) >>> 31
+      out[at - 1] = (x0 >>> 8) & 0xff; out[at - 2] = x0 & 0xff
+      at -= n0 << 1
+      x0 >>>= n0 << 4
+      x0 = x0 + cumulative[index0] + Math.floor(x0 * reciprocals[index0]) * complement[index0]
     }
   }
   out[--at] = x1 >>> 24; out[--at] = (x1 >>> 16) & 0xff; out[--at] = (x1 >>> 8) & 0xff; out[--at] = x1 & 0xff

@@ -23,6 +23,8 @@ import { MessageTooLargeError, NoResponseError, TruncatedMessageError, WireForma
 
 /** A longest unsigned varint (LEB128) we accept as a length prefix. */
 const MAX_VARINT_BYTES = 8
+/** Messages up to this size are written with their length prefix in one piece (a copy is cheaper than a second frame). */
+const SINGLE_PIECE_MAX_BYTES = 256 * 1024
 
 export interface WireStreamOptions {
   /** Largest message body accepted or sent, bytes. Default: by the stream's protocol (constants.ts). */
@@ -251,12 +253,23 @@ export class WireStream {
     return validate(raw)
   }
 
-  /** Sends one message; waits for the stream to drain under backpressure. */
+  /**
+   * Sends one message; waits for the stream to drain under backpressure. A
+   * small message goes as one piece (length prefix and body together), so
+   * it costs one muxer frame, one encryption and one socket write.
+   */
   async write (message: unknown, signal?: AbortSignal): Promise<void> {
     const [prefix, body] = encodeFrame(message, this.maxMessageBytes)
     try {
-      await this.bytes.write(prefix, { signal })
-      await this.bytes.write(body, { signal })
+      if (body.byteLength <= SINGLE_PIECE_MAX_BYTES) {
+        const whole = new Uint8Array(prefix.byteLength + body.byteLength)
+        whole.set(prefix, 0)
+        whole.set(body, prefix.byteLength)
+        await this.bytes.write(whole, { signal })
+      } else {
+        await this.bytes.write(prefix, { signal })
+        await this.bytes.write(body, { signal })
+      }
     } catch (err) {
       rethrowAbort(err, signal, `the peer to accept a message on ${this.stream.protocol ?? 'a stream'}`)
     }

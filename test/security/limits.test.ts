@@ -51,7 +51,8 @@ test('rate limiter: memory stays bounded under many peer ids', t => {
 })
 
 test('rate limiter: take() waits for the token', async t => {
-  const limiter = new RateLimiter({ ratePerSecond: 50, burst: 1, maxWaitMs: 1000 })
+  // A frozen clock: no token comes back on its own, so the second request must wait (20 ms of real time).
+  const limiter = new RateLimiter({ ratePerSecond: 50, burst: 1, maxWaitMs: 1000, now: () => 0 })
   t.true(await limiter.take('x'))
   t.true(await limiter.take('x'))
   t.is(limiter.delayed, 1, 'the second request waited for its token')
@@ -121,4 +122,16 @@ test('submit limits: too many atoms, steps or PDB bytes are refused with Invalid
   t.is((await t.throwsAsync(prepareSubmission(store, spec, 'me', { maxSteps: 999 })))?.name, 'InvalidJobSpecError')
   t.is((await t.throwsAsync(prepareSubmission(store, spec, 'me', { maxPdbBytes: 100 })))?.name, 'InvalidJobSpecError')
   t.is((await t.throwsAsync(prepareSubmission(store, spec, 'me', { maxXmlBytes: 100 })))?.name, 'XmlParseError')
+})
+
+test('submit: an entity-expansion ("billion laughs") System XML is refused before anything expands', async t => {
+  const store = await CoordinatorStore.open(path.join(tempDir(t), 'db'))
+  t.teardown(async () => { await store.close() })
+  const laughs = '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">' +
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>\n<System openmmVersion="7.7" type="System" version="1"><Particles><Particle mass="&lol3;"/></Particles></System>\n'
+  const inputs = ala2Inputs()
+  const enc = new TextEncoder()
+  const put = async (text: string): Promise<string> => { const bytes = enc.encode(text); const hash = blobHash(bytes); await store.batch().putBlob(hash, bytes).write(); return hash }
+  const spec = { systemHash: await put(laughs), integratorHash: await put(inputs.integratorXml), pdbHash: await put(inputs.pdb), steps: 100, reportEvery: 10 }
+  t.is((await t.throwsAsync(prepareSubmission(store, spec, 'me')))?.name, 'XmlParseError')
 })

@@ -21,8 +21,14 @@ import { RBTorsionKernel } from './rb-torsion.ts'
 export type { ForceKernel } from './kernel.ts'
 export { ALL_FORCE_GROUPS, FORCE_GROUP_COUNT } from './kernel.ts'
 
+/** Options for the kernels of one System. */
+export interface KernelOptions {
+  /** Threads for the nonbonded kernel: 1, 2 or 'auto' (see force-threads.ts). */
+  threads?: number | 'auto'
+}
+
 /** The kernel for one force, or null for forces with no energy (CMMotionRemover, handled by DYNAMICS). */
-export function createKernel (force: Force, system: System): ForceKernel | null {
+export function createKernel (force: Force, system: System, options: KernelOptions = {}): ForceKernel | null {
   switch (force.type) {
     case 'HarmonicBondForce': return new HarmonicBondKernel(force)
     case 'HarmonicAngleForce': return new HarmonicAngleKernel(force)
@@ -30,7 +36,7 @@ export function createKernel (force: Force, system: System): ForceKernel | null 
     case 'RBTorsionForce': return new RBTorsionKernel(force)
     case 'NonbondedForce':
       if (force.method === 'Ewald' || force.method === 'PME' || force.method === 'LJPME') return new EwaldNonbondedKernel(force, system)
-      return new NonbondedKernel(force, system.particleCount)
+      return new NonbondedKernel(force, system.particleCount, { threads: options.threads })
     case 'CMMotionRemover': return null
     case 'GBSAOBCForce': return new GbsaObcKernel(force, system.particleCount)
     case 'MonteCarloBarostat': return null
@@ -39,10 +45,10 @@ export function createKernel (force: Force, system: System): ForceKernel | null 
 }
 
 /** One kernel per force of the system, in force order; CMMotionRemover gets none. */
-export function createKernels (system: System): ForceKernel[] {
+export function createKernels (system: System, options: KernelOptions = {}): ForceKernel[] {
   const kernels: ForceKernel[] = []
   for (const force of system.forces) {
-    const kernel = createKernel(force, system)
+    const kernel = createKernel(force, system, options)
     if (kernel !== null) kernels.push(kernel)
   }
   return kernels

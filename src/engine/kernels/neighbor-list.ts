@@ -32,7 +32,7 @@ import { searchPairRange } from './neighbor-search.ts'
 import { sharedFloat64, sharedInt32, sharedUint8, type ForceHelperThread } from './parallel-pairs.ts'
 
 /** Default skin, nm. */
-export const DEFAULT_NEIGHBOR_SKIN_NM = 0.1
+export const DEFAULT_NEIGHBOR_SKIN_NM = 0.2
 
 /** Lattice multiples tried for ghosts: a in -2..2, b and c in -1..1 (enough for the brick of a reduced box). */
 const A_RANGE = 2
@@ -81,6 +81,13 @@ export class NeighborList {
   readonly homeImage: Int32Array
   /** CSR start offsets by home index, length N+1. */
   readonly start: Int32Array
+  /**
+   * Per home, the offset of its first partner with which both have
+   * Lennard-Jones or that lay beyond the cutoff at the build: the partners
+   * before it are within the cutoff and need Coulomb only (without a
+   * PairOrdering: every partner within the cutoff comes before it).
+   */
+  readonly pairedStart: Int32Array
   /** Image index of the partner of each pair. */
   neighbors: Int32Array = new Int32Array(0)
   /** Lattice vectors by shift code, nm, 3 per code. */
@@ -93,6 +100,8 @@ export class NeighborList {
   buildCount = 0
   /** Skin used by the last build, nm. */
   skinNm = 0
+  /** Whether builds may use the helper thread (when there is one). */
+  helperEnabled = true
 
   private readonly positionsAtBuild: Float64Array
   private readonly boxAtBuild = new Float64Array(9)
@@ -121,6 +130,7 @@ export class NeighborList {
   private scratchDistance2 = new Float64Array(0)
   /** The helper's part of the list, merged into `neighbors` after each build. */
   private helperStart: Int32Array
+  private helperPairedStart: Int32Array
   private helperNeighbors: Int32Array = new Int32Array(0)
   /** First home searched by the helper (adapted after each build so both parts have about the same pairs). */
   private searchSplit = -1
@@ -134,12 +144,14 @@ export class NeighborList {
     this.helper = options.helper ?? null
     this.shared = this.helper !== null
     this.start = this.int32(particleCount + 1)
+    this.pairedStart = this.int32(particleCount)
     this.homeImage = this.int32(particleCount)
     this.wrapShiftNm = new Float64Array(3 * particleCount)
     this.positionsAtBuild = new Float64Array(3 * particleCount)
     this.stamp = new Int32Array(particleCount).fill(-1)
     this.grid = this.shared ? sharedFloat64(16) : new Float64Array(16)
     this.helperStart = this.int32(this.shared ? particleCount + 1 : 1)
+    this.helperPairedStart = this.int32(this.shared ? particleCount : 1)
     const ordering = options.ordering
     this.hasLennardJones = this.shared ? sharedUint8(particleCount) : new Uint8Array(particleCount)
     if (ordering !== undefined) this.hasLennardJones.set(ordering.hasLennardJones)
@@ -369,7 +381,7 @@ export class NeighborList {
       this.scratch = new Int32Array(5 * Math.ceil(stride * 1.25) + 4)
       this.scratchDistance2 = new Float64Array(Math.ceil(stride * 1.25))
     }
-    const helper = this.helper !== null && !this.helper.closed && n >= PARALLEL_SEARCH_MIN_HOMES ? this.helper : null
+    const helper = this.helper !== null && this.helperEnabled && !this.helper.closed && n >= PARALLEL_SEARCH_MIN_HOMES ? this.helper : null
     let split = n
     if (helper !== null) {
       split = this.searchSplit > 0 && this.searchSplit < n ? this.searchSplit : Math.round(n * (1 - Math.SQRT1_2))
@@ -377,13 +389,13 @@ export class NeighborList {
       helper.startSearch({
         homeImage: this.homeImage, imageAtom: this.imageAtom, xyz: this.xyz, cellStart: this.cellStart,
         grid: this.grid, exclusionStart: this.exclusionStart, exclusionPartners: this.exclusionPartners,
-        hasLennardJones: this.hasLennardJones, start: this.helperStart, neighbors: this.helperNeighbors,
+        hasLennardJones: this.hasLennardJones, start: this.helperStart, pairedStart: this.helperPairedStart, neighbors: this.helperNeighbors,
       }, split, n, 0, n, stride)
     }
     let mainPairs: number
     let helperPairs = 0
     try {
-      mainPairs = this.searchOnThisThread(0, split, 0, this.start, 'main')
+      mainPairs = this.searchOnThisThread(0, split, 0, this.start, this.pairedStart, 'main')
     } finally {
       if (helper !== null) helperPairs = helper.finish()
     }
@@ -391,7 +403,7 @@ export class NeighborList {
       if (helperPairs < 0) {
         // the helper's buffer was too small: grow it and search that part here
         this.helperNeighbors = this.int32(Math.ceil(-helperPairs * 1.25))
-        helperPairs = this.searchOnThisThread(split, n, 0, this.helperStart, 'helper')
+        helperPairs = this.searchOnThisThread(split, n, 0, this.helperStart, this.helperPairedStart, 'helper')
       }
       // append the helper's part
       const total = mainPairs + helperPairs
@@ -400,6 +412,9 @@ export class NeighborList {
       const start = this.start
       const helperStart = this.helperStart
       for (let h = split; h <= n; h++) start[h] = helperStart[h] + mainPairs
+      const pairedStart = this.pairedStart
+      const helperPairedStart = this.helperPairedStart
+      for (let h = split; h < n; h++) pairedStart[h] = helperPairedStart[h] + mainPairs
       mainPairs = total
       // next time, split where half of the pairs are
       this.searchSplit = homeIndexAtPair(start, n, total >>> 1)
@@ -408,11 +423,12 @@ export class NeighborList {
   }
 
   /** searchPairRange on this thread into the main list or the helper's, growing it when full. Returns the end offset. */
-  private searchOnThisThread (homeFrom: number, homeTo: number, firstPair: number, start: Int32Array, into: 'main' | 'helper'): number {
+  private searchOnThisThread (homeFrom: number, homeTo: number, firstPair: number, start: Int32Array, pairedStart: Int32Array,
+    into: 'main' | 'helper'): number {
     for (;;) {
       const neighbors = into === 'main' ? this.neighbors : this.helperNeighbors
       const result = searchPairRange(homeFrom, homeTo, firstPair, this.homeImage, this.imageAtom, this.xyz, this.cellStart,
-        this.grid, this.exclusionStart, this.exclusionPartners, this.hasLennardJones, this.stamp, start, neighbors,
+        this.grid, this.exclusionStart, this.exclusionPartners, this.hasLennardJones, this.stamp, start, pairedStart, neighbors,
         this.scratch, this.scratchDistance2, this.imageCount)
       if (result >= 0) return result
       const capacity = Math.max(1024, Math.ceil(-result * 1.25))

@@ -27,7 +27,9 @@
  * switch^2 (nm^2), reach (nm)].
  *
  * Writes start[h] for h in [homeFrom, homeTo) (partner offsets into
- * `neighbors`, beginning at `firstPair`) and start[homeTo]. Returns the pair
+ * `neighbors`, beginning at `firstPair`) and start[homeTo], and
+ * pairedStart[h], the offset of class 2 (partners of h before it are within
+ * the cutoff and at least one of the two has no Lennard-Jones). Returns the pair
  * count end offset, or minus the offset needed when `neighbors` was too
  * small (nothing beyond its length is written; call again with a larger one).
  * `scratch` holds 5 x `scratchStride` Int32 and `scratchDistance2`
@@ -37,7 +39,8 @@ export function searchPairRange (
   homeFrom: number, homeTo: number, firstPair: number,
   homeImage: Int32Array, imageAtom: Int32Array, xyz: Float64Array, cellStart: Int32Array,
   grid: Float64Array, exclusionStart: Int32Array, exclusionPartners: Int32Array, hasLennardJones: Uint8Array,
-  stamp: Int32Array, start: Int32Array, neighbors: Int32Array, scratch: Int32Array, scratchDistance2: Float64Array, scratchStride: number,
+  stamp: Int32Array, start: Int32Array, pairedStart: Int32Array, neighbors: Int32Array, scratch: Int32Array, scratchDistance2: Float64Array,
+  scratchStride: number,
 ): number {
   const lowX = grid[0]; const lowY = grid[1]; const lowZ = grid[2]
   const inverseWidthX = grid[3]; const inverseWidthY = grid[4]; const inverseWidthZ = grid[5]
@@ -122,6 +125,7 @@ export function searchPairRange (
     }
     // 3. append class by class
     const count = (n0 - stride1) + (n1 - stride2) + (n2 - stride3) + (n3 - stride4)
+    pairedStart[h] = p + (n0 - stride1)
     if (p + count <= capacity) {
       for (let k = stride1; k < n0; k++) neighbors[p++] = scratch[k]
       for (let k = stride2; k < n1; k++) neighbors[p++] = scratch[k]

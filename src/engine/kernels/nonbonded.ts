@@ -33,6 +33,7 @@ import type { ForceKernel } from './kernel.ts'
 import { homeIndexAtPair, NeighborList } from './neighbor-list.ts'
 import { computePairRange } from './pair-range.ts'
 import { ForceHelperThread, sharedFloat64 } from './parallel-pairs.ts'
+import { HelperChoice, PARALLEL_MIN_ATOMS, resolveForceThreads } from './force-threads.ts'
 import { minimumImageInPlace } from './periodic.ts'
 
 /** OpenMM refuses a box narrower than this many cutoffs. */
@@ -43,20 +44,16 @@ export interface NonbondedKernelOptions {
   /** Neighbour-list skin, nm (default 0.1). */
   skinNm?: number
   /**
-   * Threads for the cutoff pair loop: 1 (default) or 2 (the calling thread
-   * and one helper thread). Default from the environment variable
-   * MDSWARM_FORCE_THREADS.
+   * Threads for the cutoff pair loop and the neighbour-list search: 1, 2
+   * (the calling thread and one helper thread) or 'auto' (see
+   * force-threads.ts). Default: MDSWARM_FORCE_THREADS, else 'auto' on
+   * machines with two or more cores. Results do not depend on it.
    */
-  threads?: number
+  threads?: number | 'auto'
 }
 
-/** Below this many listed pairs a helper thread costs more than it saves. */
+/** Below this many listed pairs the helper thread is not woken (it costs more than it saves). */
 const PARALLEL_MIN_PAIRS = 20_000
-
-function defaultThreadCount (): number {
-  const fromEnvironment = Number(process.env.MDSWARM_FORCE_THREADS)
-  return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 1
-}
 
 /** A NonbondedForce as IO may give it: OpenMM's `exceptionsUsePeriodic` attribute, when read. */
 type NonbondedForceInput = NonbondedForce & { readonly exceptionsUsePeriodic?: boolean }
@@ -96,7 +93,11 @@ export class NonbondedKernel implements ForceKernel {
   /** [cutoff^2, krf, crf, useSwitch, switching distance, 1/(cutoff - switching distance)] for computePairRange. */
   private readonly pairSettings: Float64Array
   private readonly pairEnergy = new Float64Array(2)
+  private readonly secondPartEnergy = new Float64Array(2)
+  /** Forces per image of the second part of the pair loop when it runs on this thread. */
+  private secondPartForces = new Float64Array(0)
   private helper: ForceHelperThread | null = null
+  private readonly helperChoice: HelperChoice
   private readonly excludedStamp: Int32Array
   private readonly delta = new Float64Array(3)
 
@@ -158,8 +159,9 @@ export class NonbondedKernel implements ForceKernel {
     }
 
     this.exclusions = buildExclusionLists(particleCount, force.exceptionP1, force.exceptionP2)
-    const threads = options.threads ?? defaultThreadCount()
-    if (this.useCutoff && threads >= 2) this.helper = new ForceHelperThread()
+    const threads = resolveForceThreads(options.threads)
+    if (this.useCutoff && (threads === 2 || (threads === 'auto' && particleCount >= PARALLEL_MIN_ATOMS))) this.helper = new ForceHelperThread()
+    this.helperChoice = new HelperChoice(this.helper === null ? 1 : threads)
     this.neighborList = this.useCutoff
       ? new NeighborList(particleCount, force.cutoffNm, this.exclusions, options.skinNm, {
         ordering: {
@@ -226,6 +228,8 @@ export class NonbondedKernel implements ForceKernel {
   /** Pairs from the neighbour list, reaction field, optional switching. Returns kJ/mol. */
   private computeCutoffPairs (positionsNm: Float64Array, box: BoxVectors | null, forcesOut: Float64Array): number {
     const list = this.neighborList!
+    const wantHelper = this.helper !== null && this.helperChoice.useHelper()
+    list.helperEnabled = wantHelper
     list.update(positionsNm, box)
     if (this.parametersForBuild !== list.buildCount) this.refreshImageParameters(list)
     const imageCount = list.imageCount
@@ -246,22 +250,37 @@ export class NonbondedKernel implements ForceKernel {
     const imageForce = this.imageForces
     imageForce.fill(0, 0, 3 * imageCount)
 
-    // With a helper thread, it takes the homes after `split` (about half of the pairs).
-    const helper = this.helper !== null && list.pairCount >= PARALLEL_MIN_PAIRS ? this.helper : null
-    let split = homeCount
+    // The pair loop in two parts, homes [0, split) and [split, N) with about half of the pairs each, each into
+    // its own force buffer, summed in that order: the same bits whether the helper thread takes the second part or not.
+    const split = homeIndexAtPair(list.start, homeCount, list.pairCount >>> 1)
+    const helper = wantHelper && list.pairCount >= PARALLEL_MIN_PAIRS ? this.helper : null
+    const startedAt = performance.now()
     if (helper !== null) {
-      split = homeIndexAtPair(list.start, homeCount, list.pairCount >>> 1)
       helper.startPairs({
-        homeImage: list.homeImage, start: list.start, neighbors: list.neighbors, image: this.imageData, settings: this.pairSettings,
+        homeImage: list.homeImage, start: list.start, pairedStart: list.pairedStart, neighbors: list.neighbors, image: this.imageData, settings: this.pairSettings,
       }, imageCount, split, homeCount)
     }
     const energy = this.pairEnergy
+    let secondEnergy: Float64Array = this.secondPartEnergy
+    let secondForce: Float64Array = this.secondPartForces
     try {
-      computePairRange(0, split, list.homeImage, list.start, list.neighbors, data, imageForce, this.pairSettings, energy)
+      computePairRange(0, split, list.homeImage, list.start, list.pairedStart, list.neighbors, data, imageForce, this.pairSettings, energy)
     } finally {
       helper?.finish()
     }
-    let total = energy[0] + energy[1]
+    if (helper !== null) {
+      secondEnergy = helper.energy
+      secondForce = helper.imageForce
+    } else {
+      if (secondForce.length < 3 * imageCount) {
+        this.secondPartForces = new Float64Array(3 * Math.ceil(imageCount * 1.25))
+        secondForce = this.secondPartForces
+      }
+      secondForce.fill(0, 0, 3 * imageCount)
+      computePairRange(split, homeCount, list.homeImage, list.start, list.pairedStart, list.neighbors, data, secondForce, this.pairSettings, secondEnergy)
+    }
+    if (this.helper !== null && list.pairCount >= PARALLEL_MIN_PAIRS) this.helperChoice.record(performance.now() - startedAt)
+    const total = (energy[0] + energy[1]) + (secondEnergy[0] + secondEnergy[1])
     for (let s = 0; s < imageCount; s++) {
       const a3 = 3 * imageAtom[s]
       const s3 = 3 * s
@@ -269,16 +288,12 @@ export class NonbondedKernel implements ForceKernel {
       forcesOut[a3 + 1] += imageForce[s3 + 1]
       forcesOut[a3 + 2] += imageForce[s3 + 2]
     }
-    if (helper !== null) {
-      total += helper.energy[0] + helper.energy[1]
-      const helperForce = helper.imageForce
-      for (let s = 0; s < imageCount; s++) {
-        const a3 = 3 * imageAtom[s]
-        const s3 = 3 * s
-        forcesOut[a3] += helperForce[s3]
-        forcesOut[a3 + 1] += helperForce[s3 + 1]
-        forcesOut[a3 + 2] += helperForce[s3 + 2]
-      }
+    for (let s = 0; s < imageCount; s++) {
+      const a3 = 3 * imageAtom[s]
+      const s3 = 3 * s
+      forcesOut[a3] += secondForce[s3]
+      forcesOut[a3 + 1] += secondForce[s3 + 1]
+      forcesOut[a3 + 2] += secondForce[s3 + 2]
     }
     return total
   }

@@ -7,6 +7,11 @@
  * worker thread of `parallel-pairs.ts` runs its source text, so the main
  * thread and the worker share one implementation.
  *
+ * Each home's partners come in two runs (see searchPairRange): up to
+ * pairedStart[h], pairs within the cutoff (at the list build) where one of
+ * the two has no Lennard-Jones, computed by a Coulomb-only loop; then the
+ * rest, by the general loop.
+ *
  * Arrays are per neighbour-list image (see NeighborList): `image` holds 6
  * numbers per image, [x, y, z (nm), charge * sqrt(ONE_4PI_EPS0), sigma/2 (nm),
  * 2 sqrt(epsilon)], so that one partner is one cache line; forces
@@ -15,7 +20,7 @@
  * Energies (kJ/mol) are written to energyOut[0] (LJ) and energyOut[1] (Coulomb).
  */
 export function computePairRange (
-  homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, neighbors: Int32Array,
+  homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, pairedStart: Int32Array, neighbors: Int32Array,
   image: Float64Array, imageForce: Float64Array, settings: Float64Array, energyOut: Float64Array,
 ): void {
   const cutoff2 = settings[0]
@@ -34,8 +39,27 @@ export function computePairRange (
     const xi = image[i6]; const yi = image[i6 + 1]; const zi = image[i6 + 2]
     const qi = image[i6 + 3]; const sigmaI = image[i6 + 4]; const ei = image[i6 + 5]
     let fxi = 0; let fyi = 0; let fzi = 0
+    // Coulomb only (no Lennard-Jones for one of the two)
+    const paired = pairedStart[h]
+    for (let k = start[h]; k < paired; k++) {
+      const s = neighbors[k]
+      const s6 = 6 * s
+      const dx = image[s6] - xi
+      const dy = image[s6 + 1] - yi
+      const dz = image[s6 + 2] - zi
+      const r2 = dx * dx + dy * dy + dz * dz
+      if (r2 >= cutoff2) continue
+      const inverseR = 1 / Math.sqrt(r2)
+      const chargeProd = qi * image[s6 + 3]
+      energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
+      const dEdR = chargeProd * (inverseR - twoKrf * r2) * (inverseR * inverseR)
+      const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
+      fxi -= fx; fyi -= fy; fzi -= fz
+      const s3 = 3 * s
+      imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
+    }
     const end = start[h + 1]
-    for (let k = start[h]; k < end; k++) {
+    for (let k = paired; k < end; k++) {
       const s = neighbors[k]
       const s6 = 6 * s
       const dx = image[s6] - xi

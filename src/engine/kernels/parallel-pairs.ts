@@ -30,6 +30,7 @@ const WORKER_TIMEOUT_MS = 60_000
 export interface SharedPairArrays {
   homeImage: Int32Array
   start: Int32Array
+  pairedStart: Int32Array
   neighbors: Int32Array
   /** 6 numbers per image, see computePairRange. */
   image: Float64Array
@@ -46,8 +47,9 @@ export interface SharedSearchArrays {
   exclusionStart: Int32Array
   exclusionPartners: Int32Array
   hasLennardJones: Uint8Array
-  /** The helper's own CSR offsets and partners. */
+  /** The helper's own CSR offsets, class offsets and partners. */
   start: Int32Array
+  pairedStart: Int32Array
   neighbors: Int32Array
 }
 
@@ -77,7 +79,7 @@ for (;;) {
     if (request === ${TASK_PAIRS}) {
       const a = arrays[${TASK_PAIRS}]
       imageForce.fill(0, 0, 3 * control[p + 2])
-      computePairRange(control[p], control[p + 1], a.homeImage, a.start, a.neighbors, a.image, imageForce, a.settings, energy)
+      computePairRange(control[p], control[p + 1], a.homeImage, a.start, a.pairedStart, a.neighbors, a.image, imageForce, a.settings, energy)
       control[${RESULT}] = 0
     } else {
       const a = arrays[${TASK_SEARCH}]
@@ -89,7 +91,7 @@ for (;;) {
         scratchDistance2 = new Float64Array(stride)
       }
       control[${RESULT}] = searchPairRange(control[p], control[p + 1], control[p + 2], a.homeImage, a.imageAtom, a.xyz,
-        a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.neighbors, scratch, scratchDistance2, stride)
+        a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.pairedStart, a.neighbors, scratch, scratchDistance2, stride)
     }
     Atomics.store(control, ${DONE}, 1)
   } catch (error) {
