@@ -72,7 +72,8 @@ export interface NodeDaemonEvents {
   'offers-ignored': [{ from: string, count: number, total: number }]
 }
 
-export const DEFAULT_MAX_FRAMES_PER_CHUNK = 10
+/** Frames per trajectory chunk: the codec predicts each frame from earlier ones, so longer chunks compress better (a chunk also closes after DEFAULT_MAX_CHUNK_MS). */
+export const DEFAULT_MAX_FRAMES_PER_CHUNK = 25
 export const DEFAULT_MAX_CHUNK_MS = 1000
 
 export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
@@ -135,6 +136,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
       maxFramesPerChunk: options.maxFramesPerChunk ?? DEFAULT_MAX_FRAMES_PER_CHUNK,
       maxChunkMs: options.maxChunkMs ?? DEFAULT_MAX_CHUNK_MS,
       onChunkStored: held => { this.uploader.wake(held.unitId) },
+      onEngineIdle: held => { this.onEngineIdle(held) },
       onSettled: (held, outcome) => { this.onSettled(held, outcome) }
     }
     this.link.on('connected', () => {
@@ -304,11 +306,18 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
 
   private onSettled (held: HeldUnit, outcome: UnitOutcome): void {
     if (outcome.status === 'failed') log('unit %s attempt %d failed: %s: %s', held.unitId, held.attempt, outcome.errorName, outcome.reason)
-    const began = this.executing.get(held)
-    this.executing.delete(held)
-    if (outcome.status === 'completed' && began !== undefined) this.prefetch.noteFinished(held.record.unit.systemHash, outcome.step - began.startStep, performance.now() - began.startedAtMs)
-    this.startWaiting()
+    this.onEngineIdle(held, outcome.status === 'completed' ? outcome.step : undefined)
     this.uploader.wake(held.unitId)
+    this.claims.wake()
+  }
+
+  /** A unit's engine run ended (its last frames may still be being stored): its slot goes to the next unit now. */
+  private onEngineIdle (held: HeldUnit, endStep = held.record.unit.endStep): void {
+    const began = this.executing.get(held)
+    if (began === undefined) return
+    this.executing.delete(held)
+    if (!held.abandoned) this.prefetch.noteFinished(held.record.unit.systemHash, endStep - began.startStep, performance.now() - began.startedAtMs)
+    this.startWaiting()
     this.claims.wake()
   }
 

@@ -29,7 +29,7 @@ import { frameIndexAfterStep, segmentCount, segmentOf, validatePlan } from './jo
 import { unmetRequirement } from './matching.ts'
 import { SerialExecutor } from './serial.ts'
 import { transition } from './unit-transitions.ts'
-import type { ChunkInspector } from './chunk-inspector.ts'
+import type { ChunkInspector, InspectedChunk } from './chunk-inspector.ts'
 
 export interface WorkQueueOptions {
   readonly leaseTtlMs?: number
@@ -55,6 +55,11 @@ export interface JobSubmission {
   readonly stepSizePs: number
   readonly atoms: number
   readonly maxAttempts?: number
+  /** Atom indices kept in the trajectory (absent: all). */
+  readonly keepAtoms?: readonly number[]
+  /** Trajectory precision, nm (absent: the codec's 0.001). */
+  readonly precisionNm?: number
+  readonly lossless?: boolean
 }
 
 export type ClaimOutcome =
@@ -216,6 +221,9 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
           atoms: spec.atoms,
           payload: spec.payload,
           requirements: spec.requirements,
+          ...(spec.keepAtoms !== undefined ? { keepAtoms: [...spec.keepAtoms] } : {}),
+          ...(spec.precisionNm !== undefined ? { precisionNm: spec.precisionNm } : {}),
+          ...(spec.lossless === true ? { lossless: true } : {}),
           maxAttempts,
           state: 'queued',
           framesStored: 0,
@@ -278,6 +286,9 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       pdbHash: job.payload.pdbHash,
       ...(job.payload.stateHash !== undefined ? { stateHash: job.payload.stateHash } : {}),
       ...(unit.resume.checkpointHash !== undefined ? { checkpointHash: unit.resume.checkpointHash } : {}),
+      ...(job.keepAtoms !== undefined ? { keepAtoms: job.keepAtoms } : {}),
+      ...(job.precisionNm !== undefined ? { precisionNm: job.precisionNm } : {}),
+      ...(job.lossless === true ? { lossless: true } : {}),
       requirements: job.requirements,
       ...(unit.segmentIndex + 1 >= job.segmentCount ? { lastSegment: true } : {}),
     }
@@ -390,14 +401,16 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       if (chunk.firstFrame > unit.nextFrame) return nack('gap', `expected frame ${unit.nextFrame} next, got ${chunk.firstFrame}; resend from frame ${unit.nextFrame}`)
       const job = await this.store.getJob(unit.jobId)
       if (job === undefined) return nack('bad-request', `no job ${unit.jobId}`)
-      let inspected: { frameCount: number, atoms: number, steps: readonly number[] }
+      let inspected: InspectedChunk
       try {
         inspected = this.inspector.inspect(chunk.data)
       } catch (err) {
         return nack('corrupt', `chunk ${chunk.firstFrame} of unit ${unit.unitId} is damaged: ${(err as Error).message}`)
       }
       if (inspected.frameCount !== chunk.frameCount) return nack('corrupt', `chunk says ${chunk.frameCount} frames but holds ${inspected.frameCount}`)
-      if (inspected.atoms !== job.atoms) return nack('bad-request', `chunk frames have ${inspected.atoms} atoms, the job has ${job.atoms}`)
+      const keptAtoms = job.keepAtoms?.length ?? job.atoms
+      if (inspected.atoms !== keptAtoms) return nack('bad-request', `chunk frames have ${inspected.atoms} atoms, the job keeps ${keptAtoms}`)
+      if (job.keepAtoms !== undefined && !sameAtoms(inspected.atomSelection, job.keepAtoms)) return nack('bad-request', `chunk frames keep other atoms than the job's ${job.keepAtoms.length}`)
       const badStep = inspected.steps.findIndex((step, k) => step !== (chunk.firstFrame + k + 1) * job.reportEvery)
       if (badStep >= 0) return nack('bad-request', `frame ${chunk.firstFrame + badStep} should be at step ${(chunk.firstFrame + badStep + 1) * job.reportEvery}, the chunk has step ${inspected.steps[badStep]}`)
       const overlap = unit.nextFrame - chunk.firstFrame
@@ -617,3 +630,10 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
 }
 
 export type { TransitionBatch }
+
+/** Whether a chunk's atom selection is exactly `keepAtoms`, in order. */
+function sameAtoms (selection: ArrayLike<number> | null | undefined, keepAtoms: readonly number[]): boolean {
+  if (selection == null || selection.length !== keepAtoms.length) return false
+  for (let i = 0; i < keepAtoms.length; i++) if (selection[i] !== keepAtoms[i]) return false
+  return true
+}

@@ -53,6 +53,12 @@ export interface JobRecord {
   readonly atoms: number
   readonly payload: JobPayload
   readonly requirements: Requirements
+  /** Atom indices kept in the trajectory (absent: all). */
+  readonly keepAtoms?: readonly number[]
+  /** Trajectory coordinate precision, nm (absent: the codec's default 0.001). */
+  readonly precisionNm?: number
+  /** Trajectory chunks keep float32 positions bit for bit. */
+  readonly lossless?: boolean
   /** Failures of one unit after which the job fails. */
   readonly maxAttempts: number
   readonly state: JobState

@@ -13,7 +13,7 @@ import { parseXml, childElement } from '../../src/engine/xml/safe-xml.ts'
 import { parseIntegratorXml } from '../../src/engine/xml/integrator-xml.ts'
 import { resolveLimits, exceedsByteLimit, type InputLimits } from '../../src/engine/limits.ts'
 import { InvalidSystemError, UnsupportedIntegratorError } from '../../src/engine/errors.ts'
-import { chunkByteLength } from '../../src/wire/chunk-codec.ts'
+import { chunkByteBound } from '../../src/trajectory/index.ts'
 import { FRAMES_MAX_MESSAGE_BYTES, KiB } from '../../src/wire/constants.ts'
 import { InvalidJobSpecError } from '../queue/errors.ts'
 import { MissingBlobError } from '../queue/errors.ts'
@@ -58,7 +58,7 @@ const CHUNK_ENVELOPE_BYTES = 4 * KiB
  */
 function checkSizes (pdb: string, atoms: number, limits: InputLimits): void {
   if (exceedsByteLimit(pdb, limits.maxPdbBytes)) throw new InvalidJobSpecError(`The PDB is larger than this coordinator's limit of ${limits.maxPdbBytes} bytes.`)
-  const oneFrameChunk = chunkByteLength(1, atoms, true)
+  const oneFrameChunk = chunkByteBound(1, atoms, { hasBox: true, hasSelection: true })
   if (oneFrameChunk + CHUNK_ENVELOPE_BYTES > FRAMES_MAX_MESSAGE_BYTES) throw new InvalidJobSpecError(`One frame of ${atoms} atoms is ${oneFrameChunk} bytes, more than a frames message may carry (${FRAMES_MAX_MESSAGE_BYTES} bytes); keep fewer atoms in the output.`)
 }
 
@@ -116,6 +116,7 @@ export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRe
     ...(spec.platform !== undefined ? { platform: spec.platform } : {}),
     ...(spec.gpu === true ? { gpu: true } : {}),
   }
+  checkOutput(spec, atoms)
   return {
     submittedBy,
     payload: { systemHash: spec.systemHash, integratorHash: spec.integratorHash, pdbHash: spec.pdbHash, ...(spec.stateHash !== undefined ? { stateHash: spec.stateHash } : {}) },
@@ -130,5 +131,19 @@ export async function prepareSubmission (store: CoordinatorStore, spec: SubmitRe
     ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
     ...(spec.priority !== undefined ? { priority: spec.priority } : {}),
     ...(spec.maxAttempts !== undefined ? { maxAttempts: spec.maxAttempts } : {}),
+    ...(spec.keepAtoms !== undefined ? { keepAtoms: spec.keepAtoms } : {}),
+    ...(spec.precisionNm !== undefined ? { precisionNm: spec.precisionNm } : {}),
+    ...(spec.lossless === true ? { lossless: true } : {}),
+  }
+}
+
+/** The trajectory options must fit the system: kept atoms exist, each once. */
+function checkOutput (spec: SubmitRequestSpec, atoms: number): void {
+  if (spec.keepAtoms === undefined) return
+  const seen = new Set<number>()
+  for (const atom of spec.keepAtoms) {
+    if (atom >= atoms) throw new InvalidJobSpecError(`--keep names atom ${atom}, but the system has atoms 0 to ${atoms - 1}.`)
+    if (seen.has(atom)) throw new InvalidJobSpecError(`--keep names atom ${atom} twice; list each atom once.`)
+    seen.add(atom)
   }
 }

@@ -7,7 +7,7 @@
  * uploader reports it to the coordinator.
  */
 import { logger } from '@libp2p/logger'
-import { encodeChunk } from '../../src/wire/chunk-codec.ts'
+import { encodeFrames, DEFAULT_PRECISION_NM } from '../../src/trajectory/index.ts'
 import { sha256Hex } from '../../src/wire/hash.ts'
 import type { ChunkMessage } from '../../src/wire/messages.ts'
 import type { HeldUnit } from '../held-units.ts'
@@ -32,6 +32,8 @@ export interface ExecutionDeps {
   readonly maxChunkMs: number
   /** New chunks of `held` are in the outbox. */
   readonly onChunkStored: (held: HeldUnit) => void
+  /** The unit's engine run is over (its worker is free again); its last frames and result are still being stored. */
+  readonly onEngineIdle?: (held: HeldUnit) => void
   /** The unit's result is in the outbox (or the unit was given up). */
   readonly onSettled: (held: HeldUnit, outcome: UnitOutcome) => void
   /** What this node advertised (picks the engine of `any` units: OpenMM when it has a GPU); absent: decided from the unit alone. */
@@ -115,6 +117,12 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
   let engineMs = record.engineMs
   const text = new TextDecoder()
 
+  // Trajectory chunks as the job asked: kept atoms, precision (XTC's 0.001 nm by default) or lossless.
+  const chunkOptions = {
+    precisionNm: unit.precisionNm ?? DEFAULT_PRECISION_NM,
+    ...(unit.lossless === true ? { lossless: true } : {}),
+    ...(unit.keepAtoms !== undefined ? { atomSelection: unit.keepAtoms } : {})
+  }
   const onBatch = async (batch: FrameBatch): Promise<void> => {
     if (held.abandoned || batch.frames.length === 0) return
     const firstFrame = frameIndexOfStep(batch.frames[0].step, unit.reportEvery)
@@ -126,7 +134,7 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
       attempt,
       firstFrame,
       frameCount: batch.frames.length,
-      data: encodeChunk(batch.frames, unit.keepAtoms),
+      data: encodeFrames(batch.frames, chunkOptions),
       ...(carriesCheckpoint ? { checkpointHash: sha256Hex(batch.checkpoint), checkpointStep: batch.checkpointStep } : {})
     }
     engineMs += batch.engineMs
@@ -165,6 +173,7 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
       signal,
       pool: deps.pool,
       onBatch,
+      onEngineDone: () => { deps.onEngineIdle?.(held) },
       onStarted: info => {
         held.step = info.step
         if (held.execution !== null) {

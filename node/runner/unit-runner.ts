@@ -39,6 +39,12 @@ export interface RunUnitOptions {
   readonly maxHeapMb?: number
   /** Warm OpenMM helpers for openmm units (default: one pool per process). */
   readonly openmmPool?: HelperPool
+  /**
+   * The engine has finished (done or failed) and its worker is back in the
+   * pool, before the last batches are stored and the outcome resolves: a
+   * caller may start its next unit now.
+   */
+  readonly onEngineDone?: () => void
 }
 
 export type UnitOutcome =
@@ -69,21 +75,33 @@ export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): P
 
   return await new Promise<UnitOutcome>((resolve) => {
     let settled = false
+    let detached = false
     let chain: Promise<void> = Promise.resolve()
     let batchError: unknown
     let totalEngineMs = 0
     let workerError: Error | undefined
 
-    const finish = (outcome: UnitOutcome, reusable = false): void => {
-      if (settled) return
-      settled = true
+    /** Lets the worker go: back to the pool once its engine run is over, else ended. */
+    const detach = (reusable: boolean): void => {
+      if (detached) return
+      detached = true
       options.signal?.removeEventListener('abort', onAbort)
       worker.off('message', onMessage)
       worker.off('error', onError)
       worker.off('exit', onExit)
       if (reusable) pool.release(worker)
       else void worker.terminate()
+    }
+    const finish = (outcome: UnitOutcome, reusable = false): void => {
+      if (settled) return
+      settled = true
+      detach(reusable)
       resolve(outcome)
+    }
+    /** The worker posted its last message (messages arrive in order): it may serve the next unit while the batches drain. */
+    const engineDone = (): void => {
+      detach(true)
+      options.onEngineDone?.()
     }
     const onAbort = (): void => { finish({ status: 'aborted' }) }
     options.signal?.addEventListener('abort', onAbort, { once: true })
@@ -103,6 +121,7 @@ export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): P
           break
         case 'done':
           totalEngineMs += message.engineMs
+          engineDone()
           void chain.then(() => {
             if (batchError !== undefined) {
               const e = batchError instanceof Error ? batchError : new Error(String(batchError))
@@ -113,6 +132,7 @@ export async function runUnit (input: UnitWorkInput, options: RunUnitOptions): P
           })
           break
         case 'failed':
+          engineDone()
           void chain.then(() => {
             finish({ status: 'failed', errorName: message.errorName, reason: message.message, retryable: isRetryableEngineError(message.errorName) }, true)
           })

@@ -115,7 +115,7 @@ for (const d of datasets) {
   const rawMB = atomFrames * 12 / 1e6
   const dcd = fs.statSync(path.join(dir, 'openmm.dcd')).size / atomFrames
   const xtc = fs.statSync(path.join(dir, 'mdtraj.xtc')).size / atomFrames
-  const repetitions = quick ? 3 : 5
+  const repetitions = quick ? 4 : 10
   const lossy = measure(frames, { precisionNm: 0.001 }, repetitions)
   const lossless = measure(frames, { lossless: true }, 2)
   const ours = lossy.bytes / atomFrames

@@ -24,7 +24,7 @@ import { DEFAULT_NETWORK } from '../p2p/topics.ts'
 import { resolveSwarmKey } from '../p2p/swarm-key.ts'
 import { wireStream } from '../wire/framing.ts'
 import { CONTROL_PROTOCOL, DIAL_TIMEOUT_MS, REQUEST_TIMEOUT_MS, BULK_TIMEOUT_MS, second } from '../wire/constants.ts'
-import { decodeChunk } from '../wire/chunk-codec.ts'
+import { chunkFrames, decodeFrames } from '../trajectory/index.ts'
 import { sha256Hex } from '../wire/hash.ts'
 import type { Frame } from '../engine/frame.ts'
 import { CONTROL_STREAM_MAX_BYTES, TERMINAL_JOB_STATES, type AllowedClientSummary, type ControlRequest, type ControlResponse, type JobStatus, type JobSummary, type PeerSummary, type SubmitRequestSpec } from './control-messages.ts'
@@ -64,6 +64,12 @@ export interface SubmitOptions {
   readonly platform?: string
   readonly gpu?: boolean
   readonly maxAttempts?: number
+  /** Atom indices (0-based, into the PDB) kept in the trajectory; default all (see selectAtoms in src/formats/atom-selection.ts). */
+  readonly keepAtoms?: readonly number[]
+  /** Trajectory coordinate precision, nm (default 0.001, as XTC). */
+  readonly precisionNm?: number
+  /** Keep float32 positions bit for bit. */
+  readonly lossless?: boolean
 }
 
 export interface WaitOptions {
@@ -84,6 +90,15 @@ export interface ClientEvents {
 export interface FrameChunk {
   readonly firstFrame: number
   readonly frames: Frame[]
+  /** Indices (into the job's PDB) of the atoms the frames hold, or null when they hold all. */
+  readonly atomSelection: Int32Array | null
+}
+
+/** One stored chunk of a job as the coordinator holds it (an encoded src/trajectory/ chunk). */
+export interface EncodedChunk {
+  readonly firstFrame: number
+  readonly frameCount: number
+  readonly data: Uint8Array
 }
 
 const encoder = new TextEncoder()
@@ -234,6 +249,9 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
       ...(options.platform !== undefined ? { platform: options.platform } : {}),
       ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.keepAtoms !== undefined ? { keepAtoms: [...options.keepAtoms] } : {}),
+      ...(options.precisionNm !== undefined ? { precisionNm: options.precisionNm } : {}),
+      ...(options.lossless === true ? { lossless: true } : {}),
     }
     const { jobs } = this.expect(await this.request({ type: 'submit', spec }, BULK_TIMEOUT_MS), 'submitted', 'submit')
     return jobs.map((job) => new JobHandle(this, job))
@@ -272,12 +290,22 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
    * finished ones. `onEnd` receives the coordinator's closing summary.
    */
   async * chunks (jobId: string, options: { fromFrame?: number, signal?: AbortSignal, onEnd?: (end: Extract<ControlResponse, { type: 'end' }>) => void } = {}): AsyncGenerator<FrameChunk> {
+    for await (const encoded of this.encodedChunks(jobId, options)) {
+      const chunk = decodeFrames(encoded.data)
+      if (chunk.frameCount !== encoded.frameCount) throw new UnexpectedResponseError('fetch', `chunk of ${chunk.frameCount} frames announced as ${encoded.frameCount}`)
+      yield { firstFrame: encoded.firstFrame, frames: chunkFrames(chunk), atomSelection: chunk.atomSelection }
+    }
+  }
+
+  /**
+   * The stored chunks of a job as encoded bytes, without decoding them (to
+   * write an .mdsw file as it is, or to relay them); otherwise as `chunks`.
+   */
+  async * encodedChunks (jobId: string, options: { fromFrame?: number, signal?: AbortSignal, onEnd?: (end: Extract<ControlResponse, { type: 'end' }>) => void } = {}): AsyncGenerator<EncodedChunk> {
     const request: ControlRequest = options.fromFrame !== undefined ? { type: 'fetch', jobId, fromFrame: options.fromFrame } : { type: 'fetch', jobId }
     for await (const response of this.requestStream(request, options.signal)) {
       if (response.type === 'chunk') {
-        const frames = decodeChunk(response.data)
-        if (frames.length !== response.frameCount) throw new UnexpectedResponseError('fetch', `chunk of ${frames.length} frames announced as ${response.frameCount}`)
-        yield { firstFrame: response.firstFrame, frames }
+        yield { firstFrame: response.firstFrame, frameCount: response.frameCount, data: response.data }
       } else if (response.type === 'end') {
         // read on to the coordinator's clean end of stream
         options.onEnd?.(response)

@@ -142,6 +142,12 @@ export interface SubmitRequestSpec {
   readonly platform?: string
   readonly gpu?: boolean
   readonly maxAttempts?: number
+  /** Atom indices (0-based, into the PDB) kept in the trajectory; absent: all. */
+  readonly keepAtoms?: readonly number[]
+  /** Trajectory coordinate precision, nm (default 0.001, as XTC). */
+  readonly precisionNm?: number
+  /** Keep float32 positions bit for bit (precisionNm is then ignored). */
+  readonly lossless?: boolean
 }
 
 // ---------------------------------------------------------------- requests
@@ -179,7 +185,7 @@ export type ControlResponse =
   | { readonly type: 'status', readonly status: JobStatus }
   | { readonly type: 'cancelled', readonly job: JobSummary }
   | { readonly type: 'peers', readonly peers: readonly PeerSummary[] }
-  /** One stored chunk (src/wire/chunk-codec.ts encoding) holding frames [firstFrame, firstFrame+frameCount). */
+  /** One stored chunk (a src/trajectory/ chunk, as the node sent it) holding frames [firstFrame, firstFrame+frameCount). */
   | { readonly type: 'chunk', readonly firstFrame: number, readonly frameCount: number, readonly data: Uint8Array }
   /** End of a fetch: `frames` frames sent in all; `complete` when the job is done and every frame was sent. */
   | { readonly type: 'end', readonly frames: number, readonly totalFrames: number, readonly complete: boolean, readonly state: JobState }

@@ -5,13 +5,16 @@
  * the fields the client reads.
  */
 import { WireFormatError } from '../wire/errors.ts'
-import { MAX_ID_LENGTH, MAX_REASON_LENGTH } from '../wire/constants.ts'
+import { MAX_ID_LENGTH, MAX_KEEP_ATOMS, MAX_REASON_LENGTH } from '../wire/constants.ts'
 import type { ControlRequest, ControlResponse, SubmitRequestSpec } from './control-messages.ts'
 
 type Obj = Record<string, unknown>
 
 const MAX_JOB_IDS = 100_000
 const MAX_NAME_LENGTH = 200
+/** Trajectory precision bounds, nm (as src/trajectory/chunk.ts accepts). */
+const MIN_PRECISION_NM = 1e-7
+const MAX_PRECISION_NM = 1
 
 function object (value: unknown, field: string): Obj {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) throw new WireFormatError('must be a map', field)
@@ -61,10 +64,19 @@ function stringArray (value: unknown, field: string, maxItems: number, check: (v
 
 function validateSubmitSpec (value: unknown): SubmitRequestSpec {
   const spec = object(value, 'spec')
-  onlyFields(spec, ['name', 'systemHash', 'integratorHash', 'pdbHash', 'stateHash', 'steps', 'reportEvery', 'segmentSteps', 'replicas', 'seed', 'priority', 'engine', 'platform', 'gpu', 'maxAttempts'], 'spec')
+  onlyFields(spec, ['name', 'systemHash', 'integratorHash', 'pdbHash', 'stateHash', 'steps', 'reportEvery', 'segmentSteps', 'replicas', 'seed', 'priority', 'engine', 'platform', 'gpu', 'maxAttempts', 'keepAtoms', 'precisionNm', 'lossless'], 'spec')
   const engine = spec.engine
   if (engine !== undefined && engine !== 'builtin' && engine !== 'openmm' && engine !== 'any') throw new WireFormatError("must be 'builtin', 'openmm' or 'any'", 'spec.engine')
   if (spec.gpu !== undefined && typeof spec.gpu !== 'boolean') throw new WireFormatError('must be true or false', 'spec.gpu')
+  if (spec.lossless !== undefined && typeof spec.lossless !== 'boolean') throw new WireFormatError('must be true or false', 'spec.lossless')
+  const precisionNm = spec.precisionNm
+  if (precisionNm !== undefined && (typeof precisionNm !== 'number' || !(precisionNm >= MIN_PRECISION_NM && precisionNm <= MAX_PRECISION_NM))) throw new WireFormatError(`must be a number of nm from ${MIN_PRECISION_NM} to ${MAX_PRECISION_NM}`, 'spec.precisionNm')
+  let keepAtoms: number[] | undefined
+  if (spec.keepAtoms !== undefined) {
+    if (!Array.isArray(spec.keepAtoms)) throw new WireFormatError('must be an array', 'spec.keepAtoms')
+    if (spec.keepAtoms.length === 0 || spec.keepAtoms.length > MAX_KEEP_ATOMS) throw new WireFormatError(`must hold 1 to ${MAX_KEEP_ATOMS} atom indices`, 'spec.keepAtoms')
+    keepAtoms = spec.keepAtoms.map((atom, i) => integer(atom, `spec.keepAtoms.${i}`, 0, MAX_KEEP_ATOMS * 10))
+  }
   const out: Record<string, unknown> = {
     name: optionalString(spec.name, 'spec.name', MAX_NAME_LENGTH),
     systemHash: hash(spec.systemHash, 'spec.systemHash'),
@@ -81,6 +93,9 @@ function validateSubmitSpec (value: unknown): SubmitRequestSpec {
     platform: optionalString(spec.platform, 'spec.platform', 64),
     gpu: spec.gpu,
     maxAttempts: optionalInteger(spec.maxAttempts, 'spec.maxAttempts', 1, 1000),
+    keepAtoms,
+    precisionNm,
+    lossless: spec.lossless,
   }
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key]
   return out as unknown as SubmitRequestSpec

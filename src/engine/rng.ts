@@ -23,10 +23,8 @@ const TWO_POW_MINUS_53 = 1 / 9007199254740992
 const TWO_POW_26 = 67108864
 
 export class Rng {
-  private s0 = 0
-  private s1 = 0
-  private s2 = 0
-  private s3 = 0
+  /** xoshiro128** state words s0..s3 (as int32 bits: typed-array slots keep them unboxed). */
+  private readonly words = new Int32Array(4)
   private hasSpareGaussian = false
   private spareGaussian = 0
   /** Scratch for float64 <-> 2 x uint32 conversion of the spare gaussian. */
@@ -47,11 +45,12 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
       return (z ^ (z >>> 16)) >>> 0
     }
-    this.s0 = next()
-    this.s1 = next()
-    this.s2 = next()
-    this.s3 = next()
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1
+    const words = this.words
+    words[0] = next()
+    words[1] = next()
+    words[2] = next()
+    words[3] = next()
+    if ((words[0] | words[1] | words[2] | words[3]) === 0) words[0] = 1
   }
 
   /** A generator that continues exactly where the one whose `state()` this is stopped. */
@@ -63,10 +62,10 @@ export class Rng {
       throw new RangeError('Random generator state is all zero (not a valid xoshiro128** state)')
     }
     const rng = new Rng(0)
-    rng.s0 = state[0]
-    rng.s1 = state[1]
-    rng.s2 = state[2]
-    rng.s3 = state[3]
+    rng.words[0] = state[0]
+    rng.words[1] = state[1]
+    rng.words[2] = state[2]
+    rng.words[3] = state[3]
     rng.hasSpareGaussian = state[4] !== 0
     rng.bitWords[0] = state[5]
     rng.bitWords[1] = state[6]
@@ -77,10 +76,7 @@ export class Rng {
   /** Continues from `state` (as `fromState`, but in place: holders of this generator see the new stream). */
   setState (state: Uint32Array): void {
     const restored = Rng.fromState(state)
-    this.s0 = restored.s0
-    this.s1 = restored.s1
-    this.s2 = restored.s2
-    this.s3 = restored.s3
+    this.words.set(restored.words)
     this.hasSpareGaussian = restored.hasSpareGaussian
     this.spareGaussian = restored.spareGaussian
   }
@@ -88,10 +84,10 @@ export class Rng {
   /** A copy of the full state (generator words and the pending spare gaussian). */
   state (): Uint32Array {
     const out = new Uint32Array(RNG_STATE_WORDS)
-    out[0] = this.s0
-    out[1] = this.s1
-    out[2] = this.s2
-    out[3] = this.s3
+    out[0] = this.words[0]
+    out[1] = this.words[1]
+    out[2] = this.words[2]
+    out[3] = this.words[3]
     out[4] = this.hasSpareGaussian ? 1 : 0
     this.bits[0] = this.hasSpareGaussian ? this.spareGaussian : 0
     out[5] = this.bitWords[0]
@@ -101,19 +97,16 @@ export class Rng {
 
   /** Uniform integer in [0, 2^32). */
   nextUint32 (): number {
-    const s1 = this.s1
+    const words = this.words
+    const s0 = words[0]
+    const s1 = words[1]
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0
-    const t = s1 << 9
-    this.s2 ^= this.s0
-    this.s3 ^= this.s1
-    this.s1 ^= this.s2
-    this.s0 ^= this.s3
-    this.s2 ^= t
-    this.s3 = rotl(this.s3, 11)
-    this.s0 >>>= 0
-    this.s1 >>>= 0
-    this.s2 >>>= 0
-    this.s3 >>>= 0
+    const s2 = words[2] ^ s0
+    const s3 = words[3] ^ s1
+    words[0] = s0 ^ s3
+    words[1] = s1 ^ s2
+    words[2] = s2 ^ (s1 << 9)
+    words[3] = rotl(s3, 11)
     return result
   }
 

@@ -144,6 +144,15 @@ export function encodeFrames (frames: readonly Frame[], options: EncodeOptions =
   return writeChunk({ coords, atomCount, frameCount, precisionNm, lossless }, { steps, timesPs, potentialEnergies, kineticEnergies, temperaturesK, boxes }, selection, sourceAtoms)
 }
 
+/**
+ * The most bytes a chunk of `frameCount` frames of `atomCount` atoms can
+ * take (coordinates that do not compress are stored as float32), with an
+ * atom selection of that many atoms when `hasSelection`.
+ */
+export function chunkByteBound (frameCount: number, atomCount: number, options: { hasBox: boolean, hasSelection: boolean }): number {
+  return CHUNK_HEADER_BYTES + (options.hasSelection ? 5 * atomCount : 0) + frameScalarsMaxBytes(frameCount, options.hasBox) + 1 + 12 * frameCount * atomCount + CHUNK_TRAILER_BYTES
+}
+
 /** Assembles a chunk from gathered coordinates and scalars. */
 function writeChunk (block: CoordinateBlock, scalars: FrameScalars, selection: Int32Array | null, sourceAtoms: number): Uint8Array {
   const { atomCount, frameCount, precisionNm, lossless } = block

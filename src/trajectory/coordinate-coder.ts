@@ -207,23 +207,24 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
     const g = 3 * geometryOf[a]
     const o = 3 * a
     const ox = q[j] * precision; const oy = q[j + 1] * precision; const oz = q[j + 2] * precision
-    // Second atom: local frame e1 along its previous offset from the head ((1, 0, 0) in
-    // frame 0), e2 ⟂ e1 from the coordinate axis least aligned with e1, e3 = e1 × e2
-    // (rigid-triplets.ts basisAlong, inlined: calls with double arguments box them).
+    // Second atom: local frame e1 along its previous offset u from the head ((1, 0, 0) in
+    // frame 0), e2 along h × u for the coordinate axis h least aligned with u, e3 = e1 × e2.
+    // Inlined (calls with double arguments box them); both norms are taken from u so their
+    // square roots run in parallel rather than one after the other.
     const r2 = o + 3
     let ux = 1; let uy = 0; let uz = 0
     if (f !== 0) { ux = relative[r2]; uy = relative[r2 + 1]; uz = relative[r2 + 2] }
-    let norm = Math.sqrt(ux * ux + uy * uy + uz * uz)
-    if (!(norm > 1e-12)) { ux = 1; uy = 0; uz = 0; norm = 1 }
-    let inverse = 1 / norm
-    let e1x = ux * inverse; let e1y = uy * inverse; let e1z = uz * inverse
-    let e2x: number, e2y: number, e2z: number
+    let lengthSquared = ux * ux + uy * uy + uz * uz
+    if (!(lengthSquared > 1e-24)) { ux = 1; uy = 0; uz = 0; lengthSquared = 1 }
+    let wx: number, wy: number, wz: number
     {
-      const absX = Math.abs(e1x); const absY = Math.abs(e1y); const absZ = Math.abs(e1z)
-      if (absX <= absY && absX <= absZ) { e2x = 0; e2y = -e1z; e2z = e1y } else if (absY <= absZ) { e2x = e1z; e2y = 0; e2z = -e1x } else { e2x = -e1y; e2y = e1x; e2z = 0 }
+      const absX = Math.abs(ux); const absY = Math.abs(uy); const absZ = Math.abs(uz)
+      if (absX <= absY && absX <= absZ) { wx = 0; wy = -uz; wz = uy } else if (absY <= absZ) { wx = uz; wy = 0; wz = -ux } else { wx = -uy; wy = ux; wz = 0 }
     }
-    inverse = 1 / Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
-    e2x *= inverse; e2y *= inverse; e2z *= inverse
+    const inverseU = 1 / Math.sqrt(lengthSquared)
+    const inverseW = 1 / Math.sqrt(wx * wx + wy * wy + wz * wz)
+    let e1x = ux * inverseU; let e1y = uy * inverseU; let e1z = uz * inverseU
+    let e2x = wx * inverseW; let e2y = wy * inverseW; let e2z = wz * inverseW
     let e3x = e1y * e2z - e1z * e2y; let e3y = e1z * e2x - e1x * e2z; let e3z = e1x * e2y - e1y * e2x
     let step = 0
     {
@@ -258,22 +259,21 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
     const az = s1 * e1z + t2 * e2z + t3 * e3z
     relative[r2] = ax; relative[r2 + 1] = ay; relative[r2 + 2] = az
     out[at] = q2; out[at + 1] = q3; out[at + 2] = sign; out[at + 3] = q1
-    // Third atom: e1 along the second atom's offset, e2 the part of its own previous
-    // offset ((0, 0, 1) in frame 0) perpendicular to that (basisWithPlane, inlined).
+    // Third atom: e1 along the second atom's offset a, e2 along the part of the third's
+    // previous offset p ((0, 0, 1) in frame 0) perpendicular to a, e3 = e1 × e2; the
+    // perpendicular part p − (p·a / a·a) a needs no square root, so both run in parallel.
     const r3 = r2 + 3
     let px = 0; let py = 0; let pz = 1
     if (f !== 0) { px = relative[r3]; py = relative[r3 + 1]; pz = relative[r3 + 2] }
-    norm = Math.sqrt(ax * ax + ay * ay + az * az)
-    let degenerate = !(norm > 1e-12)
-    if (!degenerate) {
-      inverse = 1 / norm
-      e1x = ax * inverse; e1y = ay * inverse; e1z = az * inverse
-      const along = px * e1x + py * e1y + pz * e1z
-      e2x = px - along * e1x; e2y = py - along * e1y; e2z = pz - along * e1z
-      const m = Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
-      degenerate = !(m > 1e-9)
-      inverse = 1 / m
-      e2x *= inverse; e2y *= inverse; e2z *= inverse
+    const axisSquared = ax * ax + ay * ay + az * az
+    const k = (px * ax + py * ay + pz * az) / axisSquared
+    wx = px - k * ax; wy = py - k * ay; wz = pz - k * az
+    const perpendicularSquared = wx * wx + wy * wy + wz * wz
+    if (axisSquared > 1e-24 && perpendicularSquared > 1e-18 * (px * px + py * py + pz * pz)) {
+      const inverseA = 1 / Math.sqrt(axisSquared)
+      const inverseP = 1 / Math.sqrt(perpendicularSquared)
+      e1x = ax * inverseA; e1y = ay * inverseA; e1z = az * inverseA
+      e2x = wx * inverseP; e2y = wy * inverseP; e2z = wz * inverseP
       e3x = e1y * e2z - e1z * e2y; e3y = e1z * e2x - e1x * e2z; e3z = e1x * e2y - e1y * e2x
       {
         const sx = Math.abs(e1x) + Math.abs(e2x) + Math.abs(e3x)
@@ -283,17 +283,16 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
         if (sz > largest) largest = sz
         step = precision / largest
       }
-    }
-    if (degenerate) {
-      // Rare: the shared function's fallbacks (identical in encoder and decoder).
+    } else {
+      // Rare (degenerate geometry): the shared function's fallbacks, identical in encoder and decoder.
       basisWithPlane(ax, ay, az, px, py, pz, precision, basis)
       e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
       e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
     }
     const inverseStep3 = 1 / step
-    const wx = coords[j + 6] - ox; const wy = coords[j + 7] - oy; const wz = coords[j + 8] - oz
-    const p3 = Math.floor((wx * e3x + wy * e3y + wz * e3z) * inverseStep3 + 0.5)
-    const c2 = wx * e2x + wy * e2y + wz * e2z
+    const vx3 = coords[j + 6] - ox; const vy3 = coords[j + 7] - oy; const vz3 = coords[j + 8] - oz
+    const p3 = Math.floor((vx3 * e3x + vy3 * e3y + vz3 * e3z) * inverseStep3 + 0.5)
+    const c2 = vx3 * e2x + vy3 * e2y + vz3 * e2z
     const sign3 = c2 < 0 ? 1 : 0
     let p2: number
     {
@@ -303,7 +302,7 @@ function frameResiduals (f: number, coords: Float32Array, q: Int32Array, atomCou
       const inPlane = inPlaneSquared > 0 ? Math.sqrt(inPlaneSquared) : 0
       p2 = Math.floor((c2 - (1 - 2 * sign3) * inPlane) * inverseStep3 + 0.5)
     }
-    const p1 = Math.floor((wx * e1x + wy * e1y + wz * e1z - circles[g + 1]) * inverseStep3 + 0.5)
+    const p1 = Math.floor((vx3 * e1x + vy3 * e1y + vz3 * e1z - circles[g + 1]) * inverseStep3 + 0.5)
     const u3 = p3 * step
     const rho = circles[g + 2]
     const inPlaneSquared = rho * rho - u3 * u3
@@ -432,23 +431,24 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
     if (kind !== ATOM_TRIPLET_HEAD) continue
 
     const g = 3 * geometryOf[a]
-    // Second atom: local frame e1 along its previous offset from the head ((1, 0, 0) in
-    // frame 0), e2 ⟂ e1 from the coordinate axis least aligned with e1, e3 = e1 × e2
-    // (rigid-triplets.ts basisAlong, inlined: calls with double arguments box them).
+    // Second atom: local frame e1 along its previous offset u from the head ((1, 0, 0) in
+    // frame 0), e2 along h × u for the coordinate axis h least aligned with u, e3 = e1 × e2.
+    // Inlined (calls with double arguments box them); both norms are taken from u so their
+    // square roots run in parallel rather than one after the other.
     const r2 = o + 3
     let ux = 1; let uy = 0; let uz = 0
     if (f !== 0) { ux = relative[r2]; uy = relative[r2 + 1]; uz = relative[r2 + 2] }
-    let norm = Math.sqrt(ux * ux + uy * uy + uz * uz)
-    if (!(norm > 1e-12)) { ux = 1; uy = 0; uz = 0; norm = 1 }
-    let inverse = 1 / norm
-    let e1x = ux * inverse; let e1y = uy * inverse; let e1z = uz * inverse
-    let e2x: number, e2y: number, e2z: number
+    let lengthSquared = ux * ux + uy * uy + uz * uz
+    if (!(lengthSquared > 1e-24)) { ux = 1; uy = 0; uz = 0; lengthSquared = 1 }
+    let wx: number, wy: number, wz: number
     {
-      const absX = Math.abs(e1x); const absY = Math.abs(e1y); const absZ = Math.abs(e1z)
-      if (absX <= absY && absX <= absZ) { e2x = 0; e2y = -e1z; e2z = e1y } else if (absY <= absZ) { e2x = e1z; e2y = 0; e2z = -e1x } else { e2x = -e1y; e2y = e1x; e2z = 0 }
+      const absX = Math.abs(ux); const absY = Math.abs(uy); const absZ = Math.abs(uz)
+      if (absX <= absY && absX <= absZ) { wx = 0; wy = -uz; wz = uy } else if (absY <= absZ) { wx = uz; wy = 0; wz = -ux } else { wx = -uy; wy = ux; wz = 0 }
     }
-    inverse = 1 / Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
-    e2x *= inverse; e2y *= inverse; e2z *= inverse
+    const inverseU = 1 / Math.sqrt(lengthSquared)
+    const inverseW = 1 / Math.sqrt(wx * wx + wy * wy + wz * wz)
+    let e1x = ux * inverseU; let e1y = uy * inverseU; let e1z = uz * inverseU
+    let e2x = wx * inverseW; let e2y = wy * inverseW; let e2z = wz * inverseW
     let e3x = e1y * e2z - e1z * e2y; let e3y = e1z * e2x - e1x * e2z; let e3z = e1x * e2y - e1y * e2x
     let step = 0
     {
@@ -471,22 +471,21 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
     const az = s1 * e1z + t2 * e2z + t3 * e3z
     relative[r2] = ax; relative[r2 + 1] = ay; relative[r2 + 2] = az
     out[r2] = ox + ax; out[r2 + 1] = oy + ay; out[r2 + 2] = oz + az
-    // Third atom: e1 along the second atom's offset, e2 the part of its own previous
-    // offset ((0, 0, 1) in frame 0) perpendicular to that (basisWithPlane, inlined).
+    // Third atom: e1 along the second atom's offset a, e2 along the part of the third's
+    // previous offset p ((0, 0, 1) in frame 0) perpendicular to a, e3 = e1 × e2; the
+    // perpendicular part p − (p·a / a·a) a needs no square root, so both run in parallel.
     const r3 = r2 + 3
     let px = 0; let py = 0; let pz = 1
     if (f !== 0) { px = relative[r3]; py = relative[r3 + 1]; pz = relative[r3 + 2] }
-    norm = Math.sqrt(ax * ax + ay * ay + az * az)
-    let degenerate = !(norm > 1e-12)
-    if (!degenerate) {
-      inverse = 1 / norm
-      e1x = ax * inverse; e1y = ay * inverse; e1z = az * inverse
-      const along = px * e1x + py * e1y + pz * e1z
-      e2x = px - along * e1x; e2y = py - along * e1y; e2z = pz - along * e1z
-      const m = Math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
-      degenerate = !(m > 1e-9)
-      inverse = 1 / m
-      e2x *= inverse; e2y *= inverse; e2z *= inverse
+    const axisSquared = ax * ax + ay * ay + az * az
+    const k = (px * ax + py * ay + pz * az) / axisSquared
+    wx = px - k * ax; wy = py - k * ay; wz = pz - k * az
+    const perpendicularSquared = wx * wx + wy * wy + wz * wz
+    if (axisSquared > 1e-24 && perpendicularSquared > 1e-18 * (px * px + py * py + pz * pz)) {
+      const inverseA = 1 / Math.sqrt(axisSquared)
+      const inverseP = 1 / Math.sqrt(perpendicularSquared)
+      e1x = ax * inverseA; e1y = ay * inverseA; e1z = az * inverseA
+      e2x = wx * inverseP; e2y = wy * inverseP; e2z = wz * inverseP
       e3x = e1y * e2z - e1z * e2y; e3y = e1z * e2x - e1x * e2z; e3z = e1x * e2y - e1y * e2x
       {
         const sx = Math.abs(e1x) + Math.abs(e2x) + Math.abs(e3x)
@@ -496,9 +495,8 @@ function rebuildFrame (f: number, residuals: Int32Array, ring: Int32Array, atomC
         if (sz > largest) largest = sz
         step = precision / largest
       }
-    }
-    if (degenerate) {
-      // Rare: the shared function's fallbacks (identical in encoder and decoder).
+    } else {
+      // Rare (degenerate geometry): the shared function's fallbacks, identical in encoder and decoder.
       basisWithPlane(ax, ay, az, px, py, pz, precision, basis)
       e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
       e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]

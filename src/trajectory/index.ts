@@ -8,7 +8,7 @@
  * const chunk = decodeFrames(bytes)          // positions within 0.0005 nm of the input
  * for (const frame of chunkFrames(chunk)) ...
  */
-export { encodeFrames, decodeFrames, verifyChunk, readChunkInfo, chunkFrames, dropLeadingFrames } from './chunk.ts'
+export { encodeFrames, decodeFrames, verifyChunk, readChunkInfo, chunkFrames, dropLeadingFrames, chunkByteBound } from './chunk.ts'
 export type { EncodeOptions, ChunkInfo, DecodedChunk } from './chunk.ts'
 export { ChunkStreamDecoder } from './stream-decoder.ts'
 export { DEFAULT_PRECISION_NM, DEFAULT_CHUNK_LIMITS, TRAJECTORY_CODEC_VERSION, CHUNK_HEADER_BYTES } from './constants.ts'

@@ -48,6 +48,10 @@ export interface UnitSpec {
   readonly checkpointHash?: string
   /** Atom indices to keep in frames (absent: all). */
   readonly keepAtoms?: readonly number[]
+  /** Coordinate precision of the unit's trajectory chunks, nm (absent: 0.001, as XTC; src/trajectory/). */
+  readonly precisionNm?: number
+  /** Chunks keep float32 positions bit for bit (precisionNm is then ignored). */
+  readonly lossless?: boolean
   readonly requirements: Requirements
   /** True when this unit ends its job: no later unit starts from its final checkpoint, so the node need not upload it. */
   readonly lastSegment?: boolean
@@ -119,7 +123,7 @@ export interface ChunkMessage {
   /** Index within the job of the first frame in this chunk. */
   readonly firstFrame: number
   readonly frameCount: number
-  /** Encoded frames (src/wire/chunk-codec.ts, later src/trajectory/). */
+  /** Encoded frames: one trajectory chunk (src/trajectory/, encodeFrames / decodeFrames). */
   readonly data: Uint8Array
   /** Optional checkpoint at the last frame's step (hash already uploaded via blob put). */
   readonly checkpointHash?: string

@@ -25,6 +25,9 @@ const MAX_ATOMS = 100_000_000
 const MAX_ATTEMPT = 1_000_000
 const MAX_NS_PER_DAY = 1e9
 const MAX_ENGINE_NAME_LENGTH = 64
+/** Trajectory precision bounds, nm (as src/trajectory/chunk.ts accepts). */
+const MIN_PRECISION_NM = 1e-7
+const MAX_PRECISION_NM = 1
 
 function forceTypes (value: unknown, field: string): string[] {
   return list(value, field, MAX_FORCE_TYPES, (v, f) => text(v, f, MAX_ENGINE_NAME_LENGTH))
@@ -64,7 +67,7 @@ export function validateCapabilities (value: unknown, field = ''): Capabilities 
 export function validateUnitSpec (value: unknown, field = ''): UnitSpec {
   const fields = object(value, field,
     ['unitId', 'jobId', 'segmentIndex', 'startStep', 'endStep', 'reportEvery', 'firstFrameIndex', 'seed', 'systemHash', 'integratorHash', 'pdbHash', 'requirements'],
-    ['stateHash', 'checkpointHash', 'keepAtoms', 'lastSegment'])
+    ['stateHash', 'checkpointHash', 'keepAtoms', 'precisionNm', 'lossless', 'lastSegment'])
   const f = (key: string): string => fieldPath(field, key)
   id(fields.unitId, f('unitId'))
   id(fields.jobId, f('jobId'))
@@ -81,6 +84,8 @@ export function validateUnitSpec (value: unknown, field = ''): UnitSpec {
   optional(fields, 'stateHash', field, contentHash)
   optional(fields, 'checkpointHash', field, contentHash)
   optional(fields, 'keepAtoms', field, (v, kf) => list(v, kf, MAX_KEEP_ATOMS, (atom, af) => integer(atom, af, 0, MAX_ATOMS)))
+  optional(fields, 'precisionNm', field, (v, pf) => finite(v, pf, MIN_PRECISION_NM, MAX_PRECISION_NM))
+  optional(fields, 'lossless', field, boolean)
   optional(fields, 'lastSegment', field, boolean)
   validateRequirements(fields.requirements, f('requirements'))
   return value as UnitSpec

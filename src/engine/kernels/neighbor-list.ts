@@ -6,7 +6,8 @@
  * build every atom is wrapped into the brick [0,ax) x [0,by) x [0,cz) (a
  * fundamental domain of the lattice), remembering the translation in
  * `wrapShiftNm`; the periodic images of the atoms that fall within
- * cutoff+skin of the brick are added as ghost images. Images (real atoms and
+ * cutoff+skin of the brick, and not below it (z >= 0: a partner always lies
+ * above its home, see searchPairRange), are added as ghost images. Images (real atoms and
  * ghosts) are stored sorted by cell, so that neighbours lie close in memory.
  * Each real atom ("home image") lists the images of atoms whose home comes
  * later, within cutoff+skin; because the skin is kept below half of
@@ -75,6 +76,8 @@ export class NeighborList {
   imageCount = 0
   /** Atom of each image, by image index (images sorted by cell). */
   imageAtom: Int32Array = new Int32Array(0)
+  /** Per image, wrap shift of its atom + its lattice shift, nm (3 per image): position = x_atom + offset. */
+  imageOffsetNm: Float64Array = new Float64Array(0)
   /** Shift code of each image (index into shiftVectorsNm / 3). */
   imageShift: Uint8Array = new Uint8Array(0)
   /** Image index of each real atom ("home"), in image order (home h -> image). */
@@ -88,6 +91,14 @@ export class NeighborList {
    * PairOrdering: every partner within the cutoff comes before it).
    */
   readonly pairedStart: Int32Array
+  /**
+   * Per home, 4 offsets: the ends of the four shells of partners that were
+   * beyond the cutoff at the build (a quarter of the skin each, nearest
+   * first); shellEnd[4h + 3] = start[h + 1]. See `shellLimit`.
+   */
+  shellEnd: Int32Array
+  /** Largest displacement of any atom since the last build, nm (updated by `update`). */
+  maxDisplacementNm = 0
   /** Image index of the partner of each pair. */
   neighbors: Int32Array = new Int32Array(0)
   /** Lattice vectors by shift code, nm, 3 per code. */
@@ -131,6 +142,7 @@ export class NeighborList {
   /** The helper's part of the list, merged into `neighbors` after each build. */
   private helperStart: Int32Array
   private helperPairedStart: Int32Array
+  private helperShellEnd: Int32Array
   private helperNeighbors: Int32Array = new Int32Array(0)
   /** First home searched by the helper (adapted after each build so both parts have about the same pairs). */
   private searchSplit = -1
@@ -145,13 +157,15 @@ export class NeighborList {
     this.shared = this.helper !== null
     this.start = this.int32(particleCount + 1)
     this.pairedStart = this.int32(particleCount)
+    this.shellEnd = this.int32(4 * particleCount)
     this.homeImage = this.int32(particleCount)
     this.wrapShiftNm = new Float64Array(3 * particleCount)
     this.positionsAtBuild = new Float64Array(3 * particleCount)
     this.stamp = new Int32Array(particleCount).fill(-1)
-    this.grid = this.shared ? sharedFloat64(16) : new Float64Array(16)
+    this.grid = this.shared ? sharedFloat64(20) : new Float64Array(20)
     this.helperStart = this.int32(this.shared ? particleCount + 1 : 1)
     this.helperPairedStart = this.int32(this.shared ? particleCount : 1)
+    this.helperShellEnd = this.int32(this.shared ? 4 * particleCount : 1)
     const ordering = options.ordering
     this.hasLennardJones = this.shared ? sharedUint8(particleCount) : new Uint8Array(particleCount)
     if (ordering !== undefined) this.hasLennardJones.set(ordering.hasLennardJones)
@@ -167,18 +181,31 @@ export class NeighborList {
     return true
   }
 
+  /**
+   * The last shell (0..3) of once-beyond-cutoff partners that may have come
+   * within the cutoff: a pair that was r apart at the build is now at least
+   * r - 2 maxDisplacement apart, so shell k (from cutoff + k skin/4) is
+   * needed only once 2 maxDisplacement exceeds k skin/4.
+   */
+  shellLimit (): number {
+    const reachable = 2 * this.maxDisplacementNm * (1 + 1e-9) + 1e-12
+    const quarter = 0.25 * this.skinNm
+    if (reachable > 3 * quarter) return 3
+    if (reachable > 2 * quarter) return 2
+    if (reachable > quarter) return 1
+    return 0
+  }
+
   /** Writes every image's current position (nm, 3 per image) into `out`. */
   imagePositions (positionsNm: Float64Array, out: Float64Array): void {
     const atoms = this.imageAtom
-    const shifts = this.imageShift
-    const wrap = this.wrapShiftNm
-    const vectors = this.shiftVectorsNm
+    const offset = this.imageOffsetNm
     for (let s = 0; s < this.imageCount; s++) {
       const a3 = 3 * atoms[s]
-      const c3 = 3 * shifts[s]
-      out[3 * s] = positionsNm[a3] + wrap[a3] + vectors[c3]
-      out[3 * s + 1] = positionsNm[a3 + 1] + wrap[a3 + 1] + vectors[c3 + 1]
-      out[3 * s + 2] = positionsNm[a3 + 2] + wrap[a3 + 2] + vectors[c3 + 2]
+      const s3 = 3 * s
+      out[s3] = positionsNm[a3] + offset[s3]
+      out[s3 + 1] = positionsNm[a3 + 1] + offset[s3 + 1]
+      out[s3 + 2] = positionsNm[a3 + 2] + offset[s3 + 2]
     }
   }
 
@@ -191,13 +218,17 @@ export class NeighborList {
     const limit = 0.5 * this.skinNm
     const limit2 = limit * limit
     const old = this.positionsAtBuild
+    let max2 = 0
     for (let k = 0; k < positionsNm.length; k += 3) {
       const dx = positionsNm[k] - old[k]
       const dy = positionsNm[k + 1] - old[k + 1]
       const dz = positionsNm[k + 2] - old[k + 2]
+      const d2 = dx * dx + dy * dy + dz * dz
       // (negated so that a NaN position also triggers a rebuild)
-      if (!(dx * dx + dy * dy + dz * dz <= limit2)) return true
+      if (!(d2 <= limit2)) return true
+      if (d2 > max2) max2 = d2
     }
+    this.maxDisplacementNm = Math.sqrt(max2)
     return false
   }
 
@@ -207,6 +238,7 @@ export class NeighborList {
     if (box !== null) this.boxAtBuild.set(box)
     this.built = true
     this.buildCount++
+    this.maxDisplacementNm = 0
 
     // Skin: no two images of a pair may both lie within cutoff+skin.
     let skin = this.requestedSkinNm
@@ -292,7 +324,7 @@ export class NeighborList {
   private addGhosts (box: BoxVectors, reach: number): number {
     const n = this.particleCount
     const vectors = this.shiftVectorsNm
-    const lowX = -reach; const lowY = -reach; const lowZ = -reach
+    const lowX = -reach; const lowY = -reach; const lowZ = 0
     const highX = box[0] + reach; const highY = box[4] + reach; const highZ = box[8] + reach
     let count = n
     for (let code = 0; code < SHIFT_COUNT; code++) {
@@ -315,7 +347,7 @@ export class NeighborList {
     const rawX = this.rawX; const rawY = this.rawY; const rawZ = this.rawZ
     let lowX: number, lowY: number, lowZ: number, highX: number, highY: number, highZ: number
     if (this.builtWithBox) {
-      lowX = -reach; lowY = -reach; lowZ = -reach
+      lowX = -reach; lowY = -reach; lowZ = 0
       highX = this.boxAtBuild[0] + reach; highY = this.boxAtBuild[4] + reach; highZ = this.boxAtBuild[8] + reach
     } else {
       lowX = Infinity; lowY = Infinity; lowZ = Infinity; highX = -Infinity; highY = -Infinity; highZ = -Infinity
@@ -352,12 +384,14 @@ export class NeighborList {
     grid[13] = this.cutoffNm * this.cutoffNm
     grid[14] = this.switchingDistanceNm * this.switchingDistanceNm
     grid[15] = reach
+    for (let k = 1; k <= 3; k++) grid[15 + k] = (this.cutoffNm + 0.25 * k * this.skinNm) ** 2
 
     if (this.cellStart.length < cellCount + 1) this.cellStart = this.int32(cellCount + 1)
     if (this.imageAtom.length < imageCount) {
       const capacity = this.rawX.length
       this.imageAtom = this.int32(capacity)
       this.imageShift = new Uint8Array(capacity)
+      this.imageOffsetNm = new Float64Array(3 * capacity)
       this.xyz = this.shared ? sharedFloat64(3 * capacity) : new Float64Array(3 * capacity)
     }
     countingSortByCell(n, imageCount, rawX, rawY, rawZ, this.rawAtom, this.rawShift, this.rawCell, grid, this.cellStart, cellCount,
@@ -370,7 +404,16 @@ export class NeighborList {
     for (let s = 0; s < imageCount; s++) {
       if (imageShift[s] === ZERO_SHIFT_CODE) homeImage[homeCount++] = s
     }
-    void imageAtom
+    const offset = this.imageOffsetNm
+    const wrap = this.wrapShiftNm
+    const vectors = this.shiftVectorsNm
+    for (let s = 0; s < imageCount; s++) {
+      const a3 = 3 * imageAtom[s]
+      const c3 = 3 * imageShift[s]
+      offset[3 * s] = wrap[a3] + vectors[c3]
+      offset[3 * s + 1] = wrap[a3 + 1] + vectors[c3 + 1]
+      offset[3 * s + 2] = wrap[a3 + 2] + vectors[c3 + 2]
+    }
   }
 
   /** The pair search, on one thread or split with the helper; the helper's part is appended. */
@@ -378,7 +421,7 @@ export class NeighborList {
     const n = this.particleCount
     const stride = this.imageCount
     if (this.scratchDistance2.length < stride) {
-      this.scratch = new Int32Array(5 * Math.ceil(stride * 1.25) + 4)
+      this.scratch = new Int32Array(8 * Math.ceil(stride * 1.25))
       this.scratchDistance2 = new Float64Array(Math.ceil(stride * 1.25))
     }
     const helper = this.helper !== null && this.helperEnabled && !this.helper.closed && n >= PARALLEL_SEARCH_MIN_HOMES ? this.helper : null
@@ -389,13 +432,14 @@ export class NeighborList {
       helper.startSearch({
         homeImage: this.homeImage, imageAtom: this.imageAtom, xyz: this.xyz, cellStart: this.cellStart,
         grid: this.grid, exclusionStart: this.exclusionStart, exclusionPartners: this.exclusionPartners,
-        hasLennardJones: this.hasLennardJones, start: this.helperStart, pairedStart: this.helperPairedStart, neighbors: this.helperNeighbors,
+        hasLennardJones: this.hasLennardJones, start: this.helperStart, pairedStart: this.helperPairedStart, shellEnd: this.helperShellEnd,
+        neighbors: this.helperNeighbors,
       }, split, n, 0, n, stride)
     }
     let mainPairs: number
     let helperPairs = 0
     try {
-      mainPairs = this.searchOnThisThread(0, split, 0, this.start, this.pairedStart, 'main')
+      mainPairs = this.searchOnThisThread(0, split, 0, this.start, this.pairedStart, this.shellEnd, 'main')
     } finally {
       if (helper !== null) helperPairs = helper.finish()
     }
@@ -403,7 +447,7 @@ export class NeighborList {
       if (helperPairs < 0) {
         // the helper's buffer was too small: grow it and search that part here
         this.helperNeighbors = this.int32(Math.ceil(-helperPairs * 1.25))
-        helperPairs = this.searchOnThisThread(split, n, 0, this.helperStart, this.helperPairedStart, 'helper')
+        helperPairs = this.searchOnThisThread(split, n, 0, this.helperStart, this.helperPairedStart, this.helperShellEnd, 'helper')
       }
       // append the helper's part
       const total = mainPairs + helperPairs
@@ -415,6 +459,9 @@ export class NeighborList {
       const pairedStart = this.pairedStart
       const helperPairedStart = this.helperPairedStart
       for (let h = split; h < n; h++) pairedStart[h] = helperPairedStart[h] + mainPairs
+      const shellEnd = this.shellEnd
+      const helperShellEnd = this.helperShellEnd
+      for (let k = 4 * split; k < 4 * n; k++) shellEnd[k] = helperShellEnd[k] + mainPairs
       mainPairs = total
       // next time, split where half of the pairs are
       this.searchSplit = homeIndexAtPair(start, n, total >>> 1)
@@ -424,11 +471,11 @@ export class NeighborList {
 
   /** searchPairRange on this thread into the main list or the helper's, growing it when full. Returns the end offset. */
   private searchOnThisThread (homeFrom: number, homeTo: number, firstPair: number, start: Int32Array, pairedStart: Int32Array,
-    into: 'main' | 'helper'): number {
+    shellEnd: Int32Array, into: 'main' | 'helper'): number {
     for (;;) {
       const neighbors = into === 'main' ? this.neighbors : this.helperNeighbors
       const result = searchPairRange(homeFrom, homeTo, firstPair, this.homeImage, this.imageAtom, this.xyz, this.cellStart,
-        this.grid, this.exclusionStart, this.exclusionPartners, this.hasLennardJones, this.stamp, start, pairedStart, neighbors,
+        this.grid, this.exclusionStart, this.exclusionPartners, this.hasLennardJones, this.stamp, start, pairedStart, shellEnd, neighbors,
         this.scratch, this.scratchDistance2, this.imageCount)
       if (result >= 0) return result
       const capacity = Math.max(1024, Math.ceil(-result * 1.25))

@@ -7,7 +7,10 @@
  *   1. within the cutoff, at least one of the two without Lennard-Jones;
  *   2. within the switching distance (or the cutoff), both with LJ;
  *   3. between the switching distance and the cutoff, both with LJ;
- *   4. beyond the cutoff (at build time).
+ *   4. beyond the cutoff (at build time), in four shells of a quarter of
+ *      the skin each, nearest first: while atoms have moved little since the
+ *      build, the pair loop can stop before the outer shells (see
+ *      `shellEnd`).
  *
  * "Above": image z > home z, or equal z and a later atom. Wrapped homes lie
  * in [0, cz) and ghosts shifted by +c (-c) lie at z >= cz (< 0), so of the
@@ -24,22 +27,25 @@
  * that the images of a column of cells (fixed x, y; a range of z) are one
  * contiguous run of `xyz`. `grid` = [lowX, lowY, lowZ (nm), 1/cellWidth x, y,
  * z (nm^-1), cellWidth x, y, z (nm), cells x, y, z, reach^2, cutoff^2,
- * switch^2 (nm^2), reach (nm)].
+ * switch^2 (nm^2), reach (nm), squared radii of the shells 1..3 (nm^2)].
  *
  * Writes start[h] for h in [homeFrom, homeTo) (partner offsets into
  * `neighbors`, beginning at `firstPair`) and start[homeTo], and
  * pairedStart[h], the offset of class 2 (partners of h before it are within
- * the cutoff and at least one of the two has no Lennard-Jones). Returns the pair
+ * the cutoff and at least one of the two has no Lennard-Jones), and
+ * shellEnd[4h + k], the end of shell k of class 4 (shellEnd[4h + 3] is the
+ * home's end). Returns the pair
  * count end offset, or minus the offset needed when `neighbors` was too
  * small (nothing beyond its length is written; call again with a larger one).
- * `scratch` holds 5 x `scratchStride` Int32 and `scratchDistance2`
+ * `scratch` holds 8 x `scratchStride` Int32 and `scratchDistance2`
  * `scratchStride` float64; `scratchStride` must be at least the image count.
  */
 export function searchPairRange (
   homeFrom: number, homeTo: number, firstPair: number,
   homeImage: Int32Array, imageAtom: Int32Array, xyz: Float64Array, cellStart: Int32Array,
   grid: Float64Array, exclusionStart: Int32Array, exclusionPartners: Int32Array, hasLennardJones: Uint8Array,
-  stamp: Int32Array, start: Int32Array, pairedStart: Int32Array, neighbors: Int32Array, scratch: Int32Array, scratchDistance2: Float64Array,
+  stamp: Int32Array, start: Int32Array, pairedStart: Int32Array, shellEnd: Int32Array, neighbors: Int32Array, scratch: Int32Array,
+  scratchDistance2: Float64Array,
   scratchStride: number,
 ): number {
   const lowX = grid[0]; const lowY = grid[1]; const lowZ = grid[2]
@@ -47,8 +53,10 @@ export function searchPairRange (
   const widthX = grid[6]; const widthY = grid[7]
   const cellsX = grid[9] | 0; const cellsY = grid[10] | 0; const cellsZ = grid[11] | 0
   const reach2 = grid[12]; const cutoff2 = grid[13]; const switch2 = grid[14]; const reach = grid[15]
+  const shell1 = grid[16]; const shell2 = grid[17]; const shell3 = grid[18]
   const capacity = neighbors.length
   const stride1 = scratchStride; const stride2 = 2 * scratchStride; const stride3 = 3 * scratchStride; const stride4 = 4 * scratchStride
+  const stride5 = 5 * scratchStride; const stride6 = 6 * scratchStride; const stride7 = 7 * scratchStride
   let p = firstPair
   for (let h = homeFrom; h < homeTo; h++) {
     start[h] = p
@@ -107,7 +115,7 @@ export function searchPairRange (
     // written to all four classes and only its own class's count advances (no branch, no chain through memory)
     for (let e = exclusionStart[i]; e < exclusionStart[i + 1]; e++) stamp[exclusionPartners[e]] = i
     const iHasLJ = hasLennardJones[i]
-    let n0 = stride1; let n1 = stride2; let n2 = stride3; let n3 = stride4
+    let n0 = stride1; let n1 = stride2; let n2 = stride3; let n3 = stride4; let n4 = stride5; let n5 = stride6; let n6 = stride7
     for (let k = 0; k < hits; k++) {
       const s = scratch[k]
       const j = imageAtom[s]
@@ -116,23 +124,37 @@ export function searchPairRange (
       const within = keep & ((r2 < cutoff2) as unknown as number)
       const both = within & iHasLJ & hasLennardJones[j]
       const inner = both & ((r2 < switch2) as unknown as number)
-      scratch[n0] = s; scratch[n1] = s; scratch[n2] = s; scratch[n3] = s
-      // class 0: within, not both LJ; 1: both LJ within switch; 2: both LJ beyond switch; 3: beyond the cutoff
+      const beyond = keep - within
+      const outer1 = beyond & ((r2 >= shell1) as unknown as number)
+      const outer2 = beyond & ((r2 >= shell2) as unknown as number)
+      const outer3 = beyond & ((r2 >= shell3) as unknown as number)
+      scratch[n0] = s; scratch[n1] = s; scratch[n2] = s; scratch[n3] = s; scratch[n4] = s; scratch[n5] = s; scratch[n6] = s
+      // class 0: within, not both LJ; 1: both LJ within switch; 2: both LJ beyond switch; 3..6: beyond the cutoff, shell 0..3
       n0 += within - both
       n1 += inner
       n2 += both - inner
-      n3 += keep - within
+      n3 += beyond - outer1
+      n4 += outer1 - outer2
+      n5 += outer2 - outer3
+      n6 += outer3
     }
     // 3. append class by class
-    const count = (n0 - stride1) + (n1 - stride2) + (n2 - stride3) + (n3 - stride4)
+    const inside = (n0 - stride1) + (n1 - stride2) + (n2 - stride3)
     pairedStart[h] = p + (n0 - stride1)
-    if (p + count <= capacity) {
+    shellEnd[4 * h] = p + inside + (n3 - stride4)
+    shellEnd[4 * h + 1] = shellEnd[4 * h] + (n4 - stride5)
+    shellEnd[4 * h + 2] = shellEnd[4 * h + 1] + (n5 - stride6)
+    shellEnd[4 * h + 3] = shellEnd[4 * h + 2] + (n6 - stride7)
+    if (shellEnd[4 * h + 3] <= capacity) {
       for (let k = stride1; k < n0; k++) neighbors[p++] = scratch[k]
       for (let k = stride2; k < n1; k++) neighbors[p++] = scratch[k]
       for (let k = stride3; k < n2; k++) neighbors[p++] = scratch[k]
       for (let k = stride4; k < n3; k++) neighbors[p++] = scratch[k]
+      for (let k = stride5; k < n4; k++) neighbors[p++] = scratch[k]
+      for (let k = stride6; k < n5; k++) neighbors[p++] = scratch[k]
+      for (let k = stride7; k < n6; k++) neighbors[p++] = scratch[k]
     } else {
-      p += count
+      p = shellEnd[4 * h + 3]
     }
   }
   start[homeTo] = p

@@ -237,15 +237,13 @@ export class NonbondedKernel implements ForceKernel {
     // image positions (slots 0..2): x_atom + wrap shift + lattice shift, see NeighborList
     const data = this.imageData
     const imageAtom = list.imageAtom
-    const imageShift = list.imageShift
-    const wrap = list.wrapShiftNm
-    const vectors = list.shiftVectorsNm
+    const offset = list.imageOffsetNm
     for (let s = 0; s < imageCount; s++) {
       const a3 = 3 * imageAtom[s]
-      const c3 = 3 * imageShift[s]
-      data[6 * s] = positionsNm[a3] + wrap[a3] + vectors[c3]
-      data[6 * s + 1] = positionsNm[a3 + 1] + wrap[a3 + 1] + vectors[c3 + 1]
-      data[6 * s + 2] = positionsNm[a3 + 2] + wrap[a3 + 2] + vectors[c3 + 2]
+      const s3 = 3 * s
+      data[6 * s] = positionsNm[a3] + offset[s3]
+      data[6 * s + 1] = positionsNm[a3 + 1] + offset[s3 + 1]
+      data[6 * s + 2] = positionsNm[a3 + 2] + offset[s3 + 2]
     }
     const imageForce = this.imageForces
     imageForce.fill(0, 0, 3 * imageCount)
@@ -253,18 +251,20 @@ export class NonbondedKernel implements ForceKernel {
     // The pair loop in two parts, homes [0, split) and [split, N) with about half of the pairs each, each into
     // its own force buffer, summed in that order: the same bits whether the helper thread takes the second part or not.
     const split = homeIndexAtPair(list.start, homeCount, list.pairCount >>> 1)
+    const shellLimit = list.shellLimit()
     const helper = wantHelper && list.pairCount >= PARALLEL_MIN_PAIRS ? this.helper : null
     const startedAt = performance.now()
     if (helper !== null) {
       helper.startPairs({
-        homeImage: list.homeImage, start: list.start, pairedStart: list.pairedStart, neighbors: list.neighbors, image: this.imageData, settings: this.pairSettings,
-      }, imageCount, split, homeCount)
+        homeImage: list.homeImage, start: list.start, pairedStart: list.pairedStart, shellEnd: list.shellEnd, neighbors: list.neighbors,
+        image: this.imageData, settings: this.pairSettings,
+      }, imageCount, split, homeCount, shellLimit)
     }
     const energy = this.pairEnergy
     let secondEnergy: Float64Array = this.secondPartEnergy
     let secondForce: Float64Array = this.secondPartForces
     try {
-      computePairRange(0, split, list.homeImage, list.start, list.pairedStart, list.neighbors, data, imageForce, this.pairSettings, energy)
+      computePairRange(0, split, list.homeImage, list.start, list.pairedStart, list.shellEnd, shellLimit, list.neighbors, data, imageForce, this.pairSettings, energy)
     } finally {
       helper?.finish()
     }
@@ -277,23 +277,16 @@ export class NonbondedKernel implements ForceKernel {
         secondForce = this.secondPartForces
       }
       secondForce.fill(0, 0, 3 * imageCount)
-      computePairRange(split, homeCount, list.homeImage, list.start, list.pairedStart, list.neighbors, data, secondForce, this.pairSettings, secondEnergy)
+      computePairRange(split, homeCount, list.homeImage, list.start, list.pairedStart, list.shellEnd, shellLimit, list.neighbors, data, secondForce, this.pairSettings, secondEnergy)
     }
     if (this.helper !== null && list.pairCount >= PARALLEL_MIN_PAIRS) this.helperChoice.record(performance.now() - startedAt)
     const total = (energy[0] + energy[1]) + (secondEnergy[0] + secondEnergy[1])
     for (let s = 0; s < imageCount; s++) {
       const a3 = 3 * imageAtom[s]
       const s3 = 3 * s
-      forcesOut[a3] += imageForce[s3]
-      forcesOut[a3 + 1] += imageForce[s3 + 1]
-      forcesOut[a3 + 2] += imageForce[s3 + 2]
-    }
-    for (let s = 0; s < imageCount; s++) {
-      const a3 = 3 * imageAtom[s]
-      const s3 = 3 * s
-      forcesOut[a3] += secondForce[s3]
-      forcesOut[a3 + 1] += secondForce[s3 + 1]
-      forcesOut[a3 + 2] += secondForce[s3 + 2]
+      forcesOut[a3] += imageForce[s3] + secondForce[s3]
+      forcesOut[a3 + 1] += imageForce[s3 + 1] + secondForce[s3 + 1]
+      forcesOut[a3 + 2] += imageForce[s3 + 2] + secondForce[s3 + 2]
     }
     return total
   }

@@ -10,7 +10,9 @@
  * Each home's partners come in two runs (see searchPairRange): up to
  * pairedStart[h], pairs within the cutoff (at the list build) where one of
  * the two has no Lennard-Jones, computed by a Coulomb-only loop; then the
- * rest, by the general loop.
+ * rest, by the general loop, which stops after shell `shellLimit` of the
+ * partners that were beyond the cutoff at the build (the later shells cannot
+ * have come within the cutoff yet; see NeighborList.shellLimit).
  *
  * Arrays are per neighbour-list image (see NeighborList): `image` holds 6
  * numbers per image, [x, y, z (nm), charge * sqrt(ONE_4PI_EPS0), sigma/2 (nm),
@@ -20,7 +22,8 @@
  * Energies (kJ/mol) are written to energyOut[0] (LJ) and energyOut[1] (Coulomb).
  */
 export function computePairRange (
-  homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, pairedStart: Int32Array, neighbors: Int32Array,
+  homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, pairedStart: Int32Array, shellEnd: Int32Array,
+  shellLimit: number, neighbors: Int32Array,
   image: Float64Array, imageForce: Float64Array, settings: Float64Array, energyOut: Float64Array,
 ): void {
   const cutoff2 = settings[0]
@@ -58,7 +61,7 @@ export function computePairRange (
       const s3 = 3 * s
       imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
     }
-    const end = start[h + 1]
+    const end = shellEnd[4 * h + shellLimit]
     for (let k = paired; k < end; k++) {
       const s = neighbors[k]
       const s6 = 6 * s

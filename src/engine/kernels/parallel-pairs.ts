@@ -31,6 +31,7 @@ export interface SharedPairArrays {
   homeImage: Int32Array
   start: Int32Array
   pairedStart: Int32Array
+  shellEnd: Int32Array
   neighbors: Int32Array
   /** 6 numbers per image, see computePairRange. */
   image: Float64Array
@@ -50,6 +51,7 @@ export interface SharedSearchArrays {
   /** The helper's own CSR offsets, class offsets and partners. */
   start: Int32Array
   pairedStart: Int32Array
+  shellEnd: Int32Array
   neighbors: Int32Array
 }
 
@@ -79,7 +81,8 @@ for (;;) {
     if (request === ${TASK_PAIRS}) {
       const a = arrays[${TASK_PAIRS}]
       imageForce.fill(0, 0, 3 * control[p + 2])
-      computePairRange(control[p], control[p + 1], a.homeImage, a.start, a.pairedStart, a.neighbors, a.image, imageForce, a.settings, energy)
+      computePairRange(control[p], control[p + 1], a.homeImage, a.start, a.pairedStart, a.shellEnd, control[p + 3], a.neighbors, a.image,
+        imageForce, a.settings, energy)
       control[${RESULT}] = 0
     } else {
       const a = arrays[${TASK_SEARCH}]
@@ -87,11 +90,11 @@ for (;;) {
       const stride = control[p + 4]
       if (stamp.length !== particleCount) stamp = new Int32Array(particleCount).fill(-1)
       if (scratchDistance2.length < stride) {
-        scratch = new Int32Array(5 * stride + 4)
+        scratch = new Int32Array(8 * stride)
         scratchDistance2 = new Float64Array(stride)
       }
       control[${RESULT}] = searchPairRange(control[p], control[p + 1], control[p + 2], a.homeImage, a.imageAtom, a.xyz,
-        a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.pairedStart, a.neighbors, scratch, scratchDistance2, stride)
+        a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.pairedStart, a.shellEnd, a.neighbors, scratch, scratchDistance2, stride)
     }
     Atomics.store(control, ${DONE}, 1)
   } catch (error) {
@@ -138,14 +141,14 @@ export class ForceHelperThread {
   }
 
   /** Starts the pair loop over homes [homeFrom, homeTo) into `imageForce` (zeroed first); returns at once. */
-  startPairs (arrays: SharedPairArrays, imageCount: number, homeFrom: number, homeTo: number): void {
+  startPairs (arrays: SharedPairArrays, imageCount: number, homeFrom: number, homeTo: number, shellLimit: number): void {
     if (this.imageForce.length < 3 * imageCount) {
       this.imageForce = new Float64Array(new SharedArrayBuffer(8 * Math.ceil(3 * imageCount * 1.25)))
     }
     const forceChanged = this.sentForce !== this.imageForce
     this.post(TASK_PAIRS, arrays as unknown as Record<string, unknown>, forceChanged ? this.imageForce : undefined)
     this.sentForce = this.imageForce
-    this.begin(TASK_PAIRS, homeFrom, homeTo, imageCount, 0, 0)
+    this.begin(TASK_PAIRS, homeFrom, homeTo, imageCount, shellLimit, 0)
   }
 
   /** Starts the neighbour-list search over homes [homeFrom, homeTo) (see searchPairRange); returns at once. */
