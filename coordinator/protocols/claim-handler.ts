@@ -3,7 +3,9 @@
  * complete or failed. Many request/response exchanges per stream.
  *
  * - claim → `lease` (the unit spec to run, from its resume point) or
- *   `refused` (no-work | no-match with the unmet requirement).
+ *   `refused` (no-work | no-match with the unmet requirement). A claim that
+ *   finds no work at all waits up to CLAIM_PARK_MS for some (long poll), so
+ *   nodes should send claims on a stream of their own.
  * - renew → `renewed`, one entry per lease; `cancel: true` means stop that
  *   unit now (its job was cancelled, or the lease was lost/reassigned).
  * - complete → `ok` once every frame of the unit is stored and (for all but a
@@ -17,7 +19,8 @@ import { logger } from '@libp2p/logger'
 import { serveStream } from '../../src/wire/serve.ts'
 import { validateClaimRequest } from '../../src/wire/validate.ts'
 import type { ClaimRequest, ClaimResponse } from '../../src/wire/messages.ts'
-import type { WorkQueue } from '../queue/work-queue.ts'
+import type { ClaimOutcome, WorkQueue } from '../queue/work-queue.ts'
+import { CLAIM_PARK_MS } from '../queue/constants.ts'
 import type { PeerTable } from '../peers/peer-table.ts'
 import type { RateLimiter } from '../security/rate-limiter.ts'
 import type { RefusalLog } from '../security/refusal-log.ts'
@@ -29,6 +32,8 @@ export interface ClaimHandlerDeps {
   readonly queue: WorkQueue
   readonly peers: PeerTable
   readonly signal: AbortSignal
+  /** How long a claim that finds no work waits for some, ms (default CLAIM_PARK_MS; 0: refuse at once). */
+  readonly claimParkMs?: number
   /** Claim-protocol messages per node peer (absent: unlimited). */
   readonly rateLimiter?: RateLimiter
   readonly refusals?: RefusalLog
@@ -52,10 +57,17 @@ export async function handleClaimRequest (deps: ClaimHandlerDeps, peerId: string
   switch (request.type) {
     case 'claim': {
       deps.peers.noteClaim(peerId, request.capabilities)
-      const outcome = await deps.queue.claim(peerId, request.capabilities, {
+      const claimOnce = async (): Promise<ClaimOutcome> => await deps.queue.claim(peerId, request.capabilities, {
         ...(request.unitId !== undefined ? { unitId: request.unitId } : {}),
         otherNodes: deps.peers.liveNodes(),
       })
+      // No work at all: wait a little for some (long poll) rather than refuse at once.
+      const deadline = Date.now() + (deps.claimParkMs ?? CLAIM_PARK_MS)
+      let outcome = await claimOnce()
+      while (outcome.type === 'refused' && outcome.code === 'no-work' && Date.now() < deadline) {
+        if (!await deps.queue.waitForWork(deadline - Date.now(), deps.signal)) break
+        outcome = await claimOnce()
+      }
       if (outcome.type === 'lease') log('leased %s attempt %d to %s', outcome.lease.unitId, outcome.lease.attempt, peerId)
       return outcome
     }

@@ -6,6 +6,12 @@ export const minute = 60 * second
 export const DEFAULT_LEASE_TTL_MS = 30 * second
 /** Reported failures of one unit after which its job fails. */
 export const DEFAULT_MAX_ATTEMPTS = 3
+/**
+ * A claim that finds no work waits this long for some to arrive before it is
+ * refused (long poll), ms: a node that asked is handed a new unit at once,
+ * without waiting for the gossip offer and its claim round trip.
+ */
+export const CLAIM_PARK_MS = 2.5 * second
 /** How often the sweeper looks for expired leases, ms. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 1 * second
 /** Most replicas one submit may create. */

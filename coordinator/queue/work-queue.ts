@@ -353,6 +353,24 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
     return { type: 'lease', lease: { unitId: unit.unitId, attempt, expiresAt: lease.expiresAt }, unit: this.unitSpec(leased, job) }
   }
 
+  /** Resolves true when a unit becomes claimable (new, retried or requeued), false after `ms` or on `signal`. */
+  async waitForWork (ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted === true) return false
+    return await new Promise<boolean>((resolve) => {
+      const done = (found: boolean): void => {
+        clearTimeout(timer)
+        this.off('unit-queued', onQueued)
+        signal?.removeEventListener('abort', onAbort)
+        resolve(found)
+      }
+      const onQueued = (): void => { done(true) }
+      const onAbort = (): void => { done(false) }
+      const timer = setTimeout(() => { done(false) }, ms)
+      this.on('unit-queued', onQueued)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
   // ------------------------------------------------------------ renew
 
   /** Extends the leases `peerId` still holds; any other lease in the list comes back with cancel: true. */

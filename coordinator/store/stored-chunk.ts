@@ -1,7 +1,7 @@
 /**
  * A chunk as kept in the `chunks` sublevel: an 8-byte header (frame count,
  * uint32 LE; 4 reserved bytes) followed by the chunk bytes exactly as the node
- * sent them (src/wire/chunk-codec.ts encoding), so fetch streams them without
+ * sent them (src/trajectory/ chunks), so fetch streams them without
  * re-encoding.
  */
 const HEADER_BYTES = 8

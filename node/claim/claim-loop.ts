@@ -17,6 +17,13 @@ const log = logger('mdswarm:node:claim')
 
 /** How often an idle node asks for work without being prompted, ms. */
 export const DEFAULT_CLAIM_POLL_INTERVAL_MS = 3 * second
+/**
+ * A 'no-work' answer that took at least this long was held by the
+ * coordinator until it gave up waiting for work (long poll): ask again at
+ * once, so an idle node always has a claim waiting there. A quick refusal
+ * (a coordinator that does not hold claims) waits for the poll interval.
+ */
+export const HELD_CLAIM_MIN_MS = 1 * second
 
 export interface ClaimLoopDeps {
   readonly link: CoordinatorLink
@@ -38,6 +45,8 @@ export interface ClaimDemand {
 export class ClaimLoop {
   private readonly deps: ClaimLoopDeps
   private readonly wakeSignal = new WakeSignal()
+  /** Cuts short a claim in flight (the coordinator may hold it for a while) when the loop stops. */
+  private readonly stopController = new AbortController()
   private running = false
   private loopDone: Promise<void> = Promise.resolve()
 
@@ -53,6 +62,7 @@ export class ClaimLoop {
 
   async stop (): Promise<void> {
     this.running = false
+    this.stopController.abort()
     this.wakeSignal.wake()
     await this.loopDone
   }
@@ -75,7 +85,9 @@ export class ClaimLoop {
         continue
       }
       try {
-        const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities })
+        const sentAt = performance.now()
+        const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities }, undefined, this.stopController.signal)
+        if (!this.running) break
         failures = 0
         if (response.type === 'lease') {
           await this.deps.onLease(response.lease, response.unit)
@@ -83,6 +95,7 @@ export class ClaimLoop {
         } else if (response.type === 'refused') {
           this.deps.onRefused?.(response.code, response.reason)
           if (response.code === 'rate-limited') delay = 2 * poll
+          else if (response.code === 'no-work' && performance.now() - sentAt >= HELD_CLAIM_MIN_MS) delay = 0
         } else {
           log('claim answered with %s', response.type)
         }

@@ -12,11 +12,16 @@
  * @example
  * const policy = new PrefetchPolicy()
  * policy.noteFinished(systemHash, 5000, 900)           // 5000 steps took 900 ms
- * policy.dueInMs([{ systemHash, stepsLeft: 4000, runningForMs: 100 }])  // ≈ 620 (720 ms left, 100 ms lead)
+ * policy.dueInMs([{ systemHash, stepsLeft: 40000, runningForMs: 100 }])  // ≈ 5600 (7100 ms left, 1500 ms lead)
  */
 
-/** Default lead: prefetch when a running unit has this little left, ms. */
-export const DEFAULT_PREFETCH_LEAD_MS = 100
+/**
+ * Default lead: prefetch when a running unit has this little left, ms. Long
+ * enough to cover a claim round trip and the payloads on a busy machine
+ * (unit times vary there a lot), short against long units, so at most about
+ * this much work waits on a busy node while another has none.
+ */
+export const DEFAULT_PREFETCH_LEAD_MS = 1500
 /** Weight of the newest unit in the running mean of ms per step. */
 const SMOOTHING = 0.3
 /** Systems remembered. */

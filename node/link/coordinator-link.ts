@@ -40,6 +40,8 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
   private wake: (() => void) | null = null
   private readonly stopController = new AbortController()
   private readonly claims = new RequestChannel<ClaimResponse>(CLAIM_PROTOCOL, async signal => await this.openStream(CLAIM_PROTOCOL, signal), validateClaimResponse)
+  /** Claims for work get a stream of their own: the coordinator may hold one until work arrives (long poll). */
+  private readonly workClaims = new RequestChannel<ClaimResponse>(CLAIM_PROTOCOL, async signal => await this.openStream(CLAIM_PROTOCOL, signal), validateClaimResponse)
   private readonly blobs = new RequestChannel<BlobResponse>(BLOB_PROTOCOL, async signal => await this.openStream(BLOB_PROTOCOL, signal), validateBlobResponse,
     { weigh: m => (m as BlobRequest).type === 'put' ? (m as Extract<BlobRequest, { type: 'put' }>).bytes.byteLength : 1024 })
   private readonly frames = new RequestChannel<ChunkAck>(FRAMES_PROTOCOL, async signal => await this.openStream(FRAMES_PROTOCOL, signal), validateChunkAck,
@@ -80,6 +82,7 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
 
   private closeChannels (err?: Error): void {
     this.claims.close(err)
+    this.workClaims.close(err)
     this.blobs.close(err)
     this.frames.close(err)
   }
@@ -138,9 +141,14 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
     return AbortSignal.any([AbortSignal.timeout(ms), this.stopController.signal])
   }
 
-  /** One request on /mdswarm/claim/1 (claim, renew, complete, fail), pipelined on the long-lived claim stream. */
-  async claim (message: ClaimRequest, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ClaimResponse> {
-    return await this.claims.request(message, this.timeout(timeoutMs))
+  /**
+   * One request on /mdswarm/claim/1, pipelined on a long-lived stream: renew,
+   * complete and fail on one, claims for work (which the coordinator may
+   * hold until work arrives) on another. `signal` cuts it short.
+   */
+  async claim (message: ClaimRequest, timeoutMs = REQUEST_TIMEOUT_MS, signal?: AbortSignal): Promise<ClaimResponse> {
+    const bounded = signal === undefined ? this.timeout(timeoutMs) : AbortSignal.any([this.timeout(timeoutMs), signal])
+    return await (message.type === 'claim' ? this.workClaims : this.claims).request(message, bounded)
   }
 
   /** Fetches a payload by hash; the bytes are checked against the hash. */

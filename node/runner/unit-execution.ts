@@ -148,6 +148,7 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
     deps.onChunkStored(held)
   }
 
+  log('unit %s: inputs ready %s ms after its execution began', unit.unitId, (performance.now() - (held.execution?.startedAtMs ?? 0)).toFixed(1))
   let engine = chooseEngine(unit.requirements, deps.capabilities, deps.enginePreferences)
   let device: { slots: GpuSlots, index: number } | null = null
   if (engine.name === 'openmm' && usesGpu(engine, deps.capabilities) && engine.properties?.DeviceIndex === undefined) {

@@ -8,12 +8,14 @@
  * units of one system skip parsing its XML and PDB.
  */
 import { parentPort } from 'node:worker_threads'
+import { logger } from '@libp2p/logger'
 import { Simulation } from '../../src/engine/simulation.ts'
 import { loadInputs, type LoadedInputs } from '../../src/engine/load.ts'
 import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import type { Frame } from '../../src/engine/frame.ts'
 import type { RunMessage, UnitWorkInput, WorkerMessageBody } from './protocol.ts'
 
+const log = logger('mdswarm:node:worker')
 const port = parentPort
 if (port === null) throw new Error('unit-worker.ts must run in a worker thread')
 
@@ -41,7 +43,9 @@ function load (input: UnitWorkInput): LoadedInputs {
 }
 
 function run (input: UnitWorkInput, post: (message: WorkerMessageBody) => void): void {
+  const receivedAt = performance.now()
   const sim = Simulation.fromLoaded(load(input), { checkpoint: input.checkpoint, seed: input.seed })
+  const readyAt = performance.now()
   post({ type: 'started', step: sim.step, stepSizePs: sim.integrator.stepSizePs, atomCount: sim.system.particleCount })
 
   let pending: Frame[] = []
@@ -71,6 +75,7 @@ function run (input: UnitWorkInput, post: (message: WorkerMessageBody) => void):
   }
   const checkpoint = encodeCheckpoint(sim.checkpoint())
   post({ type: 'done', checkpoint, step: sim.step, engineMs })
+  log('run to step %d: %s ms to set up, %s ms in all', sim.step, (readyAt - receivedAt).toFixed(1), (performance.now() - receivedAt).toFixed(1))
 }
 
 port.on('message', (message: RunMessage) => {

@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
+import { availableParallelism, loadavg } from 'node:os'
 import { Simulation } from '../../src/engine/simulation.ts'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -170,7 +171,9 @@ function main (): void {
   const line = (cells: string[]): string => cells.map((c, i) => (i <= 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`)
   process.stdout.write(`\nSteady state: ${durations.measureS} s of stepping after ${durations.warmupS} s of warm-up; LangevinMiddleIntegrator 2 fs; ` +
-    `start-up = reading inputs, building the context, first step. Node ${process.version}.\n`)
+    `start-up = reading inputs, building the context, first step. Node ${process.version}; ` +
+    `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; builtin force threads: ` +
+    `${process.env.MDSWARM_FORCE_THREADS ?? 'auto'}.\n`)
   for (const problem of problems) process.stdout.write(`note: ${problem}\n`)
 }
 

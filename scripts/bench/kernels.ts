@@ -3,14 +3,15 @@
  * 7.7 (CPU and Reference platforms) on the fixture systems, measured in the
  * same run.
  *
- *   npx tsx scripts/bench/kernels.ts [--fixtures a,b] [--repeats 50] [--threads 1|2] [--no-openmm]
+ *   npx tsx scripts/bench/kernels.ts [--fixtures a,b] [--repeats 50] [--threads 1|2|auto] [--no-openmm]
  *
  * Prints, per fixture, wall-clock ms per force+energy evaluation (median of
  * rounds; neighbour list not rebuilt, the rebuild cost is its own column),
  * OpenMM's ms per getState(getForces, getEnergy) (CPU platform with 2
  * threads, Reference), and the ratio OpenMM / builtin (> 1: the builtin
- * engine is faster). --threads 2 runs the nonbonded pair loop on two threads
- * (same as MDSWARM_FORCE_THREADS=2).
+ * engine is faster). --threads 2 runs the nonbonded pair loop and the
+ * neighbour-list search on two threads (same as MDSWARM_FORCE_THREADS=2);
+ * auto (the default) uses the helper thread only while it measurably pays.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -32,7 +33,7 @@ function option (name: string): string | undefined {
 const fixtures = (option('--fixtures') ?? 'ala2-vacuum-nocutoff,water-box-rigid,ala2-tip3p-rf-cubic,villin-rf-cubic').split(',')
 const repeats = Number(option('--repeats') ?? 50)
 const withOpenmm = !process.argv.includes('--no-openmm')
-const threads = Number(option('--threads') ?? process.env.MDSWARM_FORCE_THREADS ?? 1)
+const threads = option('--threads') ?? process.env.MDSWARM_FORCE_THREADS ?? 'auto'
 process.env.MDSWARM_FORCE_THREADS = String(threads)
 
 interface Row { fixture: string, atoms: number, builtinMs: number, rebuildMs: number, cpuMs?: number, referenceMs?: number }

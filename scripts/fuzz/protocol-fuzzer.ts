@@ -16,7 +16,7 @@ import { parseMultiaddr, type MdswarmPeer } from '../../src/p2p/create-peer.ts'
 import { offersTopic, statusTopic } from '../../src/p2p/topics.ts'
 import { encodeMessage } from '../../src/wire/cbor.ts'
 import { encodeVarint, wireStream } from '../../src/wire/framing.ts'
-import { encodeChunk } from '../../src/wire/chunk-codec.ts'
+import { encodeFrames } from '../../src/trajectory/index.ts'
 import { sha256Hex } from '../../src/wire/hash.ts'
 import { BLOB_PROTOCOL, CLAIM_PROTOCOL, CONTROL_PROTOCOL, FRAMES_PROTOCOL, maxMessageBytesFor } from '../../src/wire/constants.ts'
 import { CONTROL_STREAM_MAX_BYTES } from '../../src/client/control-messages.ts'
@@ -111,7 +111,7 @@ function chunkData (r: FuzzRandom): Uint8Array {
     kineticEnergy: 30 * r.next(),
     temperatureK: 300
   }))
-  const data = encodeChunk(frames)
+  const data = encodeFrames(frames)
   if (r.next() < 0.3) data[r.int(data.byteLength)] ^= 1 + r.int(255)
   return data
 }

@@ -107,6 +107,8 @@ export interface TrajectoryWriterOptions {
   /** DCD header: steps between frames (default: from the first two frames). */
   readonly reportEvery?: number
   readonly title?: string
+  /** .mdsw metadata: indices of the kept atoms in the simulated system, when frames hold a selection. */
+  readonly atomSelection?: readonly number[]
 }
 
 /** A streaming writer for any supported format. */
@@ -140,6 +142,7 @@ export function openTrajectoryWriter (file: string, options: TrajectoryWriterOpt
       if (options.title !== undefined) metadata.title = options.title
       if (options.stepSizePs !== undefined) metadata.stepSizePs = options.stepSizePs
       if (options.reportEvery !== undefined) metadata.reportEvery = options.reportEvery
+      if (options.atomSelection !== undefined) metadata.atomSelection = [...options.atomSelection]
       const writer = MdswWriter.create(file, metadata, options.lossless === true ? { lossless: true } : { precisionNm })
       return { format, writeFrame: (f) => writer.appendFrame(f), appendChunk: (c) => writer.appendChunk(c), close: () => writer.close() }
     }

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Frame } from '../../src/engine/frame.ts'
 import type { Capabilities } from '../../src/wire/messages.ts'
-import { encodeChunk } from '../../src/wire/chunk-codec.ts'
+import { encodeFrames } from '../../src/trajectory/index.ts'
 
 export const repoRoot = path.resolve(new URL('../..', import.meta.url).pathname)
 
@@ -25,7 +25,7 @@ export function framesOf (firstFrame: number, count: number, atoms: number, repo
 }
 
 export function chunkOf (firstFrame: number, count: number, atoms: number, reportEvery: number): Uint8Array {
-  return encodeChunk(framesOf(firstFrame, count, atoms, reportEvery))
+  return encodeFrames(framesOf(firstFrame, count, atoms, reportEvery), { lossless: true })
 }
 
 export const BUILTIN_FORCES = ['HarmonicBondForce', 'HarmonicAngleForce', 'PeriodicTorsionForce', 'NonbondedForce', 'CMMotionRemover']

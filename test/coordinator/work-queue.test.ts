@@ -7,7 +7,9 @@ import { WorkQueue, type JobSubmission } from '../../coordinator/queue/work-queu
 import { codecChunkInspector } from '../../coordinator/ingest/codec-inspector.ts'
 import { explainUnmatched, unmetRequirement } from '../../coordinator/queue/matching.ts'
 import { blobHash } from '../../coordinator/store/blob-hash.ts'
-import { decodeChunk } from '../../src/wire/chunk-codec.ts'
+import { chunkFrames, decodeFrames } from '../../src/trajectory/index.ts'
+
+const decodeChunk = (data: Uint8Array) => chunkFrames(decodeFrames(data))
 import { BUILTIN_FORCES, chunkOf, cpuNode, cudaNode, tempDir } from './helpers.ts'
 
 const ATOMS = 4

@@ -147,7 +147,11 @@ test('fixture PDBs read with the right atom counts and boxes', t => {
     const reference = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as { particleCount: number, boxVectorsNm?: number[][] }
     t.is(pdb.topology.atomCount, reference.particleCount, dir)
     t.false(pdb.topology.elements.includes(''), dir)
-    if (reference.boxVectorsNm !== undefined) t.deepEqual(Array.from(pdb.box!), reference.boxVectorsNm.flat(), dir)
+    // OpenMM's and our CRYST1 -> vectors conversion may differ in the last bit (cos/sin rounding)
+    if (reference.boxVectorsNm !== undefined) {
+      const expected = reference.boxVectorsNm.flat()
+      for (let i = 0; i < 9; i++) t.true(Math.abs(pdb.box![i] - expected[i]) <= 1e-12, `${dir}: box component ${i}`)
+    }
   }
 })
 

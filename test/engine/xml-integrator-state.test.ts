@@ -124,7 +124,8 @@ for (const dir of fixtureDirs()) {
         for (let i = 0; i < state.positionsNm.length; i++) maxDiff = Math.max(maxDiff, Math.abs(state.positionsNm[i] - pdb.models[0][i]))
         t.true(maxDiff <= 5.0001e-5, `max |state - pdb| = ${maxDiff} nm`)
       }
-      if (pdb.box !== null) t.deepEqual(Array.from(state.box!), Array.from(pdb.box))
+      // OpenMM's and our CRYST1 -> vectors conversion may differ in the last bit (cos/sin rounding)
+      if (pdb.box !== null) for (let i = 0; i < 9; i++) t.true(Math.abs(state.box![i] - pdb.box[i]) <= 1e-12, `box component ${i}`)
     })
   }
 }

@@ -16,7 +16,7 @@ import { createPeer, parseMultiaddr, type MdswarmPeer } from '../../src/p2p/crea
 import { offersTopic } from '../../src/p2p/topics.ts'
 import { sendRequest } from '../../src/p2p/request.ts'
 import { encodeMessage } from '../../src/wire/cbor.ts'
-import { encodeChunk } from '../../src/wire/chunk-codec.ts'
+import { encodeFrames } from '../../src/trajectory/index.ts'
 import { sha256Hex } from '../../src/wire/hash.ts'
 import { BLOB_PROTOCOL, CLAIM_PROTOCOL, FRAMES_PROTOCOL } from '../../src/wire/constants.ts'
 import { validateBlobResponse, validateChunkAck, validateClaimResponse } from '../../src/wire/validate.ts'
@@ -43,7 +43,7 @@ async function rogue (t: ExecutionContext): Promise<MdswarmPeer> {
 }
 
 function frames (firstFrame: number, count: number, tweak: (frame: Frame) => Frame = f => f): Uint8Array {
-  return encodeChunk(Array.from({ length: count }, (_, k) => tweak({
+  return encodeFrames(Array.from({ length: count }, (_, k) => tweak({
     step: (firstFrame + k + 1) * REPORT_EVERY,
     timePs: (firstFrame + k + 1) * REPORT_EVERY * 0.002,
     positionsNm: Float32Array.from({ length: 3 * ALA2_ATOMS }, (_, i) => 0.1 * (i % 17)),

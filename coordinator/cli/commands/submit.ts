@@ -1,18 +1,22 @@
 /**
  * `mdswarm submit --system S.xml --integrator I.xml --pdb P.pdb [--state ST.xml] --steps N --report-every K
- *   [--segment-steps M] [--replicas R] [--seed X] [--priority P] [--name NAME] [--engine E] [--platform P] [--gpu]`
- * `--json` → `{"jobs": [{"id": ...}, ...]}`.
+ *   [--segment-steps M] [--replicas R] [--seed X] [--priority P] [--name NAME] [--engine E] [--platform P] [--gpu]
+ *   [--keep protein|all|0-21,30] [--precision NM] [--lossless]`
+ * `--json` → `{"jobs": [{"id": ...}, ...]}`. `--keep` is resolved here against the PDB (src/formats/atom-selection.ts);
+ * the job carries the atom indices, and every trajectory chunk holds only those atoms.
  */
 import fs from 'node:fs'
 import { UsageError } from '../../../src/cli/run-command.ts'
 import { CLIENT_FLAGS, integerFlag, parseFlags, requireFlag } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
+import { selectAtoms } from '../../../src/formats/atom-selection.ts'
+import { readPdb } from '../../../src/engine/pdb/read-pdb.ts'
 
 export const summary = 'Submit a simulation (or an ensemble of replicas) to the coordinator'
 
 const USAGE = 'mdswarm submit --system S.xml --integrator I.xml --pdb P.pdb [--state ST.xml] --steps N --report-every K ' +
   '[--segment-steps M] [--replicas R] [--seed X] [--priority P] [--name NAME] [--engine builtin|openmm|any] [--platform NAME] [--gpu] ' +
-  '[--max-attempts N] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
+  '[--max-attempts N] [--keep protein|all|0-21,30] [--precision NM] [--lossless] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 
 const FLAGS = {
   ...CLIENT_FLAGS,
@@ -31,6 +35,9 @@ const FLAGS = {
   platform: { type: 'string' },
   gpu: { type: 'boolean' },
   'max-attempts': { type: 'string' },
+  keep: { type: 'string' },
+  precision: { type: 'string' },
+  lossless: { type: 'boolean' },
 } as const
 
 /** A named input file; a clear error when it cannot be read. */
@@ -65,6 +72,13 @@ export async function run (args: string[]): Promise<number> {
   const integratorXml = readInput('integrator', requireFlag(values.integrator, 'integrator', USAGE))
   const pdb = readInput('pdb', requireFlag(values.pdb, 'pdb', USAGE))
   const stateXml = values.state !== undefined ? readInput('state', values.state) : undefined
+  const keepAtoms = values.keep !== undefined ? selectAtoms(values.keep, readPdb(new TextDecoder().decode(pdb), { maxPdbBytes: pdb.length + 1 }).topology) : undefined
+  let precisionNm: number | undefined
+  if (values.precision !== undefined) {
+    precisionNm = Number(values.precision)
+    if (!(precisionNm >= 1e-7 && precisionNm <= 1)) throw new UsageError(`--precision must be a number of nm from 1e-7 to 1, got '${values.precision}'.`)
+    if (values.lossless === true) throw new UsageError('give --precision or --lossless, not both.')
+  }
   return await withClient(values, async (client) => {
     const jobs = await client.submit({
       systemXml, integratorXml, pdb, steps, reportEvery,
@@ -78,6 +92,9 @@ export async function run (args: string[]): Promise<number> {
       ...(values.platform !== undefined ? { platform: values.platform } : {}),
       ...(values.gpu === true ? { gpu: true } : {}),
       ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+      ...(keepAtoms !== undefined ? { keepAtoms } : {}),
+      ...(precisionNm !== undefined ? { precisionNm } : {}),
+      ...(values.lossless === true ? { lossless: true } : {}),
     })
     if (values.json === true) {
       printJson({ jobs: jobs.map((j) => j.summary) })
