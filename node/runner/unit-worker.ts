@@ -44,7 +44,7 @@ function load (input: UnitWorkInput): LoadedInputs {
 
 function run (input: UnitWorkInput, post: (message: WorkerMessageBody) => void): void {
   const receivedAt = performance.now()
-  const sim = Simulation.fromLoaded(load(input), { checkpoint: input.checkpoint, seed: input.seed })
+  const sim = Simulation.fromLoaded(load(input), { checkpoint: input.checkpoint, seed: input.seed, threads: 1 })
   const readyAt = performance.now()
   post({ type: 'started', step: sim.step, stepSizePs: sim.integrator.stepSizePs, atomCount: sim.system.particleCount })
 

@@ -4,11 +4,15 @@
  * Celery with Redis as broker and result backend (2 worker processes).
  *
  *   npx tsx scripts/bench/dispatch.ts [--units 1000] [--round-trips 20] [--celery-pool prefork|solo]
- *                                     [--only celery|swarm] [--steps 2]
+ *                                     [--only celery|swarm] [--steps 10]
  *
  * Measures (1) the time to run `units` units submitted as one group and wait
  * for all, and (2) the one-at-a-time round trip (submit one, wait for its
- * result). A Celery unit is a no-op task; an mdswarm unit is a job of the
+ * result). Both clocks run from the submit call (for mdswarm: inputs
+ * uploaded, jobs created) until the last result is known to the client
+ * (`waitAll`), after the daemons have started and a small warm-up group has
+ * run on each system; start-up is excluded. A Celery unit is a no-op task;
+ * an mdswarm unit is a job of the
  * alanine dipeptide in vacuum (examples/ala2) for `--steps` steps, the
  * smallest real unit (the node loads the inputs and runs the engine).
  * Needs Debian's redis-server and python3-celery (`apt-get install
@@ -42,7 +46,7 @@ const { values: flags } = parseArgs({
     'round-trips': { type: 'string', default: '20' },
     'celery-pool': { type: 'string', default: 'prefork' },
     only: { type: 'string' },
-    steps: { type: 'string', default: '2' }
+    steps: { type: 'string', default: '10' }
   }
 })
 const units = Number(flags.units)
@@ -137,7 +141,8 @@ const results: DispatchResult[] = []
 if (flags.only !== 'swarm') results.push(await runCelery())
 if (flags.only !== 'celery') results.push(await runSwarm())
 
-console.log(`\nDispatch: ${units} tiny units as one group, then ${roundTrips} one at a time (loopback, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})\n`)
+console.log(`\nDispatch: ${units} tiny units as one group, then ${roundTrips} one at a time (loopback, ${os.cpus().length} cores, load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')})`)
+console.log('Wall clock: submit call → every result known to the client; daemon start-up and a warm-up group excluded.\n')
 printTable(
   ['system', 'group s', 'units/s', 'round trip median ms', 'p90 ms'],
   results.map(r => [r.system, r.groupSeconds, r.units / r.groupSeconds, median(r.roundTripMs), percentile(r.roundTripMs, 90)])

@@ -566,4 +566,11 @@ export function decodeCoordinates (reader: ByteReader, atomCount: number, frameC
     rebuildFrame(f, residuals, ring, atomCount, precisionNm, lossless, plan, circles, coefficients, relative, basis, frameOut, frameBits)
   }
   stream.finish()
+  if (lossless) {
+    // Bit patterns come back as they were sent: refuse a forged NaN or infinity here, as the float paths cannot make one.
+    const bits = new Int32Array(out.buffer, out.byteOffset, out.length)
+    for (let i = 0; i < bits.length; i++) {
+      if ((bits[i] & 0x7f800000) === 0x7f800000) throw new ChunkCorruptedError('The trajectory chunk holds a non-finite coordinate.')
+    }
+  }
 }

@@ -66,7 +66,7 @@ test('results stay exact while atoms drift up to half the skin without a rebuild
   const cell = box(2.6, 2.5, 2.3, 1.2, -1.25, 1.1)
   const liquid = randomLiquid(300, 0, 21, 0.2, cell)
   const force = nonbondedForce(liquid.charge, liquid.sigma, liquid.epsilon, {
-    method: 'CutoffPeriodic', cutoffNm: 0.8, switchingDistanceNm: 0.7, dispersionCorrection: true,
+    method: 'CutoffPeriodic', cutoffNm: 0.8, switchingDistanceNm: 0.7, dispersionCorrection: false,
   })
   const kernel = new NonbondedKernel(force, 300, { skinNm: 0.2, threads: 1 })
   const positions = Float64Array.from(liquid.positions)
@@ -84,7 +84,7 @@ test('results stay exact while atoms drift up to half the skin without a rebuild
     forces.fill(0); energyByGroup.fill(0)
     kernel.compute(positions, cell, forces, energyByGroup, -1)
     const brute = bruteForceNonbonded(force, positions, cell)
-    t.true(Math.abs(energyByGroup[0] - brute.energy) < 1e-10 * Math.abs(brute.energy), `step ${step}`)
+    t.true(Math.abs(energyByGroup[0] - brute.energy) < 1e-10 * Math.abs(brute.energy), `step ${step}: ${energyByGroup[0]} vs ${brute.energy}`)
     t.true(relativeRmsError(forces, brute.forces) < 1e-10, `step ${step}`)
     limits.add((kernel as unknown as { neighborList: NeighborList }).neighborList.shellLimit())
     for (let k = 0; k < 900; k++) positions[k] += direction[k]

@@ -10,6 +10,7 @@
  */
 import test, { type ExecutionContext } from 'ava'
 import path from 'node:path'
+import { crc32 } from 'node:zlib'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { connect } from '../../src/client/index.ts'
 import { createPeer, parseMultiaddr, type MdswarmPeer } from '../../src/p2p/create-peer.ts'
@@ -42,6 +43,25 @@ async function rogue (t: ExecutionContext): Promise<MdswarmPeer> {
   return peer
 }
 
+/** A coordinate no frame holds, swapped for NaN by withNaN. */
+const NAN_MARKER = 1234.5
+
+/**
+ * A forged chunk: NAN_MARKER's float32 bytes (a chunk this small stores its
+ * coordinates as plain float32) replaced by a NaN, with the CRC32 fixed, as a
+ * rogue node would craft it (the codec itself refuses to encode NaN).
+ */
+function withNaN (chunk: Uint8Array): Uint8Array {
+  const out = chunk.slice()
+  const marker = new Uint8Array(Float32Array.of(NAN_MARKER).buffer)
+  const nan = new Uint8Array(Float32Array.of(Number.NaN).buffer)
+  for (let at = 0; at + 4 <= out.length - 4; at++) {
+    if (marker.every((b, k) => out[at + k] === b)) out.set(nan, at)
+  }
+  new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true)
+  return out
+}
+
 function frames (firstFrame: number, count: number, tweak: (frame: Frame) => Frame = f => f): Uint8Array {
   return encodeFrames(Array.from({ length: count }, (_, k) => tweak({
     step: (firstFrame + k + 1) * REPORT_EVERY,
@@ -51,7 +71,7 @@ function frames (firstFrame: number, count: number, tweak: (frame: Frame) => Fra
     potentialEnergy: -40,
     kineticEnergy: 25,
     temperatureK: 300
-  })))
+  })), { lossless: true })
 }
 
 test('offers from a peer that is not the coordinator are ignored and counted by the node', async t => {
@@ -115,7 +135,7 @@ test('frames and checkpoints from a peer that does not hold the unit, or from a 
   t.like(await putBlob(holder, unitId, 1), { type: 'error', code: 'not-holder' })
 
   // Results that fail the sanity checks are refused from the holder too.
-  const nan = await upload(holder, { type: 'chunk', unitId, attempt: 2, firstFrame: 0, frameCount: 2, data: frames(0, 2, f => ({ ...f, positionsNm: f.positionsNm.map((x, i) => i === 5 ? Number.NaN : x) })) })
+  const nan = await upload(holder, { type: 'chunk', unitId, attempt: 2, firstFrame: 0, frameCount: 2, data: withNaN(frames(0, 2, f => ({ ...f, positionsNm: f.positionsNm.map((x, i) => i === 5 ? NAN_MARKER : x) }))) })
   t.like(nan, { type: 'nack', code: 'corrupt' })
   const blownUp = await upload(holder, { type: 'chunk', unitId, attempt: 2, firstFrame: 0, frameCount: 2, data: frames(0, 2, f => ({ ...f, potentialEnergy: 1e30 })) })
   t.like(blownUp, { type: 'nack', code: 'corrupt' })

@@ -67,7 +67,8 @@ export function computeEnergyReport (system: System, positionsNm: Float64Array, 
   const particleCount = positionsNm.length / 3
   const forces = new Float64Array(3 * particleCount)
   const energyByGroup = new Float64Array(32)
-  const evaluator = new ForceEvaluator(system)
+  // one evaluation: a helper thread would cost more to start than it saves
+  const evaluator = new ForceEvaluator(system, { threads: 1 })
   const potentialEnergy = evaluator.evaluate(positionsNm, box, forces, energyByGroup)
   const groups: Record<string, number> = {}
   for (const group of forceGroupsOf(system)) groups[String(group)] = energyByGroup[group]

@@ -129,97 +129,101 @@ export async function run (args: string[]): Promise<number> {
     checkpoint: resumeBytes,
     seed,
   })
-
-  // The run ends `steps` after the starting state's step, also when resumed.
-  const initialStep = stateXml === undefined ? 0 : parseStateXml(stateXml).step
-  const endStep = initialStep + steps
-  const stepsToRun = Math.max(0, endStep - simulation.step)
-  const stepSizePs = simulation.integrator.stepSizePs
-  const atomCount = simulation.system.particleCount
-  const hasUnitCell = usesPeriodicBoundaryConditions(simulation.system) && simulation.context.box !== null
-
-  const writer = openOutput(outputPath, 'trajectory', () =>
-    resumeBytes !== undefined && fs.existsSync(outputPath)
-      ? DcdWriter.append(outputPath, { atomCount, hasUnitCell, interval: reportEvery, keepFramesUpToStep: simulation.step })
-      : DcdWriter.create(outputPath, {
-        atomCount,
-        timeStepPs: stepSizePs,
-        interval: reportEvery,
-        firstStep: (Math.floor(simulation.step / reportEvery) + 1) * reportEvery,
-        hasUnitCell,
-      }))
-
-  const writeCheckpoint = (): void => {
-    if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, encodeCheckpoint(simulation.checkpoint()), 'checkpoint')
-  }
-  let lastCheckpointAt = performance.now()
-  // As OpenMM's DCDReporter: full-precision positions, molecules wrapped into the box for periodic systems.
-  const wrapper = hasUnitCell ? new MoleculeWrapper(simulation.system) : null
-  const wrappedNm = new Float64Array(3 * atomCount)
-  const onFrame = (): void => {
-    const { positionsNm, box } = simulation.context
-    if (wrapper !== null && box !== null) writer.writeFrame(wrapper.wrap(positionsNm, box, wrappedNm), box)
-    else writer.writeFrame(positionsNm, null)
-    if (checkpointPath !== undefined && performance.now() - lastCheckpointAt >= checkpointEveryS * 1000) {
-      writeCheckpoint()
-      lastCheckpointAt = performance.now()
-    }
-  }
-
-  const interruption = new AbortController()
-  const onSignal = (signal: NodeJS.Signals): void => { interruption.abort(signal) }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar({
-      stream: process.stderr,
-      format: ' {bar} {percentage}% | step {value}/{total} | {nsPerDay} ns/day | ETA {eta_formatted}',
-      hideCursor: true,
-    }, cliProgress.Presets.shades_classic)
-    : null
-
-  let stepsDone = 0
-  const startedAt = performance.now()
   try {
-    bar?.start(stepsToRun, 0, { nsPerDay: '-' })
-    let blockSteps = Math.min(reportEvery, 10)
-    while (stepsDone < stepsToRun && !interruption.signal.aborted) {
-      const block = Math.min(blockSteps, stepsToRun - stepsDone)
-      const blockStartedAt = performance.now()
-      simulation.run({ steps: block, reportEvery, onFrame, signal: interruption.signal })
-      stepsDone += block
-      const blockMs = Math.max(performance.now() - blockStartedAt, 1e-3)
-      blockSteps = Math.max(1, Math.min(4 * block, Math.round(block * TARGET_BLOCK_MS / blockMs)))
-      bar?.update(stepsDone, { nsPerDay: nanosecondsPerDay(stepsDone, stepSizePs, performance.now() - startedAt).toFixed(2) })
-      // Lets SIGINT/SIGTERM handlers run between blocks.
-      await yieldToEventLoop()
-    }
-  } finally {
-    bar?.stop()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-    writer.close()
-  }
-  const elapsedMs = performance.now() - startedAt
-  writeCheckpoint()
+    // The run ends `steps` after the starting state's step, also when resumed.
+    const initialStep = stateXml === undefined ? 0 : parseStateXml(stateXml).step
+    const endStep = initialStep + steps
+    const stepsToRun = Math.max(0, endStep - simulation.step)
+    const stepSizePs = simulation.integrator.stepSizePs
+    const atomCount = simulation.system.particleCount
+    const hasUnitCell = usesPeriodicBoundaryConditions(simulation.system) && simulation.context.box !== null
 
-  const frame = simulation.frame()
-  const lines = [
-    `Ran ${stepsDone} steps (${(stepsDone * stepSizePs).toFixed(3)} ps) in ${(elapsedMs / 1000).toFixed(2)} s: ` +
-      `${stepsDone === 0 ? '-' : nanosecondsPerDay(stepsDone, stepSizePs, elapsedMs).toFixed(3)} ns/day`,
-    `Step ${simulation.step}: potential energy ${frame.potentialEnergy.toFixed(3)} kJ/mol, ` +
-      `kinetic energy ${frame.kineticEnergy.toFixed(3)} kJ/mol, temperature ${frame.temperatureK.toFixed(2)} K`,
-    `Trajectory: ${outputPath} (${writer.frameCount} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
-  ]
-  process.stdout.write(`${lines.join('\n')}\n`)
-  if (interruption.signal.aborted) {
-    process.stderr.write(`Interrupted (${String(interruption.signal.reason)}) at step ${simulation.step} of ${endStep}. ` +
-      (checkpointPath === undefined
-        ? 'No --checkpoint was given, so this run cannot be resumed.\n'
-        : `To continue, run the same command with --resume ${checkpointPath}\n`))
-    return INTERRUPTED_EXIT_CODE
+    const writer = openOutput(outputPath, 'trajectory', () =>
+      resumeBytes !== undefined && fs.existsSync(outputPath)
+        ? DcdWriter.append(outputPath, { atomCount, hasUnitCell, interval: reportEvery, keepFramesUpToStep: simulation.step })
+        : DcdWriter.create(outputPath, {
+          atomCount,
+          timeStepPs: stepSizePs,
+          interval: reportEvery,
+          firstStep: (Math.floor(simulation.step / reportEvery) + 1) * reportEvery,
+          hasUnitCell,
+        }))
+
+    const writeCheckpoint = (): void => {
+      if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, encodeCheckpoint(simulation.checkpoint()), 'checkpoint')
+    }
+    let lastCheckpointAt = performance.now()
+    // As OpenMM's DCDReporter: full-precision positions, molecules wrapped into the box for periodic systems.
+    const wrapper = hasUnitCell ? new MoleculeWrapper(simulation.system) : null
+    const wrappedNm = new Float64Array(3 * atomCount)
+    const onFrame = (): void => {
+      const { positionsNm, box } = simulation.context
+      if (wrapper !== null && box !== null) writer.writeFrame(wrapper.wrap(positionsNm, box, wrappedNm), box)
+      else writer.writeFrame(positionsNm, null)
+      if (checkpointPath !== undefined && performance.now() - lastCheckpointAt >= checkpointEveryS * 1000) {
+        writeCheckpoint()
+        lastCheckpointAt = performance.now()
+      }
+    }
+
+    const interruption = new AbortController()
+    const onSignal = (signal: NodeJS.Signals): void => { interruption.abort(signal) }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar({
+        stream: process.stderr,
+        format: ' {bar} {percentage}% | step {value}/{total} | {nsPerDay} ns/day | ETA {eta_formatted}',
+        hideCursor: true,
+      }, cliProgress.Presets.shades_classic)
+      : null
+
+    let stepsDone = 0
+    const startedAt = performance.now()
+    try {
+      bar?.start(stepsToRun, 0, { nsPerDay: '-' })
+      let blockSteps = Math.min(reportEvery, 10)
+      while (stepsDone < stepsToRun && !interruption.signal.aborted) {
+        const block = Math.min(blockSteps, stepsToRun - stepsDone)
+        const blockStartedAt = performance.now()
+        simulation.run({ steps: block, reportEvery, onFrame, signal: interruption.signal })
+        stepsDone += block
+        const blockMs = Math.max(performance.now() - blockStartedAt, 1e-3)
+        blockSteps = Math.max(1, Math.min(4 * block, Math.round(block * TARGET_BLOCK_MS / blockMs)))
+        bar?.update(stepsDone, { nsPerDay: nanosecondsPerDay(stepsDone, stepSizePs, performance.now() - startedAt).toFixed(2) })
+        // Lets SIGINT/SIGTERM handlers run between blocks.
+        await yieldToEventLoop()
+      }
+    } finally {
+      bar?.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      writer.close()
+    }
+    const elapsedMs = performance.now() - startedAt
+    writeCheckpoint()
+
+    const frame = simulation.frame()
+    const lines = [
+      `Ran ${stepsDone} steps (${(stepsDone * stepSizePs).toFixed(3)} ps) in ${(elapsedMs / 1000).toFixed(2)} s: ` +
+        `${stepsDone === 0 ? '-' : nanosecondsPerDay(stepsDone, stepSizePs, elapsedMs).toFixed(3)} ns/day`,
+      `Step ${simulation.step}: potential energy ${frame.potentialEnergy.toFixed(3)} kJ/mol, ` +
+        `kinetic energy ${frame.kineticEnergy.toFixed(3)} kJ/mol, temperature ${frame.temperatureK.toFixed(2)} K`,
+      `Trajectory: ${outputPath} (${writer.frameCount} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
+    ]
+    process.stdout.write(`${lines.join('\n')}\n`)
+    if (interruption.signal.aborted) {
+      process.stderr.write(`Interrupted (${String(interruption.signal.reason)}) at step ${simulation.step} of ${endStep}. ` +
+        (checkpointPath === undefined
+          ? 'No --checkpoint was given, so this run cannot be resumed.\n'
+          : `To continue, run the same command with --resume ${checkpointPath}\n`))
+      return INTERRUPTED_EXIT_CODE
+    }
+    return 0
+  } finally {
+    // stops the force helper thread, if the engine started one
+    simulation.close()
   }
-  return 0
 }
 
 /** Simulated ns per wall-clock day. */

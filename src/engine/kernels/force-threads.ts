@@ -47,9 +47,10 @@ export class HelperChoice {
   /** In 'auto': 'probe' phases alternate with 'run' phases. */
   private phase: 'probe-two' | 'probe-one' | 'run' = 'probe-two'
   private left = PROBE_EVALUATIONS
-  private sumTwo = 0
+  /** Timed evaluations (ms) of the current probe, with and without the helper; compared by median. */
+  private readonly timesTwo = new Float64Array(PROBE_EVALUATIONS)
   private countTwo = 0
-  private sumOne = 0
+  private readonly timesOne = new Float64Array(PROBE_EVALUATIONS)
   private countOne = 0
   private chooseTwo = true
   private current = true
@@ -70,20 +71,28 @@ export class HelperChoice {
     if (this.mode !== 'auto') return
     // the first evaluations of a probe warm up (worker JIT, caches): only the second half counts
     if (this.phase !== 'run' && this.left <= PROBE_EVALUATIONS / 2) {
-      if (this.current) { this.sumTwo += ms; this.countTwo++ } else { this.sumOne += ms; this.countOne++ }
+      if (this.current) this.timesTwo[this.countTwo++] = ms
+      else this.timesOne[this.countOne++] = ms
     }
     if (--this.left > 0) return
     if (this.phase === 'probe-two') {
       this.phase = 'probe-one'
       this.left = PROBE_EVALUATIONS
     } else if (this.phase === 'probe-one') {
-      this.chooseTwo = this.sumTwo / Math.max(1, this.countTwo) < this.sumOne / Math.max(1, this.countOne)
+      this.chooseTwo = median(this.timesTwo, this.countTwo) < median(this.timesOne, this.countOne)
       this.phase = 'run'
       this.left = RUN_EVALUATIONS
     } else {
-      this.sumTwo = 0; this.countTwo = 0; this.sumOne = 0; this.countOne = 0
+      this.countTwo = 0; this.countOne = 0
       this.phase = 'probe-two'
       this.left = PROBE_EVALUATIONS
     }
   }
+}
+
+/** Median of the first `count` values (sorts them in place). */
+function median (values: Float64Array, count: number): number {
+  if (count === 0) return Infinity
+  const sorted = values.subarray(0, count).sort()
+  return count % 2 === 1 ? sorted[count >> 1] : 0.5 * (sorted[count / 2 - 1] + sorted[count / 2])
 }
