@@ -44,8 +44,11 @@ test('10,000 hostile messages on every protocol: no crash, bounded memory, nothi
 
   // One fuzz peer is an allowed (non-admin) submitter, so the control handler's inner paths are fuzzed too.
   const admin = await connect({ coordinator: coordinator.address, home: coordinator.home })
-  await admin.allowClient(peers[0].peerId.toString())
-  await admin.close()
+  try {
+    await admin.allowClient(peers[0].peerId.toString())
+  } finally {
+    await admin.close()
+  }
 
   const target = { coordinator: coordinator.address, gossipTargets: [nodeAddress] }
   await runProtocolFuzz(target, { messages: 400, peers, seed: 1 })
@@ -86,8 +89,11 @@ test('10,000 hostile messages on every protocol: no crash, bounded memory, nothi
   const control = await rawExchange(probe, coordinator.address, CONTROL_PROTOCOL, framed(encode({ type: 'jobs' })))
   t.is((control.response as { name?: string })?.name, 'ClientNotAllowedError', JSON.stringify(control))
   const owner = await connect({ coordinator: coordinator.address, home: coordinator.home })
-  t.deepEqual(await owner.jobs(), [])
-  await owner.close()
+  try {
+    t.deepEqual(await owner.jobs(), [])
+  } finally {
+    await owner.close()
+  }
 
   // Stop the coordinator cleanly and look inside its database: nothing but the allow-list.
   coordinator.proc.kill('SIGTERM')

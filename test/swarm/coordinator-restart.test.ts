@@ -25,6 +25,8 @@ test('jobs survive a coordinator kill -9 and restart; nodes reconnect on their o
   const nodes = await Promise.all([1, 2].map(async i => await startNode(t, path.join(root, `node${i}`), first.address, { concurrency: 2, name: `node${i}` })))
 
   let client = await connect({ coordinator: first.address, home })
+  // closes whichever client is current, also when a step below fails
+  t.teardown(async () => { await client.close() })
   const jobs = await client.submit({ ...ala2Inputs(), steps: STEPS, reportEvery: REPORT_EVERY, segmentSteps: SEGMENT_STEPS, replicas: JOBS, seed: SEED, name: 'restart' })
   const jobIds = jobs.map(j => j.id)
   const totalFrames = JOBS * STEPS / REPORT_EVERY
@@ -48,7 +50,6 @@ test('jobs survive a coordinator kill -9 and restart; nodes reconnect on their o
   const second = await startCoordinator(t, home, { leaseSeconds: 20, listen: `/ip4/127.0.0.1/tcp/${port}`, name: 'coordinator#2' })
   t.is(second.peerId, first.peerId, 'same home, same identity')
   client = await connect({ coordinator: second.address, home })
-  t.teardown(async () => { await client.close() })
 
   // What was acknowledged before the kill is still there.
   for (const summary of await client.jobs(jobIds)) t.true(summary.framesStored >= (storedAtKill.get(summary.id) ?? 0), `job ${summary.id} lost acknowledged frames`)

@@ -63,6 +63,8 @@ live('CMAP units go only to the openmm node; a CUDA unit waits and says why', as
   t.true(finished[0].requirements.forceTypes.includes('CMAPTorsionForce'))
   const cmapIds = new Set(cmapJobs.map(j => j.id))
   const ranOn = (node: NodeProcess): number => node.proc.events().filter(e => e.event === 'unit-completed' && cmapIds.has(String(e.jobId))).length
+  // the node prints unit-completed after the coordinator answered its `complete`, so it may trail waitAll a little
+  await eventually('the openmm node to report both units completed', async () => ranOn(openmmNode) >= 2 ? true : undefined, 30_000)
   t.is(ranOn(openmmNode), 2)
   t.is(ranOn(builtinNode), 0)
   t.false(builtinNode.proc.events().some(e => e.event === 'unit-started' && cmapIds.has(String(e.jobId))))
