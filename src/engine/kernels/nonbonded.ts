@@ -34,7 +34,7 @@ import { homeIndexAtPair, NeighborList } from './neighbor-list.ts'
 import { computePairRange } from './pair-range.ts'
 import { ForceHelperThread, sharedFloat64 } from './parallel-pairs.ts'
 import { HelperChoice, PARALLEL_MIN_ATOMS, resolveForceThreads } from './force-threads.ts'
-import { minimumImageInPlace } from './periodic.ts'
+import { ExceptionPairs } from './exception-pairs.ts'
 
 /** OpenMM refuses a box narrower than this many cutoffs. */
 const MIN_BOX_WIDTH_IN_CUTOFFS = 1.999999
@@ -78,11 +78,7 @@ export class NonbondedKernel implements ForceKernel {
   private readonly epsilonFactor: Float64Array
   private readonly scaledCharge: Float64Array
   /** Exceptions that interact: atoms, sigma (nm), 4 epsilon (kJ/mol), ONE_4PI_EPS0 chargeProd. */
-  private readonly pairP1: Int32Array
-  private readonly pairP2: Int32Array
-  private readonly pairSigma: Float64Array
-  private readonly pairFourEpsilon: Float64Array
-  private readonly pairChargeProd: Float64Array
+  private readonly exceptionPairs: ExceptionPairs
 
   private readonly exclusions: ExclusionLists
   private readonly neighborList: NeighborList | null
@@ -99,7 +95,6 @@ export class NonbondedKernel implements ForceKernel {
   private helper: ForceHelperThread | null = null
   private readonly helperChoice: HelperChoice
   private readonly excludedStamp: Int32Array
-  private readonly delta = new Float64Array(3)
 
   constructor (force: NonbondedForce, particleCount: number, options: NonbondedKernelOptions = {}) {
     if (force.method === 'Ewald' || force.method === 'PME' || force.method === 'LJPME') {
@@ -137,26 +132,7 @@ export class NonbondedKernel implements ForceKernel {
       this.scaledCharge[i] = sqrtCoulomb * force.charge[i]
     }
 
-    let interacting = 0
-    const exceptionCount = force.exceptionP1.length
-    for (let e = 0; e < exceptionCount; e++) {
-      if (force.exceptionChargeProd[e] !== 0 || force.exceptionEpsilon[e] !== 0) interacting++
-    }
-    this.pairP1 = new Int32Array(interacting)
-    this.pairP2 = new Int32Array(interacting)
-    this.pairSigma = new Float64Array(interacting)
-    this.pairFourEpsilon = new Float64Array(interacting)
-    this.pairChargeProd = new Float64Array(interacting)
-    let slot = 0
-    for (let e = 0; e < exceptionCount; e++) {
-      if (force.exceptionChargeProd[e] === 0 && force.exceptionEpsilon[e] === 0) continue
-      this.pairP1[slot] = force.exceptionP1[e]
-      this.pairP2[slot] = force.exceptionP2[e]
-      this.pairSigma[slot] = force.exceptionSigmaNm[e]
-      this.pairFourEpsilon[slot] = 4 * force.exceptionEpsilon[e]
-      this.pairChargeProd[slot] = ONE_4PI_EPS0 * force.exceptionChargeProd[e]
-      slot++
-    }
+    this.exceptionPairs = new ExceptionPairs(force)
 
     this.exclusions = buildExclusionLists(particleCount, force.exceptionP1, force.exceptionP2)
     const threads = resolveForceThreads(options.threads)
@@ -202,7 +178,7 @@ export class NonbondedKernel implements ForceKernel {
     } else {
       energy = this.computeAllPairs(positionsNm, forcesOut)
     }
-    energy += this.computeExceptions(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
+    energy += this.exceptionPairs.compute(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
     energyByGroup[group] += energy
   }
 
@@ -343,32 +319,4 @@ export class NonbondedKernel implements ForceKernel {
     return energy
   }
 
-  /** Exceptions with parameters (1-4 pairs): Coulomb + LJ, no cutoff or reaction field. Returns kJ/mol. */
-  private computeExceptions (positionsNm: Float64Array, periodicBox: BoxVectors | null, forcesOut: Float64Array): number {
-    const { pairP1, pairP2, pairSigma, pairFourEpsilon, pairChargeProd } = this
-    const delta = this.delta
-    let energy = 0
-    for (let e = 0; e < pairP1.length; e++) {
-      const a = 3 * pairP1[e]
-      const b = 3 * pairP2[e]
-      delta[0] = positionsNm[b] - positionsNm[a]
-      delta[1] = positionsNm[b + 1] - positionsNm[a + 1]
-      delta[2] = positionsNm[b + 2] - positionsNm[a + 2]
-      const r2 = periodicBox === null
-        ? delta[0] * delta[0] + delta[1] * delta[1] + delta[2] * delta[2]
-        : minimumImageInPlace(delta, 0, periodicBox)
-      const inverseR = 1 / Math.sqrt(r2)
-      const inverseR2 = inverseR * inverseR
-      const sig2 = pairSigma[e] * pairSigma[e] * inverseR2
-      const sig6 = sig2 * sig2 * sig2
-      const fourEpsilon = pairFourEpsilon[e]
-      const chargeProd = pairChargeProd[e]
-      energy += fourEpsilon * (sig6 - 1) * sig6 + chargeProd * inverseR
-      const dEdR = (fourEpsilon * (12 * sig6 - 6) * sig6 + chargeProd * inverseR) * inverseR2
-      const fx = dEdR * delta[0]; const fy = dEdR * delta[1]; const fz = dEdR * delta[2]
-      forcesOut[a] -= fx; forcesOut[a + 1] -= fy; forcesOut[a + 2] -= fz
-      forcesOut[b] += fx; forcesOut[b + 1] += fy; forcesOut[b + 2] += fz
-    }
-    return energy
-  }
 }

@@ -37,6 +37,7 @@ import { buildExclusionLists, type ExclusionLists } from '../exclusions.ts'
 import type { ForceKernel } from '../kernel.ts'
 import { NeighborList } from '../neighbor-list.ts'
 import { minimumImageInPlace } from '../periodic.ts'
+import { ExceptionPairs } from '../exception-pairs.ts'
 import { erf, ErfcTable } from './erfc.ts'
 import { ewaldParameters, ljpmeParameters, pmeParameters } from './ewald-parameters.ts'
 import { EwaldReciprocal } from './ewald-reciprocal.ts'
@@ -89,11 +90,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
   private readonly exclusionP2: Int32Array
   private readonly exclusionChargeProd: Float64Array
   /** Exceptions that interact: atoms, sigma (nm), 4 epsilon (kJ/mol), ONE_4PI_EPS0 chargeProd. */
-  private readonly pairP1: Int32Array
-  private readonly pairP2: Int32Array
-  private readonly pairSigma: Float64Array
-  private readonly pairFourEpsilon: Float64Array
-  private readonly pairChargeProd: Float64Array
+  private readonly exceptionPairs: ExceptionPairs
 
   private readonly exclusions: ExclusionLists
   private readonly neighborList: NeighborList
@@ -176,27 +173,11 @@ export class EwaldNonbondedKernel implements ForceKernel {
     this.exclusionP2 = Int32Array.from(force.exceptionP2)
     this.exclusionChargeProd = new Float64Array(exceptionCount)
     this.exclusionC6 = new Float64Array(exceptionCount)
-    let interacting = 0
     for (let e = 0; e < exceptionCount; e++) {
       this.exclusionChargeProd[e] = ONE_4PI_EPS0 * force.charge[force.exceptionP1[e]] * force.charge[force.exceptionP2[e]]
       this.exclusionC6[e] = this.c6[force.exceptionP1[e]] * this.c6[force.exceptionP2[e]]
-      if (force.exceptionChargeProd[e] !== 0 || force.exceptionEpsilon[e] !== 0) interacting++
     }
-    this.pairP1 = new Int32Array(interacting)
-    this.pairP2 = new Int32Array(interacting)
-    this.pairSigma = new Float64Array(interacting)
-    this.pairFourEpsilon = new Float64Array(interacting)
-    this.pairChargeProd = new Float64Array(interacting)
-    let slot = 0
-    for (let e = 0; e < exceptionCount; e++) {
-      if (force.exceptionChargeProd[e] === 0 && force.exceptionEpsilon[e] === 0) continue
-      this.pairP1[slot] = force.exceptionP1[e]
-      this.pairP2[slot] = force.exceptionP2[e]
-      this.pairSigma[slot] = force.exceptionSigmaNm[e]
-      this.pairFourEpsilon[slot] = 4 * force.exceptionEpsilon[e]
-      this.pairChargeProd[slot] = ONE_4PI_EPS0 * force.exceptionChargeProd[e]
-      slot++
-    }
+    this.exceptionPairs = new ExceptionPairs(force)
     this.exclusions = buildExclusionLists(n, force.exceptionP1, force.exceptionP2)
     this.neighborList = new NeighborList(n, force.cutoffNm, this.exclusions, options.skinNm)
   }
@@ -228,7 +209,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
     if (includeDirect) {
       let energy = this.computeDirectPairs(positionsNm, box, forcesOut)
       energy += this.computeExclusionCorrections(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
-      energy += this.computeExceptions(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
+      energy += this.exceptionPairs.compute(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
       energy += this.dispersionCoefficient / (box[0] * box[4] * box[8])
       energyByGroup[this.directGroup] += energy
     }
@@ -419,32 +400,4 @@ export class EwaldNonbondedKernel implements ForceKernel {
     return energy
   }
 
-  /** Exceptions with parameters (1-4 pairs): plain Coulomb + LJ, no cutoff. Returns kJ/mol. */
-  private computeExceptions (positionsNm: Float64Array, periodicBox: BoxVectors | null, forcesOut: Float64Array): number {
-    const { pairP1, pairP2, pairSigma, pairFourEpsilon, pairChargeProd } = this
-    const delta = this.delta
-    let energy = 0
-    for (let e = 0; e < pairP1.length; e++) {
-      const a = 3 * pairP1[e]
-      const b = 3 * pairP2[e]
-      delta[0] = positionsNm[b] - positionsNm[a]
-      delta[1] = positionsNm[b + 1] - positionsNm[a + 1]
-      delta[2] = positionsNm[b + 2] - positionsNm[a + 2]
-      const r2 = periodicBox === null
-        ? delta[0] * delta[0] + delta[1] * delta[1] + delta[2] * delta[2]
-        : minimumImageInPlace(delta, 0, periodicBox)
-      const inverseR = 1 / Math.sqrt(r2)
-      const inverseR2 = inverseR * inverseR
-      const sig2 = pairSigma[e] * pairSigma[e] * inverseR2
-      const sig6 = sig2 * sig2 * sig2
-      const fourEpsilon = pairFourEpsilon[e]
-      const chargeProd = pairChargeProd[e]
-      energy += fourEpsilon * (sig6 - 1) * sig6 + chargeProd * inverseR
-      const dEdR = (fourEpsilon * (12 * sig6 - 6) * sig6 + chargeProd * inverseR) * inverseR2
-      const fx = dEdR * delta[0]; const fy = dEdR * delta[1]; const fz = dEdR * delta[2]
-      forcesOut[a] -= fx; forcesOut[a + 1] -= fy; forcesOut[a + 2] -= fz
-      forcesOut[b] += fx; forcesOut[b + 1] += fy; forcesOut[b + 2] += fz
-    }
-    return energy
-  }
 }
