@@ -13,6 +13,7 @@ import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import { DcdWriter } from '../../src/formats/dcd.ts'
 import { OpenmmEngine, type OpenmmOptions } from '../../src/engine-openmm/openmm-engine.ts'
 import { openOutput, writeFileAtomic } from './output-files.ts'
+import { nanosecondsPerDay, printRunSummary } from './run-summary.ts'
 
 export interface OpenmmRunRequest {
   readonly systemXml: string
@@ -31,7 +32,6 @@ export interface OpenmmRunRequest {
 }
 
 /** Exit status after an interrupted run (128 + SIGINT), as shells report it. */
-const INTERRUPTED_EXIT_CODE = 130
 
 export async function runWithOpenmm (request: OpenmmRunRequest): Promise<number> {
   const engine = await OpenmmEngine.start({
@@ -123,27 +123,17 @@ async function runEngine (engine: OpenmmEngine, request: OpenmmRunRequest): Prom
   const elapsedMs = performance.now() - startedAt
   await writeCheckpoint()
 
-  const frame = await engine.frame()
-  const lines = [
-    `Ran ${stepsDone} steps (${(stepsDone * stepSizePs).toFixed(3)} ps) on OpenMM ${engine.info.openmmVersion} (${engine.platform}) in ${(elapsedMs / 1000).toFixed(2)} s: ` +
-      `${stepsDone === 0 ? '-' : nanosecondsPerDay(stepsDone, stepSizePs, elapsedMs).toFixed(3)} ns/day`,
-    `Step ${engine.step}: potential energy ${frame.potentialEnergy.toFixed(3)} kJ/mol, ` +
-      `kinetic energy ${frame.kineticEnergy.toFixed(3)} kJ/mol, temperature ${frame.temperatureK.toFixed(2)} K`,
-    `Trajectory: ${outputPath} (${writer.frameCount} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
-  ]
-  process.stdout.write(`${lines.join('\n')}\n`)
-  if (interruption.signal.aborted) {
-    process.stderr.write(`Interrupted (${String(interruption.signal.reason)}) at step ${engine.step} of ${endStep}. ` +
-      (checkpointPath === undefined
-        ? 'No --checkpoint was given, so this run cannot be resumed.\n'
-        : `To continue, run the same command with --resume ${checkpointPath}\n`))
-    return INTERRUPTED_EXIT_CODE
-  }
-  return 0
-}
-
-/** Simulated ns per wall-clock day. */
-function nanosecondsPerDay (steps: number, stepSizePs: number, elapsedMs: number): number {
-  const simulatedNs = steps * stepSizePs / 1000
-  return simulatedNs / (elapsedMs / 86_400_000)
+  return printRunSummary({
+    stepsDone,
+    stepSizePs,
+    elapsedMs,
+    engineLabel: ` on OpenMM ${engine.info.openmmVersion} (${engine.platform})`,
+    finalStep: engine.step,
+    endStep,
+    frame: await engine.frame(),
+    outputPath,
+    framesWritten: writer.frameCount,
+    checkpointPath,
+    interruptedBy: interruption.signal.aborted ? interruption.signal.reason : undefined,
+  })
 }

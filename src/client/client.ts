@@ -139,6 +139,8 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
   readonly home: string
   private readonly fixedAddress: string | undefined
   private coordinatorPeerId: PeerId | null = null
+  /** Payload hashes the coordinator confirmed it stores (it never drops them): a repeated submit skips asking. */
+  private readonly storedBlobs = new Set<string>()
 
   constructor (peer: MdswarmPeer, home: string, fixedAddress: string | undefined) {
     super()
@@ -221,11 +223,13 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
   /** Uploads what the coordinator lacks of `payloads` (content-addressed); returns their hashes in order. */
   async uploadBlobs (payloads: readonly Uint8Array[]): Promise<string[]> {
     const hashes = payloads.map((bytes) => sha256Hex(bytes))
+    if (hashes.every((hash) => this.storedBlobs.has(hash))) return hashes
     const { missing } = this.expect(await this.request({ type: 'blob-has', hashes: [...new Set(hashes)] }), 'blob-missing', 'blob-has')
     for (const hash of missing) {
       const bytes = payloads[hashes.indexOf(hash)]
       this.expect(await this.request({ type: 'blob-put', hash, bytes }, BULK_TIMEOUT_MS), 'blob-stored', 'blob-put')
     }
+    for (const hash of hashes) this.storedBlobs.add(hash)
     return hashes
   }
 
@@ -253,7 +257,17 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
       ...(options.precisionNm !== undefined ? { precisionNm: options.precisionNm } : {}),
       ...(options.lossless === true ? { lossless: true } : {}),
     }
-    const { jobs } = this.expect(await this.request({ type: 'submit', spec }, BULK_TIMEOUT_MS), 'submitted', 'submit')
+    let response: ControlResponse
+    try {
+      response = await this.request({ type: 'submit', spec }, BULK_TIMEOUT_MS)
+    } catch (err) {
+      // Payloads remembered as stored but gone (another coordinator at this address?): upload and submit again, once.
+      if ((err as Error).name !== 'MissingBlobError' || this.storedBlobs.size === 0) throw err
+      this.storedBlobs.clear()
+      await this.uploadBlobs(payloads)
+      response = await this.request({ type: 'submit', spec }, BULK_TIMEOUT_MS)
+    }
+    const { jobs } = this.expect(response, 'submitted', 'submit')
     return jobs.map((job) => new JobHandle(this, job))
   }
 

@@ -31,6 +31,7 @@ import { integerFlag, parseFlags, parseProperties, requireFlag } from '../parse-
 import { readInputBytes, readInputText } from '../input-files.ts'
 import { openOutput, writeFileAtomic } from '../output-files.ts'
 import { runWithOpenmm } from '../openmm-run.ts'
+import { nanosecondsPerDay, printRunSummary } from '../run-summary.ts'
 
 export const summary = 'Run a simulation locally (builtin engine or OpenMM), writing a DCD trajectory'
 
@@ -79,7 +80,6 @@ const DEFAULT_CHECKPOINT_EVERY_S = 60
 const MAX_CHECKPOINT_BYTES = 64 * DEFAULT_INPUT_LIMITS.maxAtoms
 
 /** Exit status after an interrupted run (128 + SIGINT), as shells report it. */
-const INTERRUPTED_EXIT_CODE = 130
 
 export async function run (args: string[]): Promise<number> {
   const flags = parseFlags(args, FLAGS, USAGE)
@@ -203,31 +203,21 @@ export async function run (args: string[]): Promise<number> {
     const elapsedMs = performance.now() - startedAt
     writeCheckpoint()
 
-    const frame = simulation.frame()
-    const lines = [
-      `Ran ${stepsDone} steps (${(stepsDone * stepSizePs).toFixed(3)} ps) in ${(elapsedMs / 1000).toFixed(2)} s: ` +
-        `${stepsDone === 0 ? '-' : nanosecondsPerDay(stepsDone, stepSizePs, elapsedMs).toFixed(3)} ns/day`,
-      `Step ${simulation.step}: potential energy ${frame.potentialEnergy.toFixed(3)} kJ/mol, ` +
-        `kinetic energy ${frame.kineticEnergy.toFixed(3)} kJ/mol, temperature ${frame.temperatureK.toFixed(2)} K`,
-      `Trajectory: ${outputPath} (${writer.frameCount} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
-    ]
-    process.stdout.write(`${lines.join('\n')}\n`)
-    if (interruption.signal.aborted) {
-      process.stderr.write(`Interrupted (${String(interruption.signal.reason)}) at step ${simulation.step} of ${endStep}. ` +
-        (checkpointPath === undefined
-          ? 'No --checkpoint was given, so this run cannot be resumed.\n'
-          : `To continue, run the same command with --resume ${checkpointPath}\n`))
-      return INTERRUPTED_EXIT_CODE
-    }
-    return 0
+    return printRunSummary({
+      stepsDone,
+      stepSizePs,
+      elapsedMs,
+      engineLabel: '',
+      finalStep: simulation.step,
+      endStep,
+      frame: simulation.frame(),
+      outputPath,
+      framesWritten: writer.frameCount,
+      checkpointPath,
+      interruptedBy: interruption.signal.aborted ? interruption.signal.reason : undefined,
+    })
   } finally {
     // stops the force helper thread, if the engine started one
     simulation.close()
   }
-}
-
-/** Simulated ns per wall-clock day. */
-function nanosecondsPerDay (steps: number, stepSizePs: number, elapsedMs: number): number {
-  const simulatedNs = steps * stepSizePs / 1000
-  return simulatedNs / (elapsedMs / 86_400_000)
 }
