@@ -113,6 +113,8 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
 
   constructor (store: CoordinatorStore, options: WorkQueueOptions) {
     super()
+    // One listener per watch stream and per claim waiting for work: many is normal.
+    this.setMaxListeners(0)
     this.store = store
     this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
     this.defaultMaxAttempts = options.defaultMaxAttempts ?? DEFAULT_MAX_ATTEMPTS
