@@ -3,9 +3,10 @@
  * complete or failed. Many request/response exchanges per stream.
  *
  * - claim → `lease` (the unit spec to run, from its resume point) or
- *   `refused` (no-work | no-match with the unmet requirement). A claim that
- *   finds no work at all waits up to CLAIM_PARK_MS for some (long poll), so
- *   nodes should send claims on a stream of their own.
+ *   `refused` (no-work | no-match with the unmet requirement). A claim with
+ *   `waitMs` that finds no work at all waits up to min(waitMs, CLAIM_PARK_MS)
+ *   for some (long poll; one parked claim per peer), so nodes should send
+ *   such claims on a stream of their own.
  * - renew → `renewed`, one entry per lease; `cancel: true` means stop that
  *   unit now (its job was cancelled, or the lease was lost/reassigned).
  * - complete → `ok` once every frame of the unit is stored and (for all but a
@@ -53,6 +54,14 @@ async function rateLimited (deps: ClaimHandlerDeps, peerId: string, request: Cla
   throw err
 }
 
+/** Peers with a claim parked in a long poll, per coordinator (its deps object). */
+const parkedPeers = new WeakMap<ClaimHandlerDeps, Set<string>>()
+function parkedPeersOf (deps: ClaimHandlerDeps): Set<string> {
+  let parked = parkedPeers.get(deps)
+  if (parked === undefined) { parked = new Set(); parkedPeers.set(deps, parked) }
+  return parked
+}
+
 export async function handleClaimRequest (deps: ClaimHandlerDeps, peerId: string, request: ClaimRequest): Promise<ClaimResponse> {
   switch (request.type) {
     case 'claim': {
@@ -61,12 +70,22 @@ export async function handleClaimRequest (deps: ClaimHandlerDeps, peerId: string
         ...(request.unitId !== undefined ? { unitId: request.unitId } : {}),
         otherNodes: deps.peers.liveNodes(),
       })
-      // No work at all: wait a little for some (long poll) rather than refuse at once.
-      const deadline = Date.now() + (deps.claimParkMs ?? CLAIM_PARK_MS)
       let outcome = await claimOnce()
-      while (outcome.type === 'refused' && outcome.code === 'no-work' && Date.now() < deadline) {
-        if (!await deps.queue.waitForWork(deadline - Date.now(), deps.signal)) break
-        outcome = await claimOnce()
+      // No work at all: when the node asked for it, wait a little for some (long poll) rather than
+      // refuse at once; one parked claim per peer, so a peer cannot tie up the coordinator with many.
+      const waitMs = Math.min(request.waitMs ?? 0, deps.claimParkMs ?? CLAIM_PARK_MS)
+      const parked = parkedPeersOf(deps)
+      if (outcome.type === 'refused' && outcome.code === 'no-work' && waitMs > 0 && !parked.has(peerId)) {
+        parked.add(peerId)
+        try {
+          const deadline = Date.now() + waitMs
+          while (outcome.type === 'refused' && outcome.code === 'no-work' && Date.now() < deadline) {
+            if (!await deps.queue.waitForWork(deadline - Date.now(), deps.signal)) break
+            outcome = await claimOnce()
+          }
+        } finally {
+          parked.delete(peerId)
+        }
       }
       if (outcome.type === 'lease') log('leased %s attempt %d to %s', outcome.lease.unitId, outcome.lease.attempt, peerId)
       return outcome

@@ -14,6 +14,8 @@ import { backoffDelayMs } from '../link/backoff.ts'
 import { second } from '../../src/wire/constants.ts'
 
 const log = logger('mdswarm:node:claim')
+/** How long a claim may wait at the coordinator for work to appear (long poll), ms. */
+const CLAIM_WAIT_MS = 2.5 * second
 
 /** How often an idle node asks for work without being prompted, ms. */
 export const DEFAULT_CLAIM_POLL_INTERVAL_MS = 3 * second
@@ -86,7 +88,7 @@ export class ClaimLoop {
       }
       try {
         const sentAt = performance.now()
-        const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities }, undefined, this.stopController.signal)
+        const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities, waitMs: CLAIM_WAIT_MS }, undefined, this.stopController.signal)
         if (!this.running) break
         failures = 0
         if (response.type === 'lease') {

@@ -91,7 +91,8 @@ export interface StatusMessage {
 // ---------------------------------------------------------------- /mdswarm/claim/1 (node -> coordinator), one request, one response per exchange
 
 export type ClaimRequest =
-  | { readonly type: 'claim', readonly capabilities: Capabilities, readonly unitId?: string }
+  /** `waitMs`: how long the node is willing to wait for work when there is none (long poll; the coordinator caps it, and parks one claim per peer at a time). */
+  | { readonly type: 'claim', readonly capabilities: Capabilities, readonly unitId?: string, readonly waitMs?: number }
   | { readonly type: 'renew', readonly leases: ReadonlyArray<{ readonly unitId: string, readonly attempt: number, readonly step: number }> }
   | { readonly type: 'complete', readonly unitId: string, readonly attempt: number, readonly checkpointHash: string, readonly frames: number }
   | { readonly type: 'fail', readonly unitId: string, readonly attempt: number, readonly reason: string, readonly errorName: string, readonly retryable: boolean }

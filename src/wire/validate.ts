@@ -10,7 +10,7 @@ import type {
 } from './messages.ts'
 import {
   BLOB_MAX_MESSAGE_BYTES, FRAMES_MAX_MESSAGE_BYTES, MAX_FORCE_TYPES, MAX_KEEP_ATOMS,
-  MAX_LEASES_PER_RENEW, MAX_RUNNING_UNITS
+  MAX_CLAIM_WAIT_MS, MAX_LEASES_PER_RENEW, MAX_RUNNING_UNITS
 } from './constants.ts'
 import { WireFormatError } from './errors.ts'
 import {
@@ -131,9 +131,10 @@ export function validateClaimRequest (value: unknown): ClaimRequest {
     'type', ['claim', 'renew', 'complete', 'fail'] as const)
   switch (type) {
     case 'claim': {
-      const fields = object(value, '', ['type', 'capabilities'], ['unitId'])
+      const fields = object(value, '', ['type', 'capabilities'], ['unitId', 'waitMs'])
       validateCapabilities(fields.capabilities, 'capabilities')
       optional(fields, 'unitId', '', id)
+      optional(fields, 'waitMs', '', (v, f) => { integer(v, f, 0, MAX_CLAIM_WAIT_MS) })
       break
     }
     case 'renew': {
