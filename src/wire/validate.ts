@@ -127,7 +127,7 @@ export function validateStatusMessage (value: unknown): StatusMessage {
 // ---------------------------------------------------------------- /mdswarm/claim/1
 
 export function validateClaimRequest (value: unknown): ClaimRequest {
-  const type = oneOf(object(value, '', ['type'], ['capabilities', 'unitId', 'leases', 'attempt', 'checkpointHash', 'frames', 'reason', 'errorName', 'retryable']).type,
+  const type = oneOf(object(value, '', ['type'], ['capabilities', 'unitId', 'waitMs', 'leases', 'attempt', 'checkpointHash', 'frames', 'reason', 'errorName', 'retryable']).type,
     'type', ['claim', 'renew', 'complete', 'fail'] as const)
   switch (type) {
     case 'claim': {
