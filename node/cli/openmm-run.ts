@@ -8,12 +8,12 @@
  */
 import * as fs from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import cliProgress from 'cli-progress'
 import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import { DcdWriter } from '../../src/formats/dcd.ts'
 import { OpenmmEngine, type OpenmmOptions } from '../../src/engine-openmm/openmm-engine.ts'
 import { openOutput, writeFileAtomic } from './output-files.ts'
 import { nanosecondsPerDay, printRunSummary } from './run-summary.ts'
+import { createStepProgressBar, interruptOnSignals } from './run-progress.ts'
 
 export interface OpenmmRunRequest {
   readonly systemXml: string
@@ -69,17 +69,8 @@ async function runEngine (engine: OpenmmEngine, request: OpenmmRunRequest): Prom
   const writeCheckpoint = async (): Promise<void> => {
     if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, encodeCheckpoint(await engine.checkpoint()), 'checkpoint')
   }
-  const interruption = new AbortController()
-  const onSignal = (signal: NodeJS.Signals): void => { interruption.abort(signal) }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar({
-      stream: process.stderr,
-      format: ' {bar} {percentage}% | step {value}/{total} | {nsPerDay} ns/day | ETA {eta_formatted}',
-      hideCursor: true,
-    }, cliProgress.Presets.shades_classic)
-    : null
+  const interruption = interruptOnSignals()
+  const bar = createStepProgressBar()
 
   const startStep = engine.step
   const startedAt = performance.now()
@@ -115,8 +106,7 @@ async function runEngine (engine: OpenmmEngine, request: OpenmmRunRequest): Prom
     }
   } finally {
     bar?.stop()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    interruption.dispose()
     writer.close()
   }
   const stepsDone = engine.step - startStep

@@ -18,7 +18,6 @@
 import * as fs from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import cliProgress from 'cli-progress'
 import { Simulation } from '../../../src/engine/simulation.ts'
 import { encodeCheckpoint } from '../../../src/engine/checkpoint.ts'
 import { parseStateXml } from '../../../src/engine/xml/state-xml.ts'
@@ -32,6 +31,7 @@ import { readInputBytes, readInputText } from '../input-files.ts'
 import { openOutput, writeFileAtomic } from '../output-files.ts'
 import { runWithOpenmm } from '../openmm-run.ts'
 import { nanosecondsPerDay, printRunSummary } from '../run-summary.ts'
+import { createStepProgressBar, interruptOnSignals } from '../run-progress.ts'
 
 export const summary = 'Run a simulation locally (builtin engine or OpenMM), writing a DCD trajectory'
 
@@ -166,17 +166,8 @@ export async function run (args: string[]): Promise<number> {
       }
     }
 
-    const interruption = new AbortController()
-    const onSignal = (signal: NodeJS.Signals): void => { interruption.abort(signal) }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    const bar = process.stderr.isTTY
-      ? new cliProgress.SingleBar({
-        stream: process.stderr,
-        format: ' {bar} {percentage}% | step {value}/{total} | {nsPerDay} ns/day | ETA {eta_formatted}',
-        hideCursor: true,
-      }, cliProgress.Presets.shades_classic)
-      : null
+    const interruption = interruptOnSignals()
+    const bar = createStepProgressBar()
 
     let stepsDone = 0
     const startedAt = performance.now()
@@ -196,8 +187,7 @@ export async function run (args: string[]): Promise<number> {
       }
     } finally {
       bar?.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      interruption.dispose()
       writer.close()
     }
     const elapsedMs = performance.now() - startedAt
