@@ -318,7 +318,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         const preferred = await tryUnit(context.unitId)
         if (preferred !== null) return preferred
       }
-      for await (const unitId of this.store.ready.values()) {
+      for (const unitId of this.store.readyUnitIds()) {
         const outcome = await tryUnit(unitId)
         if (outcome !== null) return outcome
       }
@@ -641,7 +641,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
 
   async queuedUnitIds (limit = Infinity): Promise<string[]> {
     const out: string[] = []
-    for await (const unitId of this.store.ready.values()) {
+    for (const unitId of this.store.readyUnitIds()) {
       if (out.length >= limit) break
       out.push(unitId)
     }

@@ -28,6 +28,7 @@
 import { Level } from 'level'
 import type { EventRecord, JobRecord, LeaseRecord, UnitRecord } from './records.ts'
 import { chunkKey, eventKey, readyKey } from './keys.ts'
+import { ReadyIndex } from './ready-index.ts'
 
 type Bytes = Uint8Array
 
@@ -74,6 +75,8 @@ export class CoordinatorStore {
   /** Written job and unit records recently used (most recent last). */
   private readonly cachedJobs = new RecordCache<JobRecord>(MAX_CACHED_RECORDS)
   private readonly cachedUnits = new RecordCache<UnitRecord>(MAX_CACHED_RECORDS)
+  /** The `ready` sublevel in memory, updated as batches are handed over (claims never read the database for it). */
+  private readonly readyIndex = new ReadyIndex()
   /** Batches waiting for the writer. */
   private gathering: CommitGroup | null = null
   private writing = false
@@ -99,7 +102,25 @@ export class CoordinatorStore {
     const store = new CoordinatorStore(db)
     const seq = await store.meta.get('eventSeq')
     store.eventSeq = typeof seq === 'number' ? seq : 0
+    await store.loadReadyIndex()
     return store
+  }
+
+  private async loadReadyIndex (): Promise<void> {
+    const fresh = new ReadyIndex()
+    for await (const [key, unitId] of this.ready.iterator()) fresh.add(key, unitId)
+    // Batches handed over but not written yet are newer than what the database holds.
+    for (const op of this.gathering?.ops ?? []) {
+      if (op.sublevel !== this.ready) continue
+      if (op.type === 'put') fresh.add(op.key, op.value as string)
+      else fresh.remove(op.key)
+    }
+    this.readyIndex.replaceWith(fresh)
+  }
+
+  /** Queued unit ids in claim order (priority, then age), from memory. */
+  readyUnitIds (): Iterable<string> {
+    return this.readyIndex.unitIds()
   }
 
   async close (): Promise<void> {
@@ -124,6 +145,10 @@ export class CoordinatorStore {
     for (const op of ops) {
       if (op.sublevel === this.units) this.stagedUnits.set(op.key, op.type === 'put' ? op.value as UnitRecord : DELETED)
       else if (op.sublevel === this.jobs) this.stagedJobs.set(op.key, op.type === 'put' ? op.value as JobRecord : DELETED)
+      else if (op.sublevel === this.ready) {
+        if (op.type === 'put') this.readyIndex.add(op.key, op.value as string)
+        else this.readyIndex.remove(op.key)
+      }
     }
     const group = this.gathering ??= newGroup()
     for (const op of ops) group.ops.push(op)
@@ -152,6 +177,8 @@ export class CoordinatorStore {
           if (op.sublevel === this.units) unstage(this.stagedUnits, this.cachedUnits, op, failure)
           else if (op.sublevel === this.jobs) unstage(this.stagedJobs, this.cachedJobs, op, failure)
         }
+        // A failed write leaves the database as it was: the claim order is read back from it.
+        if (failure !== undefined && group.ops.some(op => op.sublevel === this.ready)) await this.loadReadyIndex().catch(() => {})
         group.settle(failure)
       }
     } finally {
