@@ -12,6 +12,13 @@ export const DEFAULT_MAX_ATTEMPTS = 3
  * without waiting for the gossip offer and its claim round trip.
  */
 export const CLAIM_PARK_MS = 2.5 * second
+/**
+ * Leases of one unit in a row that may expire without the unit gaining a
+ * checkpoint (its nodes crashed, were killed, or lost the network while
+ * running it) before its job fails: a unit that takes down every node that
+ * runs it is not requeued forever. Progress between expiries resets the count.
+ */
+export const MAX_STALLED_LEASES = 5
 /** How often the sweeper looks for expired leases, ms. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 1 * second
 /** Most replicas one submit may create. */

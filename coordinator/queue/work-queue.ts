@@ -23,7 +23,7 @@ import { TERMINAL_JOB_STATES } from '../store/records.ts'
 import { PRIORITY_LIMIT, chunkRange } from '../store/keys.ts'
 import { decodeStoredChunk, encodeStoredChunk } from '../store/stored-chunk.ts'
 import type { Capabilities, ChunkAck, ChunkMessage, Lease, Requirements, UnitSpec } from '../../src/wire/messages.ts'
-import { DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_ATTEMPTS, MAX_REASON_CHARS, MAX_REPLICAS } from './constants.ts'
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_ATTEMPTS, MAX_REASON_CHARS, MAX_REPLICAS, MAX_STALLED_LEASES } from './constants.ts'
 import { InvalidJobSpecError, JobNotFoundError, MissingBlobError } from './errors.ts'
 import { frameIndexAfterStep, segmentCount, segmentOf, validatePlan } from './job-plan.ts'
 import { unmetRequirement } from './matching.ts'
@@ -339,7 +339,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
   private async leaseUnit (unit: UnitRecord, job: JobRecord, peerId: string): Promise<ClaimOutcome> {
     const now = this.now()
     const attempt = unit.attempts + 1
-    const lease = { peerId, attempt, grantedAt: now, expiresAt: now + this.leaseTtlMs, step: unit.resume.step }
+    const lease = { peerId, attempt, grantedAt: now, expiresAt: now + this.leaseTtlMs, step: unit.resume.step, fromStep: unit.resume.step }
     const leased = transition(unit, 'leased', { attempts: attempt, lease }, now)
     const batch = this.store.batch().dequeue(unit).putUnit(leased).putLease(unit.unitId, lease)
       .event({ at: now, jobId: job.id, unitId: unit.unitId, kind: 'leased', peerId, message: `unit ${unit.segmentIndex} attempt ${attempt} leased to ${peerId} from step ${unit.resume.step}` })
@@ -552,6 +552,7 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       const now = this.now()
       const expired: UnitRecord[] = []
       const queued: Array<[UnitRecord, JobRecord]> = []
+      const failedJobs: JobRecord[] = []
       const batch = this.store.batch()
       for await (const [unitId, lease] of this.store.leases.iterator()) {
         if (lease.expiresAt > now) continue
@@ -560,16 +561,32 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         if (unit?.state === 'leased' && unit.lease !== null && unit.lease.expiresAt > now) continue
         batch.deleteLease(unitId)
         if (unit?.state !== 'leased') continue
-        const requeued = transition(unit, 'queued', { lease: null }, now)
+        const job = await this.store.getJob(unit.jobId)
+        const fromStep = unit.lease?.fromStep
+        const stalledLeases = fromStep !== undefined && unit.resume.step > fromStep ? 0 : (unit.stalledLeases ?? 0) + 1
+        if (job !== undefined && job.state === 'running' && stalledLeases >= MAX_STALLED_LEASES) {
+          // Every recent node went silent on this unit without getting anywhere: stop handing it out.
+          const failure: FailureRecord = {
+            reason: clip(`the lease expired ${stalledLeases} times in a row without progress past step ${unit.resume.step} (the nodes running it crashed, were killed or lost the network; last on ${lease.peerId}). Check the nodes' logs, or the inputs: a unit that takes its node down fails here rather than being requeued forever`),
+            errorName: 'LeaseExpiredError', unitId, peerId: lease.peerId, attempt: lease.attempt, at: now
+          }
+          const failedJob: JobRecord = { ...job, state: 'failed', failure, finishedAt: now, updatedAt: now }
+          batch.putUnit(transition(unit, 'failed', { lease: null, stalledLeases, lastError: failure }, now)).putJob(failedJob)
+            .event({ at: now, jobId: job.id, unitId, kind: 'unit-failed', peerId: lease.peerId, message: `unit ${unit.segmentIndex} attempt ${lease.attempt}: ${failure.reason}` })
+            .event({ at: now, jobId: job.id, kind: 'failed', message: `failed: LeaseExpiredError: ${failure.reason}` })
+          failedJobs.push(failedJob)
+          continue
+        }
+        const requeued = transition(unit, 'queued', { lease: null, stalledLeases }, now)
         batch.putUnit(requeued).enqueue(requeued)
           .event({ at: now, jobId: unit.jobId, unitId, kind: 'requeued', peerId: lease.peerId, message: `lease of ${lease.peerId} (attempt ${lease.attempt}) expired at step ${lease.step}; requeued to resume from step ${unit.resume.step}` })
         expired.push(requeued)
-        const job = await this.store.getJob(unit.jobId)
         if (job !== undefined) queued.push([requeued, job])
       }
       if (expired.length === 0 && batch.events.length === 0) { this.commit(batch, false); return [] }
       this.commit(batch, true, () => {
         this.emit('events', batch.events)
+        for (const job of failedJobs) this.emit('job-changed', job)
         for (const [unit, job] of queued) this.emit('unit-queued', unit, job)
       })
       return expired

@@ -79,6 +79,8 @@ export interface LeaseRecord {
   readonly expiresAt: number
   /** Last step the holder reported in a renewal. */
   readonly step: number
+  /** The unit's resume step when the lease was granted (progress since shows in `resume.step`). */
+  readonly fromStep?: number
 }
 
 /** Where a unit restarts after losing its lease: the last durable checkpoint. */
@@ -110,6 +112,8 @@ export interface UnitRecord {
   /** Peers on which an attempt failed (retries prefer other nodes). */
   readonly failedOn: readonly string[]
   readonly lease: LeaseRecord | null
+  /** Leases in a row that expired without the unit gaining a checkpoint (absent: none). */
+  readonly stalledLeases?: number
   readonly resume: ResumePoint
   /** Next absolute frame index the coordinator expects (frames before it are stored). */
   readonly nextFrame: number

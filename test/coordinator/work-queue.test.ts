@@ -218,6 +218,38 @@ test('failures retry on another node up to the limit, then the job fails with th
   t.is((await f.queue.getJob(other.id)).state, 'failed', 'not retryable: fails at once')
 })
 
+test('a unit whose leases keep expiring without progress fails its job instead of cycling forever; progress resets the count', async (t) => {
+  const f = await open()
+  t.teardown(async () => { await f.store.close() })
+  const [job] = await f.queue.submit(spec(f))
+  const expireOnce = async (node: string, withProgress?: { step: number, frame: number }): Promise<void> => {
+    const lease = await f.queue.claim(node, cpuNode())
+    if (lease.type !== 'lease') throw new Error(`no lease: ${JSON.stringify(lease)}`)
+    if (withProgress !== undefined) {
+      const checkpoint = await putCheckpoint(f, `checkpoint at step ${withProgress.step}`)
+      const { firstFrameIndex } = lease.unit
+      const frames = withProgress.frame - firstFrameIndex
+      const ack = await f.queue.ingestChunk(node, { type: 'chunk', unitId: lease.unit.unitId, attempt: lease.lease.attempt, firstFrame: firstFrameIndex, frameCount: frames, data: chunkOf(firstFrameIndex, frames, ATOMS, 10), checkpointHash: checkpoint, checkpointStep: withProgress.step })
+      if (ack.type !== 'ack') throw new Error(`chunk refused: ${JSON.stringify(ack)}`)
+    }
+    f.clock.now += 11_000
+    await f.queue.expireLeases()
+  }
+  for (let i = 0; i < 4; i++) await expireOnce(`n${i}`)
+  t.is((await f.queue.getJob(job.id)).state, 'running', 'four silent expiries: still requeued')
+  await expireOnce('n4', { step: 20, frame: 2 })
+  t.is((await f.queue.units(job.id))[0].stalledLeases, 0, 'a checkpoint during the lease resets the count')
+  for (let i = 0; i < 4; i++) await expireOnce(`m${i}`)
+  t.is((await f.queue.getJob(job.id)).state, 'running')
+  await expireOnce('m4')
+  const failed = await f.queue.getJob(job.id)
+  t.is(failed.state, 'failed')
+  t.is(failed.failure?.errorName, 'LeaseExpiredError')
+  t.regex(failed.failure?.reason ?? '', /expired 5 times in a row without progress past step 20/)
+  t.is((await f.queue.units(job.id))[0].state, 'failed')
+  t.like(await f.queue.claim('n1', cpuNode()), { type: 'refused', code: 'no-work' })
+})
+
 test('cancel stops queued and leased units; renewals say cancel; chunks are refused', async (t) => {
   const f = await open()
   t.teardown(async () => { await f.store.close() })
