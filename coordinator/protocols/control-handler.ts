@@ -65,6 +65,8 @@ export const UNLISTED_CLIENT_MAX_MESSAGE_BYTES = 64 * KiB
 
 export class ControlService {
   private readonly deps: ControlHandlerDeps
+  /** Control streams open now, per client peer: a revoked client's are cut at once (a watch would otherwise go on). */
+  private readonly openStreams = new Map<string, Set<Stream>>()
 
   constructor (deps: ControlHandlerDeps) {
     this.deps = deps
@@ -99,6 +101,24 @@ export class ControlService {
   }
 
   get allowList (): AllowList { return this.deps.allowList }
+
+  /** Notes an open control stream of `peerId`; the returned function forgets it. */
+  track (peerId: string, stream: Stream): () => void {
+    let streams = this.openStreams.get(peerId)
+    if (streams === undefined) { streams = new Set(); this.openStreams.set(peerId, streams) }
+    streams.add(stream)
+    return () => {
+      streams.delete(stream)
+      if (streams.size === 0 && this.openStreams.get(peerId) === streams) this.openStreams.delete(peerId)
+    }
+  }
+
+  /** Aborts every control stream of `peerId` but `except` (the one asking). */
+  private cutStreams (peerId: string, except: Stream): void {
+    for (const stream of this.openStreams.get(peerId) ?? []) {
+      if (stream !== except) stream.abort(new ClientNotAllowedError(peerId, this.deps.self().peerId))
+    }
+  }
 
   /** Throws ClientNotAllowedError unless `clientPeerId` is on the allow-list (and logs the refusal). */
   checkAllowed (clientPeerId: string, what: string): void {
@@ -135,6 +155,7 @@ export class ControlService {
         this.checkAdmin(clientPeerId, 'revoke')
         const removed = await this.deps.allowList.revoke(request.peerId)
         if (removed) log('%s revoked %s', clientPeerId, request.peerId)
+        if (removed) this.cutStreams(request.peerId, stream)
         return { type: 'allowed', clients: this.deps.allowList.list(), changed: removed }
       }
       case 'list-allowed':
@@ -211,12 +232,15 @@ export class ControlService {
       changed.set(job.id, job)
       wake?.()
     }
+    let streamClosed = false
     const onAbort = (): void => { stopWaiting?.() }
+    const onClose = (): void => { streamClosed = true; stopWaiting?.() }
     this.queue.on('job-changed', onChange)
     this.deps.signal.addEventListener('abort', onAbort, { once: true })
+    stream.addEventListener('close', onClose, { once: true })
     try {
       await ws.write({ type: 'update', jobs: await Promise.all(jobs.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
-      while (open.size > 0 && !this.deps.signal.aborted) {
+      while (open.size > 0 && !this.deps.signal.aborted && !streamClosed) {
         await new Promise<void>((resolve) => {
           const soon = (): void => {
             const wait = lastWriteAt + WATCH_MIN_SPACING_MS - performance.now()
@@ -230,6 +254,7 @@ export class ControlService {
         })
         wake = null
         stopWaiting = null
+        if (streamClosed) break
         // Running jobs also change through renewals (steps done), which do not emit: refresh them on every keepalive.
         // A change carries the job as just written: no need to read it again.
         const latest = changed.size > 0 ? [...changed.values()] : await Promise.all([...open].map(async (id) => await this.queue.getJob(id)))
@@ -241,6 +266,7 @@ export class ControlService {
     } finally {
       this.queue.off('job-changed', onChange)
       this.deps.signal.removeEventListener('abort', onAbort)
+      stream.removeEventListener('close', onClose)
     }
   }
 }
@@ -254,25 +280,35 @@ export function controlStreamHandler (service: ControlService, signal: AbortSign
   return async (stream: Stream, connection: Connection): Promise<void> => {
     const peerId = connection.remotePeer.toString()
     const listed = service.allowList.isAllowed(peerId)
-    await serveStream(stream, {
-      maxMessageBytes: listed ? CONTROL_STREAM_MAX_BYTES : UNLISTED_CLIENT_MAX_MESSAGE_BYTES,
-      validate: validateControlRequest,
-      onMessage: async (request: ControlRequest) => {
-        try {
-          return await service.handle(peerId, request, stream)
-        } catch (err) {
-          log('control %s from %s failed: %s', request.type, peerId, (err as Error).message)
-          return errorResponse(err)
-        }
-      },
-      onInvalid: (err: Error): ControlResponse => {
-        // A stranger learns only that it is not allowed, whatever it sent.
-        try { service.checkAllowed(peerId, 'malformed') } catch (notAllowed) { return errorResponse(notAllowed) }
-        return errorResponse(err)
-      },
-      onError: (err) => log('control stream from %s ended: %s', peerId, err.message),
-      writeTimeoutMs: BULK_TIMEOUT_MS,
-      signal,
-    })
+    const forget = service.track(peerId, stream)
+    try {
+      await serveStreamOf(service, peerId, stream, listed, signal)
+    } finally {
+      forget()
+    }
   }
+}
+
+/** Serves one control stream of `peerId` (`listed`: on the allow-list when it opened). */
+async function serveStreamOf (service: ControlService, peerId: string, stream: Stream, listed: boolean, signal: AbortSignal): Promise<void> {
+  await serveStream(stream, {
+    maxMessageBytes: listed ? CONTROL_STREAM_MAX_BYTES : UNLISTED_CLIENT_MAX_MESSAGE_BYTES,
+    validate: validateControlRequest,
+    onMessage: async (request: ControlRequest) => {
+      try {
+        return await service.handle(peerId, request, stream)
+      } catch (err) {
+        log('control %s from %s failed: %s', request.type, peerId, (err as Error).message)
+        return errorResponse(err)
+      }
+    },
+    onInvalid: (err: Error): ControlResponse => {
+      // A stranger learns only that it is not allowed, whatever it sent.
+      try { service.checkAllowed(peerId, 'malformed') } catch (notAllowed) { return errorResponse(notAllowed) }
+      return errorResponse(err)
+    },
+    onError: (err) => log('control stream from %s ended: %s', peerId, err.message),
+    writeTimeoutMs: BULK_TIMEOUT_MS,
+    signal,
+  })
 }

@@ -8,7 +8,7 @@
  */
 import test from 'ava'
 import path from 'node:path'
-import { runCliCommand, startCoordinator, tempDir } from '../swarm/helpers/processes.ts'
+import { runCliCommand, spawnCli, startCoordinator, tempDir } from '../swarm/helpers/processes.ts'
 import { ala2Files } from '../swarm/helpers/inputs.ts'
 
 interface AllowedJson { clients: Array<{ peerId: string, admin: boolean, addedBy: string }>, changed: boolean }
@@ -54,9 +54,19 @@ test('an unlisted client is refused until allowed, and again after revoke', asyn
   t.not(notAdmin.code, 0)
   t.regex(notAdmin.stderr, /AdminRequiredError/)
 
+  // A wait that is watching when the client is revoked is cut off, not left streaming updates.
+  const jobId = (JSON.parse(submitted.stdout) as { jobs: Array<{ id: string }> }).jobs[0].id
+  const watching = spawnCli(t, 'mdswarm', ['wait', jobId, '--home', otherHome, '--coordinator', coordinator.address, '--json'], 'wait (revoked later)')
+  // (Time to start and open its watch stream; were it slower, it would be refused at its first request instead.)
+  await new Promise(resolve => setTimeout(resolve, 4000))
+  t.true(watching.alive, 'no node runs the job: the wait is still waiting')
+
   const revoked = await mdswarm('coordinator', 'revoke', peerId, '--home', home, '--json')
   t.is(revoked.code, 0, revoked.stderr)
   t.like(JSON.parse(revoked.stdout) as AllowedJson, { changed: true })
+  const waitEnd = await watching.exited
+  t.not(waitEnd.code, 0)
+  t.regex(watching.stderrLines.join('\n'), /ClientNotAllowedError/)
   const refusedAgain = await submitFromElsewhere(coordinator.address)
   t.not(refusedAgain.code, 0)
   t.regex(refusedAgain.stderr, /ClientNotAllowedError/)
