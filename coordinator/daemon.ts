@@ -43,6 +43,7 @@ import { framesStreamHandler } from './protocols/frames-handler.ts'
 import { ControlService, controlStreamHandler } from './protocols/control-handler.ts'
 import { OfferAnnouncer } from './gossip/offer-announcer.ts'
 import { CoordinatorAlreadyRunningError } from './errors.ts'
+import { DashboardServer } from './dashboard/dashboard-server.ts'
 
 const log = logger('mdswarm:coordinator')
 
@@ -75,7 +76,15 @@ export interface CoordinatorOptions {
   /** Plausibility checks on uploaded frames. */
   readonly resultChecks?: Partial<ResultChecks>
   readonly connectionLimits?: ConnectionLimits
+  /**
+   * The web dashboard's address (absent: none). `fallbackToAnyPort`: when the
+   * port is taken, listen on any free one instead of failing (the CLI's default address).
+   */
+  readonly dashboard?: { readonly host: string, readonly port: number, readonly fallbackToAnyPort?: boolean }
 }
+
+/** Where `mdswarm coordinator start` serves its dashboard unless told otherwise. */
+export const DEFAULT_DASHBOARD = { host: '127.0.0.1', port: 4180 } as const
 
 interface DaemonEvents {
   'lease-expired': [string[]]
@@ -100,6 +109,9 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
   private readonly unsubscribeStatus: () => void
   private sweeper: NodeJS.Timeout | null = null
   private stopping: Promise<void> | null = null
+  private dashboard: DashboardServer | null = null
+  /** ms since the epoch. */
+  readonly startedAt = Date.now()
 
   private constructor (parts: { home: string, network: string, peer: MdswarmPeer, store: CoordinatorStore, queue: WorkQueue, peers: PeerTable, offerIntervalMs: number, allowList: AllowList, options: CoordinatorOptions }) {
     super()
@@ -166,6 +178,11 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
     return this.peer.peerId.toString()
   }
 
+  /** The dashboard's URL (null when it is off). */
+  get dashboardUrl (): string | null {
+    return this.dashboard?.url ?? null
+  }
+
   /** Listening addresses, each ending in /p2p/<peerId>. */
   get multiaddrs (): string[] {
     return this.peer.getMultiaddrs().map((ma) => ma.toString())
@@ -194,9 +211,25 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
     await this.peer.handle(BLOB_PROTOCOL, blobStreamHandler(deps), handlerOptions(BLOB_PROTOCOL))
     await this.peer.handle(FRAMES_PROTOCOL, framesStreamHandler(deps), handlerOptions(FRAMES_PROTOCOL))
     await this.peer.handle(CONTROL_PROTOCOL, controlStreamHandler(control, signal), handlerOptions(CONTROL_PROTOCOL))
+    if (this.options.dashboard !== undefined) this.dashboard = await this.startDashboard(control, this.options.dashboard)
     this.announcer.start()
     this.sweeper = setInterval(() => { void this.sweep() }, sweepIntervalMs)
     this.writeInfoFile()
+  }
+
+  private async startDashboard (control: ControlService, where: NonNullable<CoordinatorOptions['dashboard']>): Promise<DashboardServer> {
+    const source = {
+      control,
+      info: () => ({ peerId: this.peerId, network: this.network, multiaddrs: this.multiaddrs, startedAt: this.startedAt }),
+      refusals: () => this.refusals.counts,
+    }
+    try {
+      return await DashboardServer.start({ host: where.host, port: where.port, source, changes: this.queue })
+    } catch (err) {
+      if (where.fallbackToAnyPort !== true || (err as { code?: string }).code !== 'EADDRINUSE') throw err
+      log('dashboard port %d is taken; using any free port', where.port)
+      return await DashboardServer.start({ host: where.host, port: 0, source, changes: this.queue })
+    }
   }
 
   private async sweep (): Promise<void> {
@@ -213,7 +246,7 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
 
   /** `<home>/coordinator.json`, written atomically. */
   private writeInfoFile (): void {
-    const info: CoordinatorInfo = { peerId: this.peerId, multiaddrs: this.multiaddrs, network: this.network }
+    const info: CoordinatorInfo = { peerId: this.peerId, multiaddrs: this.multiaddrs, network: this.network, ...(this.dashboard !== null ? { dashboard: this.dashboard.url } : {}) }
     const file = path.join(this.home, COORDINATOR_FILE_NAME)
     const tmp = `${file}.${process.pid}.tmp`
     fs.writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`)
@@ -226,6 +259,7 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
       this.abort.abort(new Error('coordinator stopping'))
       if (this.sweeper !== null) clearInterval(this.sweeper)
       this.announcer.stop()
+      try { await this.dashboard?.stop() } catch (err) { log('dashboard stop: %s', (err as Error).message) }
       try { this.unsubscribeStatus() } catch {}
       try { await this.peer.stop() } catch (err) { log('peer stop: %s', (err as Error).message) }
       await this.store.close()

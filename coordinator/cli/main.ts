@@ -13,6 +13,7 @@ const commands: CommandTable = {
   fetch: async () => await import('./commands/fetch.ts'),
   cancel: async () => await import('./commands/cancel.ts'),
   peers: async () => await import('./commands/peers.ts'),
+  dashboard: async () => await import('./commands/dashboard.ts'),
   convert: async () => await import('./commands/convert.ts'),
   keygen: async () => await import('./commands/keygen.ts'),
   whoami: async () => await import('./commands/whoami.ts'),

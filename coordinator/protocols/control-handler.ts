@@ -9,7 +9,7 @@ import { logger } from '@libp2p/logger'
 import { serveStream } from '../../src/wire/serve.ts'
 import { wireStream } from '../../src/wire/framing.ts'
 import { BULK_TIMEOUT_MS, second } from '../../src/wire/constants.ts'
-import { CONTROL_STREAM_MAX_BYTES, TERMINAL_JOB_STATES, type ControlRequest, type ControlResponse, type JobSummary, type PeerSummary } from '../../src/client/control-messages.ts'
+import { CONTROL_STREAM_MAX_BYTES, TERMINAL_JOB_STATES, type ControlRequest, type ControlResponse, type JobStatus, type JobSummary, type PeerSummary } from '../../src/client/control-messages.ts'
 import { validateControlRequest } from '../../src/client/control-validate.ts'
 import type { WorkQueue } from '../queue/work-queue.ts'
 import type { PeerTable, PeerEntry } from '../peers/peer-table.ts'
@@ -84,7 +84,22 @@ export class ControlService {
     return toJobSummary(job, units, waiting)
   }
 
-  private async peerSummaries (): Promise<PeerSummary[]> {
+  /** Summaries of the given jobs (all, oldest first, when absent). */
+  async jobSummaries (jobIds?: readonly string[]): Promise<JobSummary[]> {
+    const jobs = jobIds === undefined ? await this.queue.listJobs() : await Promise.all(jobIds.map(async (id) => await this.queue.getJob(id)))
+    return await Promise.all(jobs.map(async (job) => await this.summarize(job)))
+  }
+
+  /** One job in full: summary, inputs, units, the latest 200 events. */
+  async jobStatus (jobId: string): Promise<JobStatus> {
+    const job = await this.queue.getJob(jobId)
+    const units: UnitRecord[] = await this.queue.units(job.id)
+    const events = await this.queue.store.eventsOfJob(job.id, 200)
+    return { job: await this.summarize(job), inputs: job.payload, units: units.map(toUnitSummary), events: events.map(toJobEvent) }
+  }
+
+  /** Every peer the coordinator knows, itself first, with the units each holds. */
+  async peerSummaries (): Promise<PeerSummary[]> {
     const leasedBy = new Map<string, string[]>()
     for await (const [unitId, lease] of this.queue.store.leases.iterator()) {
       const list = leasedBy.get(lease.peerId) ?? []
@@ -182,16 +197,10 @@ export class ControlService {
         log('%s submitted %d job(s)', clientPeerId, jobs.length)
         return { type: 'submitted', jobs: await Promise.all(jobs.map(async (job) => await this.summarize(job))) }
       }
-      case 'jobs': {
-        const jobs = request.jobIds === undefined ? await this.queue.listJobs() : await Promise.all(request.jobIds.map(async (id) => await this.queue.getJob(id)))
-        return { type: 'jobs', jobs: await Promise.all(jobs.map(async (job) => await this.summarize(job))) }
-      }
-      case 'status': {
-        const job = await this.queue.getJob(request.jobId)
-        const units: UnitRecord[] = await this.queue.units(job.id)
-        const events = await this.queue.store.eventsOfJob(job.id, 200)
-        return { type: 'status', status: { job: await this.summarize(job), inputs: job.payload, units: units.map(toUnitSummary), events: events.map(toJobEvent) } }
-      }
+      case 'jobs':
+        return { type: 'jobs', jobs: await this.jobSummaries(request.jobIds) }
+      case 'status':
+        return { type: 'status', status: await this.jobStatus(request.jobId) }
       case 'cancel':
         return { type: 'cancelled', job: await this.summarize(await this.queue.cancel(request.jobId, request.reason)) }
       case 'peers':

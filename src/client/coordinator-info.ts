@@ -13,6 +13,8 @@ export interface CoordinatorInfo {
   /** Listening addresses, each ending in /p2p/<peerId>. */
   readonly multiaddrs: readonly string[]
   readonly network: string
+  /** The web dashboard's URL, when the coordinator serves one. */
+  readonly dashboard?: string
 }
 
 /** Reads `<home>/coordinator.json`; CoordinatorNotFoundError when absent or unreadable. */

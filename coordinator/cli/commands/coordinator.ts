@@ -1,5 +1,5 @@
 /**
- * `mdswarm coordinator start [--listen MULTIADDR]... [--network NAME] [--home DIR] [--lease-seconds N] [--swarm-key FILE] [limits]`:
+ * `mdswarm coordinator start [--listen MULTIADDR]... [--network NAME] [--home DIR] [--lease-seconds N] [--swarm-key FILE] [--dashboard HOST:PORT | --no-dashboard] [limits]`:
  * runs the coordinator in the foreground until SIGINT/SIGTERM, then shuts
  * down cleanly. Writes `<home>/coordinator.json` for client commands.
  *
@@ -8,7 +8,8 @@
  */
 import { UsageError } from '../../../src/cli/run-command.ts'
 import { DEFAULT_INPUT_LIMITS } from '../../../src/engine/limits.ts'
-import { CoordinatorDaemon, DEFAULT_COORDINATOR_LISTEN } from '../../daemon.ts'
+import { CoordinatorDaemon, DEFAULT_COORDINATOR_LISTEN, DEFAULT_DASHBOARD } from '../../daemon.ts'
+import { parseDashboardAddress } from '../../dashboard/address.ts'
 import { DEFAULT_CLAIM_RATE_LIMIT, DEFAULT_CONTROL_RATE_LIMIT } from '../../security/rate-limiter.ts'
 import { CLIENT_FLAGS, integerFlag, parseFlags } from '../flags.ts'
 import { printJson } from '../client-session.ts'
@@ -18,7 +19,7 @@ import { ago, table } from '../format.ts'
 export const summary = 'Run the coordinator daemon (start) and manage its submitter allow-list (allow, revoke, allowed)'
 
 const USAGE = 'mdswarm coordinator start [--listen MULTIADDR]... [--network NAME] [--home DIR] [--lease-seconds N] [--max-attempts N] [--swarm-key FILE] ' +
-  '[--max-atoms N] [--max-steps N] [--max-input-mb N] [--claim-rate N] [--control-rate N]\n' +
+  '[--dashboard HOST:PORT | --no-dashboard] [--max-atoms N] [--max-steps N] [--max-input-mb N] [--claim-rate N] [--control-rate N]\n' +
   '       mdswarm coordinator allow PEERID [--admin] | revoke PEERID | allowed   [--home DIR] [--coordinator MULTIADDR] [--swarm-key FILE] [--json]'
 
 const FLAGS = {
@@ -33,6 +34,8 @@ const FLAGS = {
   'max-input-mb': { type: 'string' },
   'claim-rate': { type: 'string' },
   'control-rate': { type: 'string' },
+  dashboard: { type: 'string' },
+  'no-dashboard': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -45,6 +48,9 @@ start: runs the coordinator in the foreground (Ctrl-C or SIGTERM stops it cleanl
   --lease-seconds N    how long a node keeps a unit without renewing (default 30)
   --max-attempts N     failed attempts of a unit before its job fails (default 3)
   --swarm-key FILE     private network key (make one with 'mdswarm keygen swarm -o FILE'); default <home>/swarm.key if present
+  --dashboard HOST:PORT  where the read-only web dashboard listens (default ${DEFAULT_DASHBOARD.host}:${DEFAULT_DASHBOARD.port},
+                       or any free port when that one is taken; port 0: any free port); 'mdswarm dashboard' prints its URL
+  --no-dashboard       no web dashboard
   --max-atoms N        largest system accepted at submit (default ${DEFAULT_INPUT_LIMITS.maxAtoms})
   --max-steps N        most steps per job (default ${DEFAULT_INPUT_LIMITS.maxSteps})
   --max-input-mb N     largest System/Integrator/State XML and PDB, MiB (default ${DEFAULT_INPUT_LIMITS.maxXmlBytes / 2 ** 20})
@@ -70,7 +76,12 @@ async function start (args: string[]): Promise<number> {
   const maxInputMiB = integerFlag(values['max-input-mb'], 'max-input-mb', 1, 4096)
   const claimRate = integerFlag(values['claim-rate'], 'claim-rate', 1, 1_000_000)
   const controlRate = integerFlag(values['control-rate'], 'control-rate', 1, 1_000_000)
+  if (values.dashboard !== undefined && values['no-dashboard'] === true) throw new UsageError(`--dashboard and --no-dashboard exclude each other.\nusage: ${USAGE}`)
+  const dashboardAddress = values.dashboard !== undefined ? parseDashboardAddress(values.dashboard) : null
+  if (values.dashboard !== undefined && dashboardAddress === null) throw new UsageError(`--dashboard wants HOST:PORT (e.g. 127.0.0.1:4180, [::1]:4180, or a port), got '${values.dashboard}'.\nusage: ${USAGE}`)
+  const dashboard = values['no-dashboard'] === true ? undefined : dashboardAddress ?? { ...DEFAULT_DASHBOARD, fallbackToAnyPort: true }
   const daemon = await CoordinatorDaemon.start({
+    ...(dashboard !== undefined ? { dashboard } : {}),
     ...(values['swarm-key'] !== undefined ? { swarmKeyFile: values['swarm-key'] } : {}),
     inputLimits: {
       ...(maxAtoms !== undefined ? { maxAtoms } : {}),
@@ -89,6 +100,7 @@ async function start (args: string[]): Promise<number> {
   })
   process.stdout.write(`coordinator ${daemon.peerId} on network '${daemon.network}'\n`)
   for (const address of daemon.multiaddrs) process.stdout.write(`  listening on ${address}\n`)
+  if (daemon.dashboardUrl !== null) process.stdout.write(`  dashboard ${daemon.dashboardUrl}\n`)
   process.stdout.write(`  home ${daemon.home}; press Ctrl-C to stop\n`)
   daemon.on('lease-expired', (unitIds) => { process.stdout.write(`requeued after lease expiry: ${unitIds.join(', ')}\n`) })
   daemon.on('refusal', (r) => {
