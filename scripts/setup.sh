@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One-command set-up for a fresh Debian 12 machine (or any machine with Node.js 20):
-#   bash scripts/setup.sh          # npm dependencies + OpenMM/mdtraj for the checks against OpenMM
+#   bash scripts/setup.sh          # npm dependencies + OpenMM/mdtraj for the checks against OpenMM + headless Chromium for the dashboard test
 #   bash scripts/setup.sh --bench  # also redis-server and python3-celery for the Celery baselines
 # The Debian packages are optional for running mdswarm itself (the builtin
-# engine needs nothing but Node.js); tests that compare against OpenMM need them.
+# engine needs nothing but Node.js); tests that compare against OpenMM need them,
+# and the dashboard's browser test drives Debian's chromium-headless-shell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(python3-simtk python3-mdtraj libopenmm-plugins)
+want=(python3-simtk python3-mdtraj libopenmm-plugins chromium-headless-shell)
 if [[ "${1:-}" == "--bench" ]]; then want+=(redis-server python3-celery python3-redis); fi
 
 missing=()
@@ -21,7 +22,7 @@ if (( ${#missing[@]} > 0 )); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "setup: apt-get not found; install OpenMM 7.7+ and mdtraj for /usr/bin/python3 yourself (tests against OpenMM will be skipped)" >&2
+    echo "setup: apt-get not found; install OpenMM 7.7+ and mdtraj for /usr/bin/python3 and a headless Chromium yourself (tests that need them will be skipped)" >&2
   fi
 fi
 
