@@ -48,7 +48,7 @@ browserTest('the dashboard shows jobs finishing on a live node and a job\'s unit
   page.on('console', message => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
   await page.goto(url, { waitUntil: 'load' })
   await page.waitForSelector('#connection[data-state="live"]', { timeout: 30_000 })
-  t.false(await page.$eval('#jobs-empty', el => (el as HTMLElement).hidden), 'no jobs yet: the page says how to submit')
+  t.false(await page.$eval('#jobs-empty', el => (el as unknown as { hidden: boolean }).hidden), 'no jobs yet: the page says how to submit')
 
   const submitted = await runCliCommand(t, 'mdswarm', ['submit', '--system', ala2Files.system, '--integrator', ala2Files.integrator, '--pdb', ala2Files.pdb,
     '--state', ala2Files.state, '--steps', '200', '--report-every', '20', '--segment-steps', '100', '--replicas', '2', '--name', 'browser', '--home', home, '--json'])
@@ -73,6 +73,6 @@ browserTest('the dashboard shows jobs finishing on a live node and a job\'s unit
   t.deepEqual(await page.$$eval('#detail-units tbody tr .badge', badges => badges.map(b => b.textContent)), ['done', 'done'])
   t.regex(await textOf(page, '#detail-events'), /done: 10 frames/)
   await page.click('#detail-close')
-  t.true(await page.$eval('#job-detail', el => (el as HTMLElement).hidden))
+  t.true(await page.$eval('#job-detail', el => (el as unknown as { hidden: boolean }).hidden))
   t.deepEqual(problems, [], 'no script errors or blocked resources')
 })
