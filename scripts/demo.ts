@@ -14,6 +14,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { connect, type JobSummary } from '../src/client/index.ts'
+import { readCoordinatorInfo } from '../src/client/coordinator-info.ts'
 import { DcdWriter } from '../src/formats/dcd.ts'
 import { nodeEvents, repoRoot, startLocalSwarm, type LocalSwarm } from './local-swarm.ts'
 
@@ -53,6 +54,8 @@ async function main (): Promise<void> {
   say(`mdswarm demo: a coordinator and 2 nodes on 127.0.0.1 (homes under ${root})`)
   say(`  coordinator  ${address}`)
   for (const [i, node] of nodes.entries()) say(`  node ${i + 1}       ${node.peerId}`)
+  const dashboard = readCoordinatorInfo(path.join(root, 'coordinator')).dashboard
+  if (dashboard !== undefined) say(`  dashboard    ${dashboard}  (open it while the demo runs)`)
 
   const read = (name: string): string => fs.readFileSync(path.join(example, name), 'utf8')
   // The coordinator's own home: its client key is the first allowed submitter.
