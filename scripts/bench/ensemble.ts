@@ -11,7 +11,12 @@
  * and a warm-up of a few short units first (workers started, engine
  * JIT-compiled, payloads cached), as the baseline has its own warm-up.
  *
- *   npm run bench:ensemble [-- --units 20 --steps 5000 --nodes 2 --report-every 500]
+ *   npm run bench:ensemble [-- --units 20 --steps 5000 --nodes 2 --report-every 500 --system ala2|ala2-tip3p]
+ *
+ * --system ala2 (default): the 22-atom dipeptide in vacuum, about 0.1 s per
+ * unit, so dispatch latency weighs heavily; ala2-tip3p: the dipeptide in 750
+ * TIP3P waters (2,272 atoms, reaction field), about half a minute per unit
+ * here, a unit of the size ensembles are made of (the run takes minutes).
  */
 import '../../src/polyfill.ts'
 import fs from 'node:fs'
@@ -27,7 +32,8 @@ const { values: flags } = parseArgs({
     units: { type: 'string', default: '20' },
     steps: { type: 'string', default: '5000' },
     nodes: { type: 'string', default: '2' },
-    'report-every': { type: 'string', default: '500' }
+    'report-every': { type: 'string', default: '500' },
+    system: { type: 'string', default: 'ala2' }
   }
 })
 const units = Number(flags.units)
@@ -35,13 +41,20 @@ const steps = Number(flags.steps)
 const nodeCount = Number(flags.nodes)
 const reportEvery = Number(flags['report-every'])
 
-const example = path.join(repoRoot, 'examples', 'ala2')
+const SYSTEMS: Record<string, { folder: string, pdb: string, label: string }> = {
+  ala2: { folder: 'ala2', pdb: 'ala2.pdb', label: 'alanine dipeptide, vacuum' },
+  'ala2-tip3p': { folder: 'ala2-tip3p', pdb: 'ala2-tip3p.pdb', label: 'alanine dipeptide in 750 TIP3P waters, reaction field' },
+}
+const chosen = SYSTEMS[flags.system ?? 'ala2']
+if (chosen === undefined) throw new Error(`--system must be one of ${Object.keys(SYSTEMS).join(', ')}`)
+const example = path.join(repoRoot, 'examples', chosen.folder)
 const read = (name: string): string => fs.readFileSync(path.join(example, name), 'utf8')
-const inputs = { systemXml: read('system.xml'), integratorXml: read('integrator.xml'), pdb: read('ala2.pdb'), stateXml: read('state.xml') }
+const inputs = { systemXml: read('system.xml'), integratorXml: read('integrator.xml'), pdb: read(chosen.pdb), stateXml: read('state.xml') }
 
 /** Baseline: one unit run here, no swarm, no worker; engine time only. */
 function localBaseline (): { seconds: number, stepSizePs: number } {
-  const sim = Simulation.fromInputs({ ...inputs, seed: 1 })
+  // One force thread, as a node's unit worker runs.
+  const sim = Simulation.fromInputs({ ...inputs, seed: 1, threads: 1 })
   sim.run({ steps: 200, reportEvery }) // warm-up (JIT)
   const started = performance.now()
   sim.run({ steps, reportEvery, onFrame: () => {} })
@@ -80,7 +93,7 @@ async function main (): Promise<void> {
     const localNsPerDay = nsPerDay(steps, baseline.stepSizePs, baseline.seconds)
 
     const rows: Array<[string, string]> = [
-      ['units × steps', `${units} × ${steps} (alanine dipeptide, vacuum, ${baseline.stepSizePs} ps steps)`],
+      ['units × steps', `${units} × ${steps} (${chosen.label}, ${baseline.stepSizePs} ps steps)`],
       ['nodes', `${nodeCount} processes, 1 unit at a time each; units per node: ${perNode.join(', ')}`],
       ['units done', `${done} of ${units}`],
       ['wall time (submit → all done)', `${wallS.toFixed(2)} s (after start-up and a warm-up of ${2 * nodeCount} short units)`],
