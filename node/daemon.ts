@@ -243,14 +243,14 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   }
 
   /**
-   * Leases wanted now: one per free slot, plus one ahead (claim-ahead) once
+   * Leases wanted now: one per free slot, plus some ahead (claim-ahead) once
    * a running unit is about to end, so the next unit is leased and its
-   * payloads fetched before the slot frees.
+   * payloads fetched before the slot frees: one, or for very short units as
+   * many as cover a few claim round trips (PrefetchPolicy.aheadWanted).
    */
   private claimDemand (): ClaimDemand {
     const free = this.capabilities.concurrency - this.executing.size - this.waiting.length
     if (free > 0) return { leases: free }
-    if (this.waiting.length > 0) return { leases: 0 }
     const now = performance.now()
     const running = [...this.executing].map(([held, began]) => ({
       systemHash: held.record.unit.systemHash,
@@ -258,7 +258,9 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
       runningForMs: now - (held.execution?.startedAtMs ?? began.startedAtMs)
     }))
     const dueInMs = this.prefetch.dueInMs(running)
-    return dueInMs <= 0 ? { leases: 1 } : { leases: 0, recheckInMs: dueInMs }
+    if (dueInMs > 0) return this.waiting.length > 0 ? { leases: 0 } : { leases: 0, recheckInMs: dueInMs }
+    const wanted = this.prefetch.aheadWanted(running, this.capabilities.concurrency) - this.waiting.length
+    return { leases: Math.max(0, wanted) }
   }
 
   /** Runs the unit now if a slot is free, else queues it (and fetches its payloads meanwhile). */

@@ -2,8 +2,9 @@
  * `/mdswarm/claim/1`: a node claims work, renews its leases, reports a unit
  * complete or failed. Many request/response exchanges per stream.
  *
- * - claim → `lease` (the unit spec to run, from its resume point) or
- *   `refused` (no-work | no-match with the unmet requirement). A claim with
+ * - claim → `lease` (the unit spec to run, from its resume point; with
+ *   `count` > 1, up to count − 1 more in `more`, from what is queued at that
+ *   moment) or `refused` (no-work | no-match with the unmet requirement). A claim with
  *   `waitMs` that finds no work at all waits up to min(waitMs, CLAIM_PARK_MS)
  *   for some (long poll; one parked claim per peer), so nodes should send
  *   such claims on a stream of their own.
@@ -19,7 +20,8 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { serveStream } from '../../src/wire/serve.ts'
 import { validateClaimRequest } from '../../src/wire/validate.ts'
-import type { ClaimRequest, ClaimResponse } from '../../src/wire/messages.ts'
+import type { ClaimRequest, ClaimResponse, LeaseGrant } from '../../src/wire/messages.ts'
+import { MAX_LEASES_PER_CLAIM } from '../../src/wire/constants.ts'
 import type { ClaimOutcome, WorkQueue } from '../queue/work-queue.ts'
 import { CLAIM_PARK_MS } from '../queue/constants.ts'
 import type { PeerTable } from '../peers/peer-table.ts'
@@ -66,8 +68,8 @@ export async function handleClaimRequest (deps: ClaimHandlerDeps, peerId: string
   switch (request.type) {
     case 'claim': {
       deps.peers.noteClaim(peerId, request.capabilities)
-      const claimOnce = async (): Promise<ClaimOutcome> => await deps.queue.claim(peerId, request.capabilities, {
-        ...(request.unitId !== undefined ? { unitId: request.unitId } : {}),
+      const claimOnce = async (preferred = request.unitId): Promise<ClaimOutcome> => await deps.queue.claim(peerId, request.capabilities, {
+        ...(preferred !== undefined ? { unitId: preferred } : {}),
         otherNodes: deps.peers.liveNodes(),
       })
       let outcome = await claimOnce()
@@ -87,8 +89,17 @@ export async function handleClaimRequest (deps: ClaimHandlerDeps, peerId: string
           parked.delete(peerId)
         }
       }
-      if (outcome.type === 'lease') log('leased %s attempt %d to %s', outcome.lease.unitId, outcome.lease.attempt, peerId)
-      return outcome
+      if (outcome.type !== 'lease') return outcome
+      log('leased %s attempt %d to %s', outcome.lease.unitId, outcome.lease.attempt, peerId)
+      // Asked for several (short units): add what is queued now, without waiting for more.
+      const more: LeaseGrant[] = []
+      for (let i = 1; i < Math.min(request.count ?? 1, MAX_LEASES_PER_CLAIM); i++) {
+        const next = await claimOnce(undefined)
+        if (next.type !== 'lease') break
+        log('leased %s attempt %d to %s', next.lease.unitId, next.lease.attempt, peerId)
+        more.push({ lease: next.lease, unit: next.unit })
+      }
+      return more.length > 0 ? { ...outcome, more } : outcome
     }
     case 'renew': {
       deps.peers.noteSeen(peerId)

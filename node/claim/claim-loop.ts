@@ -11,7 +11,7 @@ import type { CoordinatorLink } from '../link/coordinator-link.ts'
 import type { Capabilities, Lease, UnitSpec } from '../../src/wire/messages.ts'
 import { WakeSignal } from '../wake-signal.ts'
 import { backoffDelayMs } from '../link/backoff.ts'
-import { second } from '../../src/wire/constants.ts'
+import { MAX_LEASES_PER_CLAIM, second } from '../../src/wire/constants.ts'
 
 const log = logger('mdswarm:node:claim')
 /** How long a claim may wait at the coordinator for work to appear (long poll), ms. */
@@ -88,11 +88,13 @@ export class ClaimLoop {
       }
       try {
         const sentAt = performance.now()
-        const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities, waitMs: CLAIM_WAIT_MS }, undefined, this.stopController.signal)
+        const count = Math.min(demand.leases, MAX_LEASES_PER_CLAIM)
+        const response = await this.deps.link.claim({ type: 'claim', capabilities: this.deps.capabilities, waitMs: CLAIM_WAIT_MS, ...(count > 1 ? { count } : {}) }, undefined, this.stopController.signal)
         if (!this.running) break
         failures = 0
         if (response.type === 'lease') {
           await this.deps.onLease(response.lease, response.unit)
+          for (const grant of response.more ?? []) await this.deps.onLease(grant.lease, grant.unit)
           delay = 0 // maybe more slots to fill
         } else if (response.type === 'refused') {
           this.deps.onRefused?.(response.code, response.reason)

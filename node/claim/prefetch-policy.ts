@@ -22,6 +22,14 @@
  * this much work waits on a busy node while another has none.
  */
 export const DEFAULT_PREFETCH_LEAD_MS = 1500
+/**
+ * Short units: keep enough leased ahead to cover this much work per slot, ms,
+ * so the engine does not wait on claim round trips (a few ms each, more on a
+ * busy machine) between units that take about as long.
+ */
+export const AHEAD_COVER_MS = 50
+/** Most units held ahead (waiting to run) however short they are. */
+export const MAX_AHEAD = 16
 /** Weight of the newest unit in the running mean of ms per step. */
 const SMOOTHING = 0.3
 /** Systems remembered. */
@@ -61,6 +69,21 @@ export class PrefetchPolicy {
     const rate = this.msPerStep.get(unit.systemHash)
     if (rate === undefined) return 0
     return Math.max(0, unit.stepsLeft * rate - unit.runningForMs)
+  }
+
+  /**
+   * Units worth holding ahead of `slots` busy slots: 1 (the next one) for
+   * units of unknown or ordinary length; for units shorter than
+   * AHEAD_COVER_MS, as many as that much work takes (at most MAX_AHEAD).
+   */
+  aheadWanted (running: readonly RunningUnitProgress[], slots: number): number {
+    let shortestMs = Infinity
+    for (const unit of running) {
+      const rate = this.msPerStep.get(unit.systemHash)
+      if (rate !== undefined) shortestMs = Math.min(shortestMs, unit.stepsLeft * rate)
+    }
+    if (!Number.isFinite(shortestMs)) return 1
+    return Math.max(1, Math.min(MAX_AHEAD, Math.ceil(AHEAD_COVER_MS * Math.max(1, slots) / Math.max(shortestMs, 0.05))))
   }
 
   /** Ms until an extra lease is worth taking (0: now), given the units running now. */

@@ -62,6 +62,8 @@ export const MAX_FORCE_TYPES = 256
 export const MAX_KEEP_ATOMS = 10_000_000
 export const MAX_LEASES_PER_RENEW = 1024
 export const MAX_RUNNING_UNITS = 1024
+/** Most leases one claim may ask for (and one answer carry): short units are claimed a few at a time. */
+export const MAX_LEASES_PER_CLAIM = 8
 /** Longest long-poll wait a claim may ask for, ms. */
 export const MAX_CLAIM_WAIT_MS = 60 * second
 

@@ -91,14 +91,21 @@ export interface StatusMessage {
 // ---------------------------------------------------------------- /mdswarm/claim/1 (node -> coordinator), one request, one response per exchange
 
 export type ClaimRequest =
-  /** `waitMs`: how long the node is willing to wait for work when there is none (long poll; the coordinator caps it, and parks one claim per peer at a time). */
-  | { readonly type: 'claim', readonly capabilities: Capabilities, readonly unitId?: string, readonly waitMs?: number }
+  /**
+   * `waitMs`: how long the node is willing to wait for work when there is none (long poll; the coordinator caps it, and parks one claim per peer at a time).
+   * `count`: leases wanted (1 when absent, at most MAX_LEASES_PER_CLAIM); the answer carries up to that many, as work allows.
+   */
+  | { readonly type: 'claim', readonly capabilities: Capabilities, readonly unitId?: string, readonly waitMs?: number, readonly count?: number }
   | { readonly type: 'renew', readonly leases: ReadonlyArray<{ readonly unitId: string, readonly attempt: number, readonly step: number }> }
   | { readonly type: 'complete', readonly unitId: string, readonly attempt: number, readonly checkpointHash: string, readonly frames: number }
   | { readonly type: 'fail', readonly unitId: string, readonly attempt: number, readonly reason: string, readonly errorName: string, readonly retryable: boolean }
 
+/** One granted unit: its lease and what to run. */
+export interface LeaseGrant { readonly lease: Lease, readonly unit: UnitSpec }
+
 export type ClaimResponse =
-  | { readonly type: 'lease', readonly lease: Lease, readonly unit: UnitSpec }
+  /** `more`: further leases when the claim asked for several (`count`). */
+  | { readonly type: 'lease', readonly lease: Lease, readonly unit: UnitSpec, readonly more?: readonly LeaseGrant[] }
   | { readonly type: 'refused', readonly code: 'no-work' | 'no-match' | 'not-allowed' | 'rate-limited' | 'bad-request' | 'stale', readonly reason: string }
   | { readonly type: 'renewed', readonly leases: ReadonlyArray<{ readonly unitId: string, readonly attempt: number, readonly expiresAt: number, readonly cancel: boolean }> }
   | { readonly type: 'ok' }

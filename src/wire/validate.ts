@@ -10,7 +10,7 @@ import type {
 } from './messages.ts'
 import {
   BLOB_MAX_MESSAGE_BYTES, FRAMES_MAX_MESSAGE_BYTES, MAX_FORCE_TYPES, MAX_KEEP_ATOMS,
-  MAX_CLAIM_WAIT_MS, MAX_LEASES_PER_RENEW, MAX_RUNNING_UNITS
+  MAX_CLAIM_WAIT_MS, MAX_LEASES_PER_CLAIM, MAX_LEASES_PER_RENEW, MAX_RUNNING_UNITS
 } from './constants.ts'
 import { WireFormatError } from './errors.ts'
 import {
@@ -127,14 +127,15 @@ export function validateStatusMessage (value: unknown): StatusMessage {
 // ---------------------------------------------------------------- /mdswarm/claim/1
 
 export function validateClaimRequest (value: unknown): ClaimRequest {
-  const type = oneOf(object(value, '', ['type'], ['capabilities', 'unitId', 'waitMs', 'leases', 'attempt', 'checkpointHash', 'frames', 'reason', 'errorName', 'retryable']).type,
+  const type = oneOf(object(value, '', ['type'], ['capabilities', 'unitId', 'waitMs', 'count', 'leases', 'attempt', 'checkpointHash', 'frames', 'reason', 'errorName', 'retryable']).type,
     'type', ['claim', 'renew', 'complete', 'fail'] as const)
   switch (type) {
     case 'claim': {
-      const fields = object(value, '', ['type', 'capabilities'], ['unitId', 'waitMs'])
+      const fields = object(value, '', ['type', 'capabilities'], ['unitId', 'waitMs', 'count'])
       validateCapabilities(fields.capabilities, 'capabilities')
       optional(fields, 'unitId', '', id)
       optional(fields, 'waitMs', '', (v, f) => { integer(v, f, 0, MAX_CLAIM_WAIT_MS) })
+      optional(fields, 'count', '', (v, f) => { integer(v, f, 1, MAX_LEASES_PER_CLAIM) })
       break
     }
     case 'renew': {
@@ -170,13 +171,19 @@ export function validateClaimRequest (value: unknown): ClaimRequest {
 }
 
 export function validateClaimResponse (value: unknown): ClaimResponse {
-  const type = oneOf(object(value, '', ['type'], ['lease', 'unit', 'code', 'reason', 'leases']).type,
+  const type = oneOf(object(value, '', ['type'], ['lease', 'unit', 'more', 'code', 'reason', 'leases']).type,
     'type', ['lease', 'refused', 'renewed', 'ok'] as const)
   switch (type) {
     case 'lease': {
-      const fields = object(value, '', ['type', 'lease', 'unit'])
+      const fields = object(value, '', ['type', 'lease', 'unit'], ['more'])
       validateLease(fields.lease, 'lease')
       validateUnitSpec(fields.unit, 'unit')
+      optional(fields, 'more', '', (v, f) => list(v, f, MAX_LEASES_PER_CLAIM - 1, (grant, g) => {
+        const entry = object(grant, g, ['lease', 'unit'])
+        validateLease(entry.lease, fieldPath(g, 'lease'))
+        validateUnitSpec(entry.unit, fieldPath(g, 'unit'))
+        return entry
+      }))
       break
     }
     case 'refused': {

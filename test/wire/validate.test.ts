@@ -30,7 +30,9 @@ const valid: Array<[string, (v: unknown) => unknown, unknown]> = [
   ['blob error', validateBlobResponse, { type: 'error', code: 'not-found', reason: 'no such blob' }],
   ['chunk', validateChunkMessage, { type: 'chunk', unitId: 'u1', attempt: 1, firstFrame: 0, frameCount: 5, data: new Uint8Array(100), checkpointHash: hash, checkpointStep: 500 }],
   ['ack', validateChunkAck, { type: 'ack', unitId: 'u1', firstFrame: 0, duplicate: false }],
-  ['nack', validateChunkAck, { type: 'nack', unitId: 'u1', firstFrame: 0, code: 'gap', reason: 'expected frame 5' }]
+  ['nack', validateChunkAck, { type: 'nack', unitId: 'u1', firstFrame: 0, code: 'gap', reason: 'expected frame 5' }],
+  ['claim for several units', validateClaimRequest, { type: 'claim', capabilities, waitMs: 2500, count: 8 }],
+  ['lease with more', validateClaimResponse, { type: 'lease', lease: { unitId: 'u1', attempt: 1, expiresAt: 5 }, unit, more: [{ lease: { unitId: 'u2', attempt: 1, expiresAt: 5 }, unit: { ...unit, unitId: 'u2' } }] }]
 ]
 
 for (const [name, validate, message] of valid) {
@@ -73,7 +75,12 @@ const invalid: Array<[string, (v: unknown) => unknown, unknown, string]> = [
   ['chunk data too big', (v: unknown) => validateChunkMessage(v, 50), { type: 'chunk', unitId: 'u1', attempt: 1, firstFrame: 0, frameCount: 5, data: new Uint8Array(51) }, 'data'],
   ['checkpoint hash without step', validateChunkMessage, { type: 'chunk', unitId: 'u1', attempt: 1, firstFrame: 0, frameCount: 5, data: new Uint8Array(1), checkpointHash: hash }, 'checkpointStep'],
   ['zero frames', validateChunkMessage, { type: 'chunk', unitId: 'u1', attempt: 1, firstFrame: 0, frameCount: 0, data: new Uint8Array(1) }, 'frameCount'],
-  ['nack code', validateChunkAck, { type: 'nack', unitId: 'u1', firstFrame: 0, code: 'whatever', reason: '' }, 'code']
+  ['nack code', validateChunkAck, { type: 'nack', unitId: 'u1', firstFrame: 0, code: 'whatever', reason: '' }, 'code'],
+  ['claim count zero', validateClaimRequest, { type: 'claim', capabilities, count: 0 }, 'count'],
+  ['claim count too large', validateClaimRequest, { type: 'claim', capabilities, count: 9 }, 'count'],
+  ['too many more leases', validateClaimResponse, { type: 'lease', lease: { unitId: 'u1', attempt: 1, expiresAt: 5 }, unit, more: Array.from({ length: 8 }, (_, i) => ({ lease: { unitId: `m${i}`, attempt: 1, expiresAt: 5 }, unit })) }, 'more'],
+  ['bad unit in more', validateClaimResponse, { type: 'lease', lease: { unitId: 'u1', attempt: 1, expiresAt: 5 }, unit, more: [{ lease: { unitId: 'u2', attempt: 1, expiresAt: 5 }, unit: { ...unit, reportEvery: 0 } }] }, 'more[0].unit.reportEvery'],
+  ['extra field in more', validateClaimResponse, { type: 'lease', lease: { unitId: 'u1', attempt: 1, expiresAt: 5 }, unit, more: [{ lease: { unitId: 'u2', attempt: 1, expiresAt: 5 }, unit, x: 1 }] }, 'more[0].x']
 ]
 
 for (const [name, validate, message, field] of invalid) {
