@@ -35,7 +35,7 @@ export function createKernel (force: Force, system: System, options: KernelOptio
     case 'PeriodicTorsionForce': return new PeriodicTorsionKernel(force)
     case 'RBTorsionForce': return new RBTorsionKernel(force)
     case 'NonbondedForce':
-      if (force.method === 'Ewald' || force.method === 'PME' || force.method === 'LJPME') return new EwaldNonbondedKernel(force, system)
+      if (force.method === 'Ewald' || force.method === 'PME' || force.method === 'LJPME') return new EwaldNonbondedKernel(force, system, { threads: options.threads })
       return new NonbondedKernel(force, system.particleCount, { threads: options.threads })
     case 'CMMotionRemover': return null
     case 'GBSAOBCForce': return new GbsaObcKernel(force, system.particleCount)

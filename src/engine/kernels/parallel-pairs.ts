@@ -9,22 +9,18 @@
  * neighbour-list build grew them); the worker reads them from its port
  * before each task.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { EngineError } from '../errors.ts'
 import { searchPairRange } from './neighbor-search.ts'
 import { computePairRange } from './pair-range.ts'
+import { DONE_WORD as DONE, HelperWorker, REQUEST_WORD as REQUEST } from './helper-worker.ts'
 
-/** Control words (Int32 indices). */
-const REQUEST = 0 // 0 idle, 1 pairs, 2 search, 3 stop
-const DONE = 1 // 0 busy, 1 done, 2 failed
+/** Control words (Int32 indices): REQUEST (0 idle, 1 pairs, 2 search, 3 stop) and DONE (0 busy, 1 done, 2 failed) as HelperWorker, then: */
 const RESULT = 2
 const PARAMETER = 3 // 5 integer parameters from here
 const CONTROL_WORDS = 16
 const TASK_PAIRS = 1
 const TASK_SEARCH = 2
 const TASK_STOP = 3
-/** Longest wait for the helper thread before giving up, ms. */
-const WORKER_TIMEOUT_MS = 60_000
 
 /** The arrays of the pair loop, all backed by SharedArrayBuffers. */
 export interface SharedPairArrays {
@@ -105,16 +101,8 @@ for (;;) {
 }
 `
 
-/** Terminates the worker of a helper that was garbage-collected without close(). */
-const abandoned = new FinalizationRegistry<{ worker: Worker, control: Int32Array }>((held) => {
-  Atomics.store(held.control, REQUEST, TASK_STOP)
-  Atomics.notify(held.control, REQUEST)
-  void held.worker.terminate()
-})
-
 export class ForceHelperThread {
-  private readonly worker: Worker
-  private readonly port: MessagePort
+  private readonly helper: HelperWorker
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS))
   /** Energies of the helper's part of the pair loop: [LJ, Coulomb], kJ/mol. */
   readonly energy = new Float64Array(new SharedArrayBuffer(16))
@@ -123,21 +111,9 @@ export class ForceHelperThread {
   private readonly sent = new Map<number, Record<string, unknown>>()
   private sentForce: Float64Array | null = null
   private running = false
-  private stopped = false
 
   constructor () {
-    const channel = new MessageChannel()
-    this.port = channel.port1
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      // plain JavaScript: no loaders (an inherited --import hook would need this, blocked, thread to start)
-      execArgv: [],
-      workerData: { control: this.control.buffer, energy: this.energy.buffer, port: channel.port2 },
-      transferList: [channel.port2],
-    })
-    this.worker.unref()
-    this.port.unref()
-    abandoned.register(this, { worker: this.worker, control: this.control }, this)
+    this.helper = new HelperWorker({ source: WORKER_SOURCE, control: this.control, workerData: { energy: this.energy.buffer }, stopRequest: TASK_STOP, label: 'nonbonded', owner: this })
   }
 
   /** Starts the pair loop over homes [homeFrom, homeTo) into `imageForce` (zeroed first); returns at once. */
@@ -161,32 +137,18 @@ export class ForceHelperThread {
   finish (): number {
     if (!this.running) return 0
     this.running = false
-    const deadline = Date.now() + WORKER_TIMEOUT_MS
-    while (Atomics.load(this.control, DONE) === 0) {
-      if (Atomics.wait(this.control, DONE, 0, 1000) === 'timed-out' && Date.now() > deadline) {
-        throw new EngineError('The nonbonded helper thread did not answer; run with one force thread (MDSWARM_FORCE_THREADS=1).')
-      }
-    }
-    if (Atomics.load(this.control, DONE) === 2) {
-      throw new EngineError('The nonbonded helper thread failed; run with one force thread (MDSWARM_FORCE_THREADS=1).')
-    }
+    this.helper.waitDone()
     return this.control[RESULT]
   }
 
   /** True after close(). */
   get closed (): boolean {
-    return this.stopped
+    return this.helper.closed
   }
 
   /** Stops the helper thread. */
   close (): void {
-    if (this.stopped) return
-    this.stopped = true
-    abandoned.unregister(this)
-    Atomics.store(this.control, REQUEST, TASK_STOP)
-    Atomics.notify(this.control, REQUEST)
-    void this.worker.terminate()
-    this.port.close()
+    this.helper.close()
   }
 
   private post (task: number, arrays: Record<string, unknown>, imageForce: Float64Array | undefined): void {
@@ -194,21 +156,19 @@ export class ForceHelperThread {
     let changed = previous === undefined || imageForce !== undefined
     if (!changed) for (const key of Object.keys(arrays)) if (arrays[key] !== previous![key]) { changed = true; break }
     if (!changed) return
-    this.port.postMessage(imageForce === undefined ? { task, arrays } : { task, arrays, imageForce })
+    this.helper.port.postMessage(imageForce === undefined ? { task, arrays } : { task, arrays, imageForce })
     this.sent.set(task, { ...arrays })
   }
 
   private begin (task: number, a: number, b: number, c: number, d: number, e: number): void {
-    if (this.stopped) throw new EngineError('The nonbonded helper thread was closed.')
+    if (this.helper.closed) throw new EngineError('The nonbonded helper thread was closed.')
     const control = this.control
     control[PARAMETER] = a
     control[PARAMETER + 1] = b
     control[PARAMETER + 2] = c
     control[PARAMETER + 3] = d
     control[PARAMETER + 4] = e
-    Atomics.store(control, DONE, 0)
-    Atomics.store(control, REQUEST, task)
-    Atomics.notify(control, REQUEST)
+    this.helper.request(task)
     this.running = true
   }
 }

@@ -28,6 +28,17 @@
  * the cutoff minus the same multiplicative term there); for exception pairs
  * +c6_ij/r^6 (1 - exp(-a^2)(1 + a^2 + a^4/2)); no switching function and no
  * dispersion correction.
+ *
+ * Speed: the direct-space pairs come from the shared Verlet list
+ * (neighbor-list.ts) with its pair classes (Coulomb-only pairs apart) and
+ * skin shells, in a self-contained loop (ewald-pair-range.ts) over flat
+ * per-image arrays; erfc from a cubic table. With a helper thread
+ * (`threads`, MDSWARM_FORCE_THREADS, see force-threads.ts) the pair loop's
+ * chunks are shared: the helper starts on them at once while this thread
+ * does reciprocal space, then joins in; the neighbour-list search is split
+ * with the cutoff kernel's helper machinery (parallel-pairs.ts). Chunks are
+ * fixed by the list and summed in order, so results are bit-for-bit the
+ * same with one thread or two.
  */
 import { InvalidBoxError, InvalidSystemError, UnsupportedForceError } from '../../errors.ts'
 import type { BoxVectors, NonbondedForce, System } from '../../system.ts'
@@ -35,10 +46,14 @@ import { ONE_4PI_EPS0 } from '../constants.ts'
 import { dispersionCorrectionCoefficient } from '../dispersion-correction.ts'
 import { buildExclusionLists, type ExclusionLists } from '../exclusions.ts'
 import type { ForceKernel } from '../kernel.ts'
-import { NeighborList } from '../neighbor-list.ts'
+import { homeIndexAtPair, NeighborList } from '../neighbor-list.ts'
 import { minimumImageInPlace } from '../periodic.ts'
 import { ExceptionPairs } from '../exception-pairs.ts'
+import { ForceHelperThread, sharedFloat64, sharedInt32 } from '../parallel-pairs.ts'
+import { HelperChoice, PARALLEL_MIN_ATOMS, resolveForceThreads } from '../force-threads.ts'
 import { erf, ErfcTable } from './erfc.ts'
+import { computeEwaldChunks, computeEwaldPairRange, fillImagePositions } from './ewald-pair-range.ts'
+import { SharedFunctionThread } from './shared-function-thread.ts'
 import { ewaldParameters, ljpmeParameters, pmeParameters } from './ewald-parameters.ts'
 import { EwaldReciprocal } from './ewald-reciprocal.ts'
 import { PmeReciprocal } from './pme-reciprocal.ts'
@@ -47,11 +62,35 @@ import { PmeReciprocal } from './pme-reciprocal.ts'
 const MIN_BOX_WIDTH_IN_CUTOFFS = 1.999999
 const SQRT_PI = Math.sqrt(Math.PI)
 /** Table intervals per unit of alpha r. */
-const ERFC_TABLE_RESOLUTION = 512
+const ERFC_TABLE_RESOLUTION = 256
+/** Numbers per neighbour-list image in the pair loop's array (see computeEwaldPairRange). */
+const IMAGE_STRIDE = 8
+/** Below this many listed pairs the helper thread is not woken (it costs more than it saves). */
+const PARALLEL_MIN_PAIRS = 20_000
+/**
+ * The direct-space pair loop is cut into about one chunk per this many
+ * listed pairs, at most MAX_PAIR_CHUNKS, of decreasing size (see refreshChunks).
+ */
+const PAIRS_PER_CHUNK = 60_000
+const MAX_PAIR_CHUNKS = 16
+/** The helper thread's function index for computeEwaldChunks. */
+const TASK_CHUNKS = 2
+
+/** The arguments of computeEwaldChunks, in order. */
+type ChunkArguments = [Int32Array, number, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
+  number, Int32Array, Float64Array, Float64Array, number, Float64Array, Float64Array, Float64Array, Float64Array, Int32Array, Float64Array,
+  number]
 
 export interface EwaldNonbondedKernelOptions {
-  /** Neighbour-list skin, nm (default 0.1). */
+  /** Neighbour-list skin, nm (default: the neighbour list's, 0.2). */
   skinNm?: number
+  /**
+   * Threads for the direct-space pair loop and the neighbour-list search:
+   * 1, 2 (the calling thread and one helper thread) or 'auto' (see
+   * force-threads.ts). Default: MDSWARM_FORCE_THREADS, else 'auto' on
+   * machines with two or more cores. Results do not depend on it.
+   */
+  threads?: number | 'auto'
 }
 
 export class EwaldNonbondedKernel implements ForceKernel {
@@ -94,13 +133,34 @@ export class EwaldNonbondedKernel implements ForceKernel {
 
   private readonly exclusions: ExclusionLists
   private readonly neighborList: NeighborList
-  private imageCharge = new Float64Array(0)
-  private imageHalfSigma = new Float64Array(0)
-  private imageEpsilonFactor = new Float64Array(0)
-  private imageC6 = new Float64Array(0)
-  private imagePositions = new Float64Array(0)
-  private imageForces = new Float64Array(0)
+  /** Per neighbour-list image: [x, y, z, scaled charge, sigma/2, 2 sqrt(eps), c6, 0] (see computeEwaldPairRange). */
+  private imageData: Float64Array = new Float64Array(0)
   private parametersForBuild = -1
+  /** See computeEwaldPairRange. */
+  private readonly pairSettings: Float64Array
+  private readonly erfcCoefficients: Float64Array
+  /**
+   * The pair loop's chunks (see computeEwaldChunks), set after each
+   * neighbour-list build: home bounds, touched image range, per-chunk forces
+   * per image (kJ/mol/nm, `chunkStride` apart) and energies [LJ, Coulomb].
+   */
+  private chunkCount = 0
+  private readonly chunkHome: Int32Array
+  private readonly chunkImageLow: Int32Array
+  private readonly chunkImageHigh: Int32Array
+  private chunkForce: Float64Array = new Float64Array(0)
+  private chunkStride = 0
+  private readonly chunkEnergy: Float64Array
+  private readonly chunkTicket: Int32Array
+  private chunksForBuild = -1
+  private readonly chunkArgs: ChunkArguments
+  /** This step's positions (nm) and the images' offsets (nm, see NeighborList), where the helper thread can read them. */
+  private readonly positionsCopy: Float64Array
+  private imageOffsetCopy: Float64Array = new Float64Array(0)
+  /** Helper threads: the neighbour-list search (shared with the cutoff kernel's machinery) and the pair loop. */
+  private searchHelper: ForceHelperThread | null = null
+  private pairHelper: SharedFunctionThread | null = null
+  private readonly helperChoice: HelperChoice
   private readonly delta = new Float64Array(3)
 
   constructor (force: NonbondedForce, system: Pick<System, 'particleCount' | 'defaultBox'>, options: EwaldNonbondedKernelOptions = {}) {
@@ -179,7 +239,50 @@ export class EwaldNonbondedKernel implements ForceKernel {
     }
     this.exceptionPairs = new ExceptionPairs(force)
     this.exclusions = buildExclusionLists(n, force.exceptionP1, force.exceptionP2)
-    this.neighborList = new NeighborList(n, force.cutoffNm, this.exclusions, options.skinNm)
+    const threads = resolveForceThreads(options.threads)
+    if (threads === 2 || (threads === 'auto' && n >= PARALLEL_MIN_ATOMS)) {
+      this.searchHelper = new ForceHelperThread()
+      this.pairHelper = new SharedFunctionThread([computeEwaldPairRange, fillImagePositions, computeEwaldChunks])
+    }
+    this.helperChoice = new HelperChoice(this.pairHelper === null ? 1 : threads)
+    const shared = this.pairHelper !== null
+    this.neighborList = new NeighborList(n, force.cutoffNm, this.exclusions, options.skinNm, {
+      ordering: {
+        hasLennardJones: Uint8Array.from(force.epsilon, (epsilon) => epsilon !== 0 ? 1 : 0),
+        switchingDistanceNm: this.useSwitch ? force.switchingDistanceNm : -1,
+      },
+      helper: this.searchHelper,
+    })
+    const table = this.erfcTable.coefficients
+    this.erfcCoefficients = shared ? sharedFloat64(table.length) : table
+    if (shared) this.erfcCoefficients.set(table)
+    this.chunkHome = shared ? sharedInt32(MAX_PAIR_CHUNKS + 1) : new Int32Array(MAX_PAIR_CHUNKS + 1)
+    this.chunkImageLow = shared ? sharedInt32(MAX_PAIR_CHUNKS) : new Int32Array(MAX_PAIR_CHUNKS)
+    this.chunkImageHigh = shared ? sharedInt32(MAX_PAIR_CHUNKS) : new Int32Array(MAX_PAIR_CHUNKS)
+    this.chunkEnergy = shared ? sharedFloat64(2 * MAX_PAIR_CHUNKS) : new Float64Array(2 * MAX_PAIR_CHUNKS)
+    this.chunkTicket = shared ? sharedInt32(3) : new Int32Array(3)
+    this.positionsCopy = shared ? sharedFloat64(3 * n) : new Float64Array(3 * n)
+    const cutoff2 = force.cutoffNm * force.cutoffNm
+    const dispersionAlpha2 = this.dispersionAlphaPerNm * this.dispersionAlphaPerNm
+    const cutoffA2 = dispersionAlpha2 * cutoff2
+    this.pairSettings = shared ? sharedFloat64(9) : new Float64Array(9)
+    this.pairSettings.set([
+      cutoff2, this.alphaPerNm * this.erfcTable.scale, this.useSwitch ? 1 : 0, force.switchingDistanceNm,
+      1 / (force.cutoffNm - force.switchingDistanceNm), force.method === 'LJPME' ? 1 : 0, dispersionAlpha2, 1 / (cutoff2 * cutoff2 * cutoff2),
+      // 1 - exp(-a^2)(1 + a^2 + a^4/2) at the cutoff
+      1 - Math.exp(-cutoffA2) * (1 + cutoffA2 + 0.5 * cutoffA2 * cutoffA2),
+    ])
+    this.chunkArgs = [this.chunkTicket, 0, this.chunkHome, this.chunkImageLow, this.chunkImageHigh, this.chunkHome, this.chunkHome,
+      this.chunkHome, this.chunkHome, 0, this.chunkHome, this.imageData, this.chunkForce, 0, this.pairSettings, this.erfcCoefficients,
+      this.chunkEnergy, this.positionsCopy, this.chunkHome, this.imageOffsetCopy, 0]
+  }
+
+  /** Stops the helper threads, if any (the kernel still works afterwards, on one thread). */
+  close (): void {
+    this.searchHelper?.close()
+    this.searchHelper = null
+    this.pairHelper?.close()
+    this.pairHelper = null
   }
 
   /** PME grid sizes [nx, ny, nz], or null for Ewald. */
@@ -199,15 +302,33 @@ export class EwaldNonbondedKernel implements ForceKernel {
     if (box[0] < minimumWidth || box[4] < minimumWidth || box[8] < minimumWidth) {
       throw new InvalidBoxError(`The periodic box (${box[0]}, ${box[4]}, ${box[8]} nm) is narrower than twice the nonbonded cutoff (${this.cutoffNm} nm).`)
     }
-    if (includeReciprocal) {
-      let energy = this.selfEnergy
-      if (this.pme !== null) energy += this.pme.compute(positionsNm, this.charge, box, forcesOut)
-      else energy += this.ewald!.compute(positionsNm, this.charge, box, forcesOut)
-      if (this.dispersionPme !== null) energy += this.dispersionPme.compute(positionsNm, this.c6, box, forcesOut)
-      energyByGroup[this.reciprocalGroup] += energy
+    // The direct-space pair loop runs in chunks that a helper thread, when there is one, starts on at once,
+    // while this thread does reciprocal space and then joins in (see computeEwaldChunks).
+    const helper = includeDirect ? this.prepareDirectPairs(positionsNm, box) : null
+    const startedAt = performance.now()
+    if (helper !== null) helper.start(TASK_CHUNKS, this.chunkArguments())
+    try {
+      if (includeReciprocal) {
+        let energy = this.selfEnergy
+        if (this.pme !== null) energy += this.pme.compute(positionsNm, this.charge, box, forcesOut)
+        else energy += this.ewald!.compute(positionsNm, this.charge, box, forcesOut)
+        if (this.dispersionPme !== null) energy += this.dispersionPme.compute(positionsNm, this.c6, box, forcesOut)
+        energyByGroup[this.reciprocalGroup] += energy
+      }
+      if (includeDirect) {
+        const args = this.chunkArguments()
+        computeEwaldChunks(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10],
+          args[11], args[12], args[13], args[14], args[15], args[16], args[17], args[18], args[19], args[20])
+      }
+    } finally {
+      helper?.finish()
     }
     if (includeDirect) {
-      let energy = this.computeDirectPairs(positionsNm, box, forcesOut)
+      // (only whole evaluations are timed, so that the two ways are compared on the same work)
+      if (this.pairHelper !== null && includeReciprocal && this.neighborList.pairCount >= PARALLEL_MIN_PAIRS) {
+        this.helperChoice.record(performance.now() - startedAt)
+      }
+      let energy = this.sumChunks(forcesOut)
       energy += this.computeExclusionCorrections(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
       energy += this.exceptionPairs.compute(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
       energy += this.dispersionCoefficient / (box[0] * box[4] * box[8])
@@ -215,140 +336,127 @@ export class EwaldNonbondedKernel implements ForceKernel {
     }
   }
 
+  /** Per-image copies of the particle parameters (slots 3..6 of `imageData`), refreshed after each neighbour-list build. */
   private refreshImageParameters (list: NeighborList): void {
     const count = list.imageCount
-    if (this.imageCharge.length < count) {
+    if (this.imageData.length < IMAGE_STRIDE * count) {
       const capacity = Math.ceil(count * 1.25)
-      this.imageCharge = new Float64Array(capacity)
-      this.imageHalfSigma = new Float64Array(capacity)
-      this.imageEpsilonFactor = new Float64Array(capacity)
-      this.imageC6 = new Float64Array(capacity)
-      this.imagePositions = new Float64Array(3 * capacity)
-      this.imageForces = new Float64Array(3 * capacity)
+      this.imageData = this.pairHelper !== null ? sharedFloat64(IMAGE_STRIDE * capacity) : new Float64Array(IMAGE_STRIDE * capacity)
     }
+    const data = this.imageData
     const atoms = list.imageAtom
     for (let s = 0; s < count; s++) {
       const atom = atoms[s]
-      this.imageCharge[s] = this.scaledCharge[atom]
-      this.imageHalfSigma[s] = this.halfSigma[atom]
-      this.imageEpsilonFactor[s] = this.epsilonFactor[atom]
-      this.imageC6[s] = this.c6[atom]
+      const s8 = IMAGE_STRIDE * s
+      data[s8 + 3] = this.scaledCharge[atom]
+      data[s8 + 4] = this.halfSigma[atom]
+      data[s8 + 5] = this.epsilonFactor[atom]
+      data[s8 + 6] = this.c6[atom]
     }
+    if (this.imageOffsetCopy.length < 3 * count) {
+      const capacity = 3 * Math.ceil(count * 1.25)
+      this.imageOffsetCopy = this.pairHelper !== null ? sharedFloat64(capacity) : new Float64Array(capacity)
+    }
+    this.imageOffsetCopy.set(list.imageOffsetNm.subarray(0, 3 * count))
     this.parametersForBuild = list.buildCount
   }
 
-  /** Pairs within the cutoff: erfc-screened Coulomb + LJ (switched). Returns kJ/mol. */
-  private computeDirectPairs (positionsNm: Float64Array, box: BoxVectors, forcesOut: Float64Array): number {
+  /**
+   * The pair loop's chunks and the range of images each can touch, after a
+   * neighbour-list build. Their number and bounds depend on the list only,
+   * never on threads or timing. Sizes decrease linearly (chunk c ends at the
+   * fraction 1 - (1 - (c+1)/K)^2 of the pairs): the last ones are small, so
+   * that neither thread is left waiting long for the other's last chunk (a
+   * helper thread slowed by other work on the machine, say).
+   */
+  private refreshChunks (list: NeighborList): void {
+    const homeCount = this.particleCount
+    const count = Math.max(1, Math.min(MAX_PAIR_CHUNKS, Math.round(list.pairCount / PAIRS_PER_CHUNK)))
+    const chunkHome = this.chunkHome
+    chunkHome[0] = 0
+    for (let c = 1; c < count; c++) {
+      const remaining = 1 - c / count
+      chunkHome[c] = homeIndexAtPair(list.start, homeCount, Math.round(list.pairCount * (1 - remaining * remaining)))
+    }
+    chunkHome[count] = homeCount
+    const { homeImage, start, neighbors } = list
+    for (let c = 0; c < count; c++) {
+      let low = list.imageCount
+      let high = 0
+      for (let h = chunkHome[c]; h < chunkHome[c + 1]; h++) {
+        const si = homeImage[h]
+        if (si < low) low = si
+        if (si > high) high = si
+        for (let k = start[h]; k < start[h + 1]; k++) {
+          const s = neighbors[k]
+          if (s < low) low = s
+          if (s > high) high = s
+        }
+      }
+      this.chunkImageLow[c] = low < high + 1 ? low : 0
+      this.chunkImageHigh[c] = low < high + 1 ? high + 1 : 0
+    }
+    this.chunkCount = count
+    const stride = 3 * list.imageCount
+    if (this.chunkForce.length < count * stride) {
+      const capacity = 3 * Math.ceil(list.imageCount * 1.25)
+      this.chunkForce = this.pairHelper !== null ? sharedFloat64(count * capacity) : new Float64Array(count * capacity)
+      this.chunkStride = capacity
+    } else {
+      this.chunkStride = Math.floor(this.chunkForce.length / count)
+    }
+    this.chunksForBuild = list.buildCount
+  }
+
+  /**
+   * Updates the neighbour list (its search split with the helper thread when
+   * it pays), the image positions and the chunks; resets the chunk ticket.
+   * Returns the helper thread to use for the pair loop, or null.
+   */
+  private prepareDirectPairs (positionsNm: Float64Array, box: BoxVectors): SharedFunctionThread | null {
     const list = this.neighborList
+    const wantHelper = this.pairHelper !== null && this.helperChoice.useHelper()
+    list.helperEnabled = wantHelper
     list.update(positionsNm, box)
     if (this.parametersForBuild !== list.buildCount) this.refreshImageParameters(list)
-    const imageCount = list.imageCount
-    const position = this.imagePositions
-    list.imagePositions(positionsNm, position)
-    const imageForce = this.imageForces
-    imageForce.fill(0, 0, 3 * imageCount)
-    const homeCount = this.particleCount
-    const homeImage = list.homeImage
-    const start = list.start
-    const neighbors = list.neighbors
-    const halfSigma = this.imageHalfSigma
-    const epsilonFactor = this.imageEpsilonFactor
-    const charge = this.imageCharge
-    const cutoff2 = this.cutoffNm * this.cutoffNm
-    const useSwitch = this.useSwitch
-    const switchStart = this.switchingDistanceNm
-    const switchInverseWidth = 1 / (this.cutoffNm - this.switchingDistanceNm)
-    const alpha = this.alphaPerNm
-    const table = this.erfcTable.coefficients
-    const tableScale = this.erfcTable.scale
-    const alphaScale = alpha * tableScale
-    const ljpme = this.dispersionPme !== null
-    const c6 = this.imageC6
-    const dispersionAlpha2 = this.dispersionAlphaPerNm * this.dispersionAlphaPerNm
-    const inverseCutoff2 = 1 / cutoff2
-    const inverseCutoff6 = inverseCutoff2 * inverseCutoff2 * inverseCutoff2
-    const cutoffA2 = dispersionAlpha2 * cutoff2
-    // 1 - exp(-a^2)(1 + a^2 + a^4/2) at the cutoff
-    const cutoffDispersionFactor = 1 - Math.exp(-cutoffA2) * (1 + cutoffA2 + 0.5 * cutoffA2 * cutoffA2)
+    if (this.chunksForBuild !== list.buildCount) this.refreshChunks(list)
+    // the image positions are written by computeEwaldChunks (on the helper thread, when there is one)
+    this.positionsCopy.set(positionsNm)
+    this.chunkTicket.fill(0)
+    return wantHelper && list.pairCount >= PARALLEL_MIN_PAIRS && this.chunkCount > 1 ? this.pairHelper : null
+  }
 
-    let energyLJ = 0
-    let energyCoulomb = 0
-    for (let h = 0; h < homeCount; h++) {
-      const si = homeImage[h]
-      const i3 = 3 * si
-      const xi = position[i3]; const yi = position[i3 + 1]; const zi = position[i3 + 2]
-      const qi = charge[si]; const sigmaI = halfSigma[si]; const ei = epsilonFactor[si]; const c6i = c6[si]
-      let fxi = 0; let fyi = 0; let fzi = 0
-      const end = start[h + 1]
-      for (let k = start[h]; k < end; k++) {
-        const s = neighbors[k]
-        const s3 = 3 * s
-        const dx = position[s3] - xi
-        const dy = position[s3 + 1] - yi
-        const dz = position[s3 + 2] - zi
-        const r2 = dx * dx + dy * dy + dz * dz
-        if (r2 >= cutoff2) continue
-        const r = Math.sqrt(r2)
-        const inverseR = 1 / r
-        const inverseR2 = inverseR * inverseR
-        // dEdR below is -(dE/dr)/r as in OpenMM; the force on i is -dEdR (x_j - x_i)
-        let dEdR = 0
-        const chargeProd = qi * charge[s]
-        if (chargeProd !== 0) {
-          const u = r * alphaScale
-          const cell = u | 0
-          const t = u - cell
-          const c = 4 * cell
-          const erfcValue = table[c] + t * (table[c + 1] + t * (table[c + 2] + t * table[c + 3]))
-          // d erfc(alpha r)/dr from the same cubic
-          const erfcSlope = (table[c + 1] + t * (2 * table[c + 2] + 3 * t * table[c + 3])) * alphaScale
-          energyCoulomb += chargeProd * erfcValue * inverseR
-          dEdR = chargeProd * (erfcValue * inverseR - erfcSlope) * inverseR2
-        }
-        const eps = ei * epsilonFactor[s]
-        if (eps !== 0) {
-          const sigma = sigmaI + halfSigma[s]
-          const sig2 = sigma * sigma * inverseR2
-          const sig6 = sig2 * sig2 * sig2
-          let lj = eps * (sig6 - 1) * sig6
-          let ljDerivative = eps * (12 * sig6 - 6) * sig6
-          if (useSwitch && r > switchStart) {
-            const t = (r - switchStart) * switchInverseWidth
-            const switchValue = 1 + t * t * t * (-10 + t * (15 - t * 6))
-            const switchDerivative = t * t * (-30 + t * (60 - t * 30)) * switchInverseWidth
-            ljDerivative = ljDerivative * switchValue - lj * switchDerivative * r
-            lj *= switchValue
-          }
-          if (ljpme) {
-            const c6ij = c6i * c6[s]
-            const a2 = dispersionAlpha2 * r2
-            const expTerm = Math.exp(-a2)
-            const inverseR6 = inverseR2 * inverseR2 * inverseR2
-            const poly = 1 + a2 + 0.5 * a2 * a2
-            lj += c6ij * inverseR6 * (1 - expTerm * poly)
-            ljDerivative += 6 * c6ij * inverseR6 * (1 - expTerm * (poly + a2 * a2 * a2 / 6))
-            const sigma2 = sigma * sigma
-            const sigma6c = sigma2 * sigma2 * sigma2 * inverseCutoff6
-            lj += eps * (1 - sigma6c) * sigma6c - c6ij * inverseCutoff6 * cutoffDispersionFactor
-          }
-          energyLJ += lj
-          dEdR += ljDerivative * inverseR2
-        }
-        const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
-        fxi -= fx; fyi -= fy; fzi -= fz
-        imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
+  /** The arguments of computeEwaldChunks for the current list (one array, refilled). */
+  private chunkArguments (): ChunkArguments {
+    const list = this.neighborList
+    const args = this.chunkArgs
+    args[1] = this.chunkCount
+    args[5] = list.homeImage; args[6] = list.start; args[7] = list.pairedStart; args[8] = list.shellEnd
+    args[9] = list.shellLimit(); args[10] = list.neighbors
+    args[11] = this.imageData; args[12] = this.chunkForce; args[13] = this.chunkStride
+    args[18] = list.imageAtom; args[19] = this.imageOffsetCopy; args[20] = list.imageCount
+    return args
+  }
+
+  /** Adds the chunks' forces, in chunk order, into forcesOut; returns their energy (kJ/mol). */
+  private sumChunks (forcesOut: Float64Array): number {
+    const imageAtom = this.neighborList.imageAtom
+    const force = this.chunkForce
+    const energies = this.chunkEnergy
+    let energy = 0
+    for (let c = 0; c < this.chunkCount; c++) {
+      energy += energies[2 * c] + energies[2 * c + 1]
+      const offset = c * this.chunkStride
+      const high = this.chunkImageHigh[c]
+      for (let s = this.chunkImageLow[c]; s < high; s++) {
+        const a3 = 3 * imageAtom[s]
+        const s3 = offset + 3 * s
+        forcesOut[a3] += force[s3]
+        forcesOut[a3 + 1] += force[s3 + 1]
+        forcesOut[a3 + 2] += force[s3 + 2]
       }
-      imageForce[i3] += fxi; imageForce[i3 + 1] += fyi; imageForce[i3 + 2] += fzi
     }
-    const imageAtom = list.imageAtom
-    for (let s = 0; s < imageCount; s++) {
-      const a3 = 3 * imageAtom[s]
-      const s3 = 3 * s
-      forcesOut[a3] += imageForce[s3]
-      forcesOut[a3 + 1] += imageForce[s3 + 1]
-      forcesOut[a3 + 2] += imageForce[s3 + 2]
-    }
-    return energyLJ + energyCoulomb
+    return energy
   }
 
   /** Removes the erf-screened Coulomb of every exception pair, which reciprocal space includes. Returns kJ/mol. */

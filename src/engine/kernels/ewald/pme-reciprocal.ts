@@ -32,7 +32,7 @@ import type { BoxVectors } from '../../system.ts'
 import { ONE_4PI_EPS0 } from '../constants.ts'
 import { erfc } from './erfc.ts'
 
-/** B-spline interpolation order OpenMM's Reference platform uses for PME. */
+/** B-spline interpolation order OpenMM's Reference platform uses for PME (fillSpline, spread and interpolateForces are written out for it). */
 export const PME_ORDER = 5
 
 export class PmeReciprocal {
@@ -67,8 +67,6 @@ export class PmeReciprocal {
   private readonly etermBox = new Float64Array(9)
   private etermValid = false
   private readonly recip = new Float64Array(9)
-  private readonly splineScratch: Float64Array
-  private readonly splineDerivativeScratch: Float64Array
 
   constructor (particleCount: number, gridX: number, gridY: number, gridZ: number, alphaPerNm: number,
     kind: 'coulomb' | 'dispersion' = 'coulomb') {
@@ -98,8 +96,6 @@ export class PmeReciprocal {
     for (let kz = 0; kz < this.fft.nzHalf; kz++) {
       this.kzWeight[kz] = kz === 0 || (gridZ % 2 === 0 && kz === gridZ / 2) ? 1 : 2
     }
-    this.splineScratch = new Float64Array(order)
-    this.splineDerivativeScratch = new Float64Array(order)
   }
 
   /**
@@ -152,53 +148,80 @@ export class PmeReciprocal {
     }
   }
 
-  /** Cardinal B-spline weights and derivatives at fractional offset dr (OpenMM's pme_update_bsplines). */
+  /**
+   * Cardinal B-spline weights and derivatives at fractional offset dr
+   * (OpenMM's pme_update_bsplines for order 5, its recursion written out:
+   * the same operations in the same order).
+   */
   private fillSpline (dr: number, theta: Float64Array, dtheta: Float64Array, offset: number): void {
-    const order = this.order
-    const data = this.splineScratch
-    data[order - 1] = 0
-    data[1] = dr
-    data[0] = 1 - dr
-    for (let k = 3; k < order; k++) {
-      const div = 1 / (k - 1)
-      data[k - 1] = div * dr * data[k - 2]
-      for (let l = 1; l < k - 1; l++) data[k - l - 1] = div * ((dr + l) * data[k - l - 2] + (k - l - dr) * data[k - l - 1])
-      data[0] = div * (1 - dr) * data[0]
-    }
-    dtheta[offset] = -data[0]
-    for (let k = 1; k < order; k++) dtheta[offset + k] = data[k - 1] - data[k]
-    const div = 1 / (order - 1)
-    data[order - 1] = div * dr * data[order - 2]
-    for (let l = 1; l < order - 1; l++) data[order - l - 1] = div * ((dr + l) * data[order - l - 2] + (order - l - dr) * data[order - l - 1])
-    data[0] = div * (1 - dr) * data[0]
-    for (let k = 0; k < order; k++) theta[offset + k] = data[k]
+    // order 2
+    let d0 = 1 - dr
+    let d1 = dr
+    // order 3
+    let div = 1 / 2
+    let d2 = div * dr * d1
+    d1 = div * ((dr + 1) * d0 + (2 - dr) * d1)
+    d0 = div * (1 - dr) * d0
+    // order 4
+    div = 1 / 3
+    let d3 = div * dr * d2
+    d2 = div * ((dr + 1) * d1 + (3 - dr) * d2)
+    d1 = div * ((dr + 2) * d0 + (2 - dr) * d1)
+    d0 = div * (1 - dr) * d0
+    // derivatives from order 4 (d4 = 0 here)
+    dtheta[offset] = -d0
+    dtheta[offset + 1] = d0 - d1
+    dtheta[offset + 2] = d1 - d2
+    dtheta[offset + 3] = d2 - d3
+    dtheta[offset + 4] = d3 - 0
+    // order 5
+    div = 1 / 4
+    const d4 = div * dr * d3
+    d3 = div * ((dr + 1) * d2 + (4 - dr) * d3)
+    d2 = div * ((dr + 2) * d1 + (3 - dr) * d2)
+    d1 = div * ((dr + 3) * d0 + (2 - dr) * d1)
+    d0 = div * (1 - dr) * d0
+    theta[offset] = d0
+    theta[offset + 1] = d1
+    theta[offset + 2] = d2
+    theta[offset + 3] = d3
+    theta[offset + 4] = d4
   }
 
+  /** Spreads the charges onto the grid (order-5 B-splines; the z run of five points unrolled). */
   private spread (charges: Float64Array): void {
     const grid = this.grid
     grid.fill(0)
     const nx = this.gridX; const ny = this.gridY; const nz = this.gridZ
     const order = this.order
     const thetaX = this.thetaX; const thetaY = this.thetaY; const thetaZ = this.thetaZ
+    const indexX = this.indexX; const indexY = this.indexY; const indexZ = this.indexZ
     for (let i = 0; i < this.particleCount; i++) {
       const q = charges[i]
       if (q === 0) continue
       const o = order * i
-      const x0 = this.indexX[i]; const y0 = this.indexY[i]; const z0 = this.indexZ[i]
+      const x0 = indexX[i]; const y0 = indexY[i]; const z0 = indexZ[i]
+      const tz0 = thetaZ[o]; const tz1 = thetaZ[(o + 1) | 0]; const tz2 = thetaZ[(o + 2) | 0]
+      const tz3 = thetaZ[(o + 3) | 0]; const tz4 = thetaZ[(o + 4) | 0]
+      const inside = z0 + order <= nz
       for (let ix = 0; ix < order; ix++) {
         let xi = x0 + ix; if (xi >= nx) xi -= nx
-        const qx = q * thetaX[o + ix]
+        const qx = q * thetaX[(o + ix) | 0]
         for (let iy = 0; iy < order; iy++) {
           let yi = y0 + iy; if (yi >= ny) yi -= ny
-          const qxy = qx * thetaY[o + iy]
-          const row = (xi * ny + yi) * nz
-          if (z0 + order <= nz) {
-            const base = row + z0
-            for (let iz = 0; iz < order; iz++) grid[base + iz] += qxy * thetaZ[o + iz]
+          const qxy = qx * thetaY[(o + iy) | 0]
+          const row = ((xi * ny + yi) * nz) | 0
+          if (inside) {
+            const base = (row + z0) | 0
+            grid[base] += qxy * tz0
+            grid[(base + 1) | 0] += qxy * tz1
+            grid[(base + 2) | 0] += qxy * tz2
+            grid[(base + 3) | 0] += qxy * tz3
+            grid[(base + 4) | 0] += qxy * tz4
           } else {
             for (let iz = 0; iz < order; iz++) {
               let zi = z0 + iz; if (zi >= nz) zi -= nz
-              grid[row + zi] += qxy * thetaZ[o + iz]
+              grid[(row + zi) | 0] += qxy * thetaZ[(o + iz) | 0]
             }
           }
         }
@@ -284,39 +307,44 @@ export class PmeReciprocal {
     return 0.5 * sum
   }
 
+  /** Forces from the convolved grid and the B-spline derivatives (the z run of five points unrolled). */
   private interpolateForces (charges: Float64Array, forcesOut: Float64Array): void {
     const grid = this.grid
     const nx = this.gridX; const ny = this.gridY; const nz = this.gridZ
     const order = this.order
     const r = this.recip
-    const { thetaX, thetaY, thetaZ, dthetaX, dthetaY, dthetaZ } = this
+    const { thetaX, thetaY, thetaZ, dthetaX, dthetaY, dthetaZ, indexX, indexY, indexZ } = this
     for (let i = 0; i < this.particleCount; i++) {
       const q = charges[i]
       if (q === 0) continue
       const o = order * i
-      const x0 = this.indexX[i]; const y0 = this.indexY[i]; const z0 = this.indexZ[i]
+      const x0 = indexX[i]; const y0 = indexY[i]; const z0 = indexZ[i]
+      const tz0 = thetaZ[o]; const tz1 = thetaZ[(o + 1) | 0]; const tz2 = thetaZ[(o + 2) | 0]
+      const tz3 = thetaZ[(o + 3) | 0]; const tz4 = thetaZ[(o + 4) | 0]
+      const dz0 = dthetaZ[o]; const dz1 = dthetaZ[(o + 1) | 0]; const dz2 = dthetaZ[(o + 2) | 0]
+      const dz3 = dthetaZ[(o + 3) | 0]; const dz4 = dthetaZ[(o + 4) | 0]
+      const inside = z0 + order <= nz
       let fx = 0; let fy = 0; let fz = 0
       for (let ix = 0; ix < order; ix++) {
         let xi = x0 + ix; if (xi >= nx) xi -= nx
-        const tx = thetaX[o + ix]; const dtx = dthetaX[o + ix]
+        const tx = thetaX[(o + ix) | 0]; const dtx = dthetaX[(o + ix) | 0]
         for (let iy = 0; iy < order; iy++) {
           let yi = y0 + iy; if (yi >= ny) yi -= ny
-          const ty = thetaY[o + iy]; const dty = dthetaY[o + iy]
-          const row = (xi * ny + yi) * nz
+          const ty = thetaY[(o + iy) | 0]; const dty = dthetaY[(o + iy) | 0]
+          const row = ((xi * ny + yi) * nz) | 0
           let sumT = 0; let sumDT = 0
-          if (z0 + order <= nz) {
-            const base = row + z0
-            for (let iz = 0; iz < order; iz++) {
-              const value = grid[base + iz]
-              sumT += thetaZ[o + iz] * value
-              sumDT += dthetaZ[o + iz] * value
-            }
+          if (inside) {
+            const base = (row + z0) | 0
+            const g0 = grid[base]; const g1 = grid[(base + 1) | 0]; const g2 = grid[(base + 2) | 0]
+            const g3 = grid[(base + 3) | 0]; const g4 = grid[(base + 4) | 0]
+            sumT = tz0 * g0 + tz1 * g1 + tz2 * g2 + tz3 * g3 + tz4 * g4
+            sumDT = dz0 * g0 + dz1 * g1 + dz2 * g2 + dz3 * g3 + dz4 * g4
           } else {
             for (let iz = 0; iz < order; iz++) {
               let zi = z0 + iz; if (zi >= nz) zi -= nz
-              const value = grid[row + zi]
-              sumT += thetaZ[o + iz] * value
-              sumDT += dthetaZ[o + iz] * value
+              const value = grid[(row + zi) | 0]
+              sumT += thetaZ[(o + iz) | 0] * value
+              sumDT += dthetaZ[(o + iz) | 0] * value
             }
           }
           fx += dtx * ty * sumT

@@ -1,0 +1,102 @@
+/**
+ * One helper thread of a force kernel: plain JavaScript source run in a
+ * worker, driven through a shared Int32Array control block whose word
+ * REQUEST_WORD holds the request (the stop request ends the worker's loop)
+ * and DONE_WORD the state (0 busy, 1 done, 2 failed). Arrays go over a
+ * message port once; each step then costs an Atomics store and notify.
+ * Used by the reaction-field pair loop (parallel-pairs.ts) and the PME
+ * direct-space loop (ewald/shared-function-thread.ts).
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { EngineError } from '../errors.ts'
+
+export const REQUEST_WORD = 0
+export const DONE_WORD = 1
+/** Longest wait for the helper thread before giving up, ms. */
+const WORKER_TIMEOUT_MS = 60_000
+
+/** Terminates the worker of a helper that was garbage-collected without close(). */
+const abandoned = new FinalizationRegistry<{ worker: Worker, control: Int32Array, stopRequest: number }>((held) => {
+  Atomics.store(held.control, REQUEST_WORD, held.stopRequest)
+  Atomics.notify(held.control, REQUEST_WORD)
+  void held.worker.terminate()
+})
+
+export interface HelperWorkerOptions {
+  /** The worker's source; it finds `control`'s buffer in workerData.control and its message port in workerData.port. */
+  readonly source: string
+  readonly control: Int32Array
+  /** More workerData (SharedArrayBuffers). */
+  readonly workerData: Record<string, unknown>
+  /** The request value that ends the worker's loop. */
+  readonly stopRequest: number
+  /** What the helper computes, for error messages ("nonbonded", "PME"). */
+  readonly label: string
+  /** Keeps the worker alive until `owner` is garbage-collected or closed. */
+  readonly owner: object
+}
+
+export class HelperWorker {
+  readonly control: Int32Array
+  readonly port: MessagePort
+  private readonly worker: Worker
+  private readonly stopRequest: number
+  private readonly label: string
+  private readonly owner: object
+  private stopped = false
+
+  constructor (options: HelperWorkerOptions) {
+    this.control = options.control
+    this.stopRequest = options.stopRequest
+    this.label = options.label
+    this.owner = options.owner
+    const channel = new MessageChannel()
+    this.port = channel.port1
+    this.worker = new Worker(options.source, {
+      eval: true,
+      // plain JavaScript: no loaders (an inherited --import hook would need this, blocked, thread to start)
+      execArgv: [],
+      workerData: { ...options.workerData, control: this.control.buffer, port: channel.port2 },
+      transferList: [channel.port2],
+    })
+    this.worker.unref()
+    this.port.unref()
+    abandoned.register(options.owner, { worker: this.worker, control: this.control, stopRequest: this.stopRequest }, this)
+  }
+
+  /** Hands request `request` to the helper (its arguments already in shared memory); returns at once. */
+  request (request: number): void {
+    Atomics.store(this.control, DONE_WORD, 0)
+    Atomics.store(this.control, REQUEST_WORD, request)
+    Atomics.notify(this.control, REQUEST_WORD)
+  }
+
+  /** Blocks until the helper reports its task done; EngineError when it failed or stopped answering. */
+  waitDone (): void {
+    const deadline = Date.now() + WORKER_TIMEOUT_MS
+    while (Atomics.load(this.control, DONE_WORD) === 0) {
+      if (Atomics.wait(this.control, DONE_WORD, 0, 1000) === 'timed-out' && Date.now() > deadline) {
+        throw new EngineError(`The ${this.label} helper thread did not answer; run with one force thread (MDSWARM_FORCE_THREADS=1).`)
+      }
+    }
+    if (Atomics.load(this.control, DONE_WORD) === 2) {
+      throw new EngineError(`The ${this.label} helper thread failed; run with one force thread (MDSWARM_FORCE_THREADS=1).`)
+    }
+  }
+
+  /** True after close(). */
+  get closed (): boolean {
+    return this.stopped
+  }
+
+  /** Stops the helper thread. */
+  close (): void {
+    if (this.stopped) return
+    this.stopped = true
+    abandoned.unregister(this)
+    Atomics.store(this.control, REQUEST_WORD, this.stopRequest)
+    Atomics.notify(this.control, REQUEST_WORD)
+    void this.worker.terminate()
+    this.port.close()
+  }
+}
