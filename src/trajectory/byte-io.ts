@@ -11,9 +11,10 @@ export class ByteWriter {
   readonly bytes: Uint8Array
   readonly view: DataView
   offset = 0
-  constructor (capacity: number) {
-    this.bytes = new Uint8Array(capacity)
-    this.view = new DataView(this.bytes.buffer)
+  /** Writes into `into` (at least `capacity` bytes, e.g. a scratch array) when given, else into a new array. */
+  constructor (capacity: number, into?: Uint8Array) {
+    this.bytes = into ?? new Uint8Array(capacity)
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
   }
 
   u8 (value: number): void { this.bytes[this.offset++] = value }

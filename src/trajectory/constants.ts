@@ -2,7 +2,8 @@
 
 /** 'MDTC' read as a little-endian u32: mdswarm trajectory chunk. */
 export const TRAJECTORY_CHUNK_MAGIC = 0x4354444d
-export const TRAJECTORY_CODEC_VERSION = 1
+/** 2: rigid-triplet signs folded into a residual (three symbols per atom). Chunks of other versions are refused (ChunkVersionError). */
+export const TRAJECTORY_CODEC_VERSION = 2
 /** Fixed header bytes (see chunk-layout.ts). */
 export const CHUNK_HEADER_BYTES = 48
 /** CRC32 trailer bytes. */

@@ -17,6 +17,17 @@ const SAMPLE_STEP = 4
 /** Lattice values (frames × atoms × 3) above which the fit samples atoms. */
 const SAMPLE_ABOVE_VALUES = 1 << 18
 
+/**
+ * floor((c1 d1 + c2 d2 + 128) / 256), the predictor's correction: in int32
+ * arithmetic when the differences are small enough for it to be exact
+ * (|d| < 2^20, |c| ≤ 512: always, in practice), else in float64. Both
+ * give the same value, so encoder and decoder agree whichever they take.
+ */
+export function lpcCorrection (c1: number, d1: number, c2: number, d2: number): number {
+  if ((((d1 + 0x100000) | (d2 + 0x100000)) & ~0x1fffff) === 0) return (c1 * d1 + c2 * d2 + 128) >> 8
+  return Math.floor((c1 * d1 + c2 * d2 + 128) * LPC_INVERSE)
+}
+
 function clampCoefficient (c: number): number {
   return Number.isFinite(c) ? Math.max(-LPC_LIMIT, Math.min(LPC_LIMIT, Math.round(c * LPC_SCALE))) : 0
 }

@@ -9,10 +9,10 @@
  * forwards. The stream starts with state 0 then state 1, 4 bytes each,
  * little-endian.
  */
-import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET } from './tokens.ts'
+import { DIRECT_TOKENS as IMPORTED_DIRECT_TOKENS, TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET } from './tokens.ts'
 import { ChunkCorruptedError } from './errors.ts'
 import type { ByteReader, ByteWriter } from './byte-io.ts'
-import { scratchInt32, scratchUint8 } from './scratch.ts'
+import { scratchFloat64, scratchInt16, scratchInt32, scratchUint8 } from './scratch.ts'
 
 export const PROB_BITS = 12
 export const PROB_SCALE = 1 << PROB_BITS
@@ -20,6 +20,7 @@ export const PROB_SCALE = 1 << PROB_BITS
 export const RANS_LOW = 1 << 15
 /** Local copy of the imported constant (hot loops read it). */
 const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
+const DIRECT_TOKENS = IMPORTED_DIRECT_TOKENS
 
 /**
  * Turns symbol counts (contextCount × TOKEN_ALPHABET) into frequencies that
@@ -76,16 +77,28 @@ export function frequencyTablesMaxBytes (contextCount: number): number {
   return 1 + contextCount * (1 + 2 * TOKEN_ALPHABET)
 }
 
-/** Decoding tables of one chunk (scratch arrays, valid until the next readFrequencyTables). */
+/**
+ * Decoding tables of one chunk (scratch arrays, valid until the next
+ * readFrequencyTables), indexed by context << PROB_BITS | slot, so one
+ * lookup per symbol replaces a symbol search and a frequency lookup.
+ */
 export interface DecodeTables {
-  /** Per context, PROB_SCALE entries: the symbol owning each slot (a small table: stays in cache). */
-  readonly symbols: Uint8Array
-  /** Per context × 128 symbols: frequency | cumulative frequency << 13. */
-  readonly freqCum: Int32Array
+  /** The state update of the symbol owning the slot: frequency | (slot − cumulative frequency) << 13. */
+  readonly slotSteps: Int32Array
+  /**
+   * The value of the symbol owning the slot, for residual-stream.ts: raw
+   * bits to read | lead << 5, the token's value being lead << (raw bits)
+   * plus those bits (lead = the token itself for the direct tokens).
+   */
+  readonly slotValues: Int16Array
 }
 
-/** Symbols per context in DecodeTables.freqCum (a power of two ≥ TOKEN_ALPHABET). */
-export const FREQ_CUM_STRIDE_BITS = 7
+/** Token → raw bits | lead << 5 (see DecodeTables.slotValues). */
+const TOKEN_VALUES = Int16Array.from({ length: TOKEN_ALPHABET }, (_, t) => {
+  if (t < DIRECT_TOKENS) return t << 5
+  const k = t - DIRECT_TOKENS
+  return ((k >> 1) + 3) | ((2 | (k & 1)) << 5)
+})
 
 /**
  * Reads tables and builds the decoding tables. Unused contexts map every
@@ -95,26 +108,35 @@ export const FREQ_CUM_STRIDE_BITS = 7
 export function readFrequencyTables (reader: ByteReader, expectedContexts: number): DecodeTables {
   const contextCount = reader.u8()
   if (contextCount !== expectedContexts) throw new ChunkCorruptedError(`The trajectory chunk has ${contextCount} entropy contexts where ${expectedContexts} belong.`)
-  const symbols = scratchUint8('rans-symbols', contextCount * PROB_SCALE)
-  const freqCum = scratchInt32('rans-freq-cum', contextCount << FREQ_CUM_STRIDE_BITS)
-  freqCum.fill(0)
+  const slotSteps = scratchInt32('rans-slot-steps', contextCount * PROB_SCALE)
+  const slotValues = scratchInt16('rans-slot-values', contextCount * PROB_SCALE)
   for (let c = 0; c < contextCount; c++) {
     const used = reader.u8()
     if (used > TOKEN_ALPHABET) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table.')
+    const base = c * PROB_SCALE
     let cum = 0
     for (let s = 0; s < used; s++) {
       const f = reader.varint()
       if (f === 0) continue
       if (cum + f > PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies overflow).')
-      symbols.fill(s, c * PROB_SCALE + cum, c * PROB_SCALE + cum + f)
-      freqCum[(c << FREQ_CUM_STRIDE_BITS) + s] = f | (cum << 13)
+      const value = TOKEN_VALUES[s]
+      for (let slot = cum; slot < cum + f; slot++) {
+        slotSteps[base + slot] = f | ((slot - cum) << 13)
+        slotValues[base + slot] = value
+      }
       cum += f
     }
     if (cum !== 0 && cum !== PROB_SCALE) throw new ChunkCorruptedError('The trajectory chunk has a malformed entropy table (frequencies do not sum to the scale).')
-    if (cum === 0) symbols.fill(0, c * PROB_SCALE, (c + 1) * PROB_SCALE)
+    if (cum === 0) {
+      // Symbol 0 with frequency 0: the state becomes its slot.
+      for (let slot = 0; slot < PROB_SCALE; slot++) { slotSteps[base + slot] = slot << 13; slotValues[base + slot] = 0 }
+    }
   }
-  return { symbols, freqCum }
+  return { slotSteps, slotValues }
 }
+
+/** f · LIMIT_SCALE is the state at which a symbol of frequency f renormalises first (2^31 / PROB_SCALE). */
+const LIMIT_SCALE = 2 ** (31 - PROB_BITS)
 
 /** 1 + 2^-45: biases reciprocals up so floor(x · r) is exactly floor(x / f) for x < 2^31, f ≤ 2^12. */
 const RECIPROCAL_BIAS = 1 + 2 ** -45
@@ -129,19 +151,16 @@ export function ransEncode (tokens: Uint8Array, intraTemplate: Uint8Array, inter
   freqs: Uint32Array, contextCount: number): Uint8Array {
   const tableSize = contextCount * TOKEN_ALPHABET
   // Per (context, token): x ↦ x + cumulative + floor(x / f) (PROB_SCALE − f), renormalising
-  // first while x ≥ f · 2^19 (stored as that limit − 1), with an exact reciprocal of f.
-  const complement = new Int32Array(tableSize)
-  const cumulative = new Int32Array(tableSize)
-  const limits = new Int32Array(tableSize)
-  const reciprocals = new Float64Array(tableSize)
+  // first while x ≥ f · 2^19, with an exact reciprocal of f. One Int32 holds
+  // cumulative | (PROB_SCALE − f) << 12, so a symbol costs two table lookups.
+  const steps = scratchInt32('rans-encode-steps', tableSize)
+  const reciprocals = scratchFloat64('rans-encode-reciprocals', tableSize)
   for (let c = 0; c < contextCount; c++) {
     let cum = 0
     for (let s = 0; s < TOKEN_ALPHABET; s++) {
       const index = c * TOKEN_ALPHABET + s
       const f = freqs[index]
-      complement[index] = PROB_SCALE - f
-      cumulative[index] = cum
-      limits[index] = f > 0 ? f * 2 ** (31 - PROB_BITS) - 1 : 0
+      steps[index] = f > 0 ? cum | ((PROB_SCALE - f) << 12) : 0
       reciprocals[index] = f > 0 ? (1 / f) * RECIPROCAL_BIAS : 0
       cum += f
     }
@@ -150,39 +169,49 @@ export function ransEncode (tokens: Uint8Array, intraTemplate: Uint8Array, inter
   // Each symbol costs at most PROB_BITS bits; spare bytes for the states and word granularity.
   const capacity = Math.ceil(count * PROB_BITS / 8) + 32
   const out = scratchUint8('rans-out', capacity)
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
   const perFrame = intraTemplate.length
   let at = capacity
   let x0 = RANS_LOW
   let x1 = RANS_LOW
   let i = count - 1
+  // One symbol: with e = steps[index], f = PROB_SCALE − (e >>> 12); renormalise (n = 1) when
+  // x > f · 2^19 − 1, writing the low word unconditionally and keeping it only then (no
+  // branch); then x + (e & 0xfff) + floor(x / f) · (e >>> 12). Inlined below (per symbol, a call
+  // costs more than the step).
   for (let f = frameCount - 1; f >= 0; f--) {
     const template = f === 0 ? intraTemplate : interTemplate
     let s = perFrame - 1
     if ((s & 1) === 0) {
       // Odd symbol count: the last one belongs to state 0 alone.
       const index = template[s] * TOKEN_ALPHABET + tokens[i]
-      const n = (limits[index] - x0) >>> 31
-      out[at - 1] = (x0 >>> 8) & 0xff; out[at - 2] = x0 & 0xff
+      const e = steps[index]
+      const complement = e >>> 12
+      const n = ((PROB_SCALE - complement) * LIMIT_SCALE - 1 - x0) >>> 31
+      view.setUint16(at - 2, x0 & 0xffff, true)
       at -= n << 1
       x0 >>>= n << 4
-      x0 = x0 + cumulative[index] + Math.floor(x0 * reciprocals[index]) * complement[index]
+      x0 = x0 + (e & 0xfff) + Math.floor(x0 * reciprocals[index]) * complement
       s--; i--
     }
     for (; s > 0; s -= 2, i -= 2) {
       // Symbol s (state 1) first, then s − 1 (state 0): the reverse of the decoder's order.
-      // Renormalisation writes its word unconditionally and keeps it only when needed (no branch).
       const index1 = template[s] * TOKEN_ALPHABET + tokens[i]
-      const n1 = (limits[index1] - x1) >>> 31
-      out[at - 1] = (x1 >>> 8) & 0xff; out[at - 2] = x1 & 0xff
+      const e1 = steps[index1]
+      const complement1 = e1 >>> 12
+      const n1 = ((PROB_SCALE - complement1) * LIMIT_SCALE - 1 - x1) >>> 31
+      view.setUint16(at - 2, x1 & 0xffff, true)
       at -= n1 << 1
       x1 >>>= n1 << 4
-      x1 = x1 + cumulative[index1] + Math.floor(x1 * reciprocals[index1]) * complement[index1]
+      x1 = x1 + (e1 & 0xfff) + Math.floor(x1 * reciprocals[index1]) * complement1
       const index0 = template[s - 1] * TOKEN_ALPHABET + tokens[i - 1]
-      const n0 = (limits[index0] - x0) >>> 31
-      out[at - 1] = (x0 >>> 8) & 0xff; out[at - 2] = x0 & 0xff
+      const e0 = steps[index0]
+      const complement0 = e0 >>> 12
+      const n0 = ((PROB_SCALE - complement0) * LIMIT_SCALE - 1 - x0) >>> 31
+      view.setUint16(at - 2, x0 & 0xffff, true)
       at -= n0 << 1
       x0 >>>= n0 << 4
-      x0 = x0 + cumulative[index0] + Math.floor(x0 * reciprocals[index0]) * complement[index0]
+      x0 = x0 + (e0 & 0xfff) + Math.floor(x0 * reciprocals[index0]) * complement0
     }
   }
   out[--at] = x1 >>> 24; out[--at] = (x1 >>> 16) & 0xff; out[--at] = (x1 >>> 8) & 0xff; out[--at] = x1 & 0xff

@@ -7,7 +7,7 @@
  * bit stream (see tokens.ts). Tokens are entropy-coded with the two-state
  * interleaved rANS of rans.ts: symbol s of a frame uses state s & 1.
  */
-import { FREQ_CUM_STRIDE_BITS as IMPORTED_STRIDE_BITS, PROB_BITS as IMPORTED_PROB_BITS, RANS_LOW as IMPORTED_RANS_LOW, type DecodeTables } from './rans.ts'
+import { PROB_BITS as IMPORTED_PROB_BITS, RANS_LOW as IMPORTED_RANS_LOW, type DecodeTables } from './rans.ts'
 import { TOKEN_ALPHABET as IMPORTED_TOKEN_ALPHABET, tokenBase } from './tokens.ts'
 import { ChunkCorruptedError } from './errors.ts'
 import { scratchUint8 } from './scratch.ts'
@@ -17,14 +17,21 @@ const PROB_BITS = IMPORTED_PROB_BITS
 const PROB_MASK = (1 << PROB_BITS) - 1
 const TOKEN_ALPHABET = IMPORTED_TOKEN_ALPHABET
 const RANS_LOW = IMPORTED_RANS_LOW
-const STRIDE_BITS = IMPORTED_STRIDE_BITS
 
 /** Token base value per token (the value without its raw low bits), as int32 bit patterns (values reach 2^32 − 1). */
 const TOKEN_BASES = Int32Array.from({ length: TOKEN_ALPHABET }, (_, t) => tokenBase(t) | 0)
 /** Raw low bits per token (0 for the direct tokens 0 … 15). */
 const TOKEN_EXTRA_BITS = Int32Array.from({ length: TOKEN_ALPHABET }, (_, t) => t < 16 ? 0 : ((t - 16) >> 1) + 3)
-/** Token of every zigzagged value below 2^16 (larger values take the slow path). */
-const SMALL_VALUE_TOKENS = Uint8Array.from({ length: 1 << 16 }, (_, v) => v < 16 ? v : 16 + 2 * (31 - Math.clz32(v) - 4) + ((v >>> (31 - Math.clz32(v) - 1)) & 1))
+
+/**
+ * Every zigzagged value below 2^16 (larger values take the slow path) as
+ * token | raw bit count << 7 | raw bits << 12: one lookup per residual.
+ */
+const SMALL_VALUE_CODES = Int32Array.from({ length: 1 << 16 }, (_, v) => {
+  const token = v < 16 ? v : 16 + 2 * (31 - Math.clz32(v) - 4) + ((v >>> (31 - Math.clz32(v) - 1)) & 1)
+  const bits = TOKEN_EXTRA_BITS[token]
+  return token | (bits << 7) | ((v - TOKEN_BASES[token]) << 12)
+})
 
 /** Encoder side: tokens, per-context counts and the raw bit stream. */
 export class ResidualTokenizer {
@@ -33,8 +40,11 @@ export class ResidualTokenizer {
   /** Symbol counts per context × TOKEN_ALPHABET. */
   readonly counts: Uint32Array
   private readonly raw: Uint8Array
+  private readonly rawView: DataView
   /** Bits written to `raw` so far. */
   private bitAt = 0
+  /** The bits of the partly written byte at bitAt >>> 3 (and zeros above them). */
+  private pending = 0
   private tokenAt = 0
 
   /**
@@ -48,8 +58,8 @@ export class ResidualTokenizer {
     this.tokens = tokens
     this.counts = counts
     this.raw = raw
+    this.rawView = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
     this.splitCounts = new Int32Array(2 * counts.length)
-    raw[0] = 0
   }
 
   /** Tokenizes one frame's residuals, whose contexts are `template`. */
@@ -57,8 +67,9 @@ export class ResidualTokenizer {
     const tokens = this.tokens
     const counts = this.splitCounts
     const half = this.counts.length
-    const raw = this.raw
+    const rawView = this.rawView
     let bitAt = this.bitAt
+    let pending = this.pending
     let i = this.tokenAt
     const count = template.length
     for (let s = 0; s < count; s++, i++) {
@@ -68,9 +79,10 @@ export class ResidualTokenizer {
       let bits: number
       let low: number
       if ((v >>> 16) === 0) {
-        token = SMALL_VALUE_TOKENS[v]
-        bits = TOKEN_EXTRA_BITS[token]
-        low = v - TOKEN_BASES[token]
+        const code = SMALL_VALUE_CODES[v]
+        token = code & 0x7f
+        bits = (code >>> 7) & 31
+        low = code >>> 12
       } else {
         const top = 31 - Math.clz32(v)
         token = 16 + 2 * (top - 4) + ((v >>> (top - 1)) & 1)
@@ -78,22 +90,27 @@ export class ResidualTokenizer {
         low = v & ((1 << bits) - 1)
         if (bits > 24) {
           // Too wide for one window write: the low 16 bits first.
-          writeBits(raw, bitAt, low & 0xffff)
+          const p = bitAt >>> 3
+          const w = pending | ((low & 0xffff) << (bitAt & 7))
+          rawView.setInt32(p, w, true)
           bitAt += 16
+          pending = w >>> 16
           low >>>= 16
           bits -= 16
         }
       }
-      // Raw bits, LSB-first, without branches: the bytes past the write position are
-      // overwritten (they hold no bits yet), only the first one is merged.
+      // Raw bits, LSB-first, without branches: one 32-bit write of the partly written byte
+      // and the new bits (at most 7 + 24), then keep what lies past the whole bytes written.
       const p = bitAt >>> 3
-      const w = low << (bitAt & 7)
-      raw[p] |= w & 0xff; raw[p + 1] = (w >>> 8) & 0xff; raw[p + 2] = (w >>> 16) & 0xff; raw[p + 3] = w >>> 24
+      const w = pending | (low << (bitAt & 7))
+      rawView.setInt32(p, w, true)
       bitAt += bits
+      pending = w >>> (((bitAt >>> 3) - p) << 3)
       tokens[i] = token
       counts[(s & 1) * half + template[s] * TOKEN_ALPHABET + token]++
     }
     this.bitAt = bitAt
+    this.pending = pending
     this.tokenAt = i
   }
 
@@ -110,23 +127,20 @@ export class ResidualTokenizer {
   }
 }
 
-/** Writes up to 24 bits at bit position `bitAt` (see ResidualTokenizer.addFrame). */
-function writeBits (raw: Uint8Array, bitAt: number, value: number): void {
-  const p = bitAt >>> 3
-  const w = value << (bitAt & 7)
-  raw[p] |= w & 0xff; raw[p + 1] = (w >>> 8) & 0xff; raw[p + 2] = (w >>> 16) & 0xff; raw[p + 3] = w >>> 24
-}
-
-/** Bytes a reader may look past the end of its streams (window reads, and one symbol's overrun before it is noticed). */
-const READ_PADDING = 8
+/**
+ * Bytes a reader may look past the end of its streams: window reads, and
+ * the overrun of up to four symbols (checked once per four) before it is
+ * noticed, at most 2 rANS bytes and 30 raw bits each.
+ */
+const READ_PADDING = 32
 
 /** Decoder side: rANS states and the raw-bit reader, carried from frame to frame. */
 export class ResidualReader {
   private readonly words: DataView
   private readonly raw: Uint8Array
   private readonly bits: DataView
-  private readonly symbols: Uint8Array
-  private readonly freqCum: Int32Array
+  private readonly slotSteps: Int32Array
+  private readonly slotValues: Int16Array
   private readonly ransEnd: number
   private readonly rawBitEnd: number
   private x0: number
@@ -148,8 +162,8 @@ export class ResidualReader {
     this.words = new DataView(rans.buffer, rans.byteOffset, rans.byteLength)
     this.raw = raw
     this.bits = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
-    this.symbols = tables.symbols
-    this.freqCum = tables.freqCum
+    this.slotSteps = tables.slotSteps
+    this.slotValues = tables.slotValues
     this.ransEnd = ransEnd - ransStart
     this.rawBitEnd = 8 * (rawEnd - rawStart)
     this.x0 = (rans[0] | (rans[1] << 8) | (rans[2] << 16) | (rans[3] << 24)) >>> 0
@@ -166,8 +180,8 @@ export class ResidualReader {
     const words = this.words
     const bits = this.bits
     const raw = this.raw
-    const symbols = this.symbols
-    const freqCum = this.freqCum
+    const slotSteps = this.slotSteps
+    const slotValues = this.slotValues
     let x0 = this.x0
     let x1 = this.x1
     let ransAt = this.ransAt
@@ -176,41 +190,118 @@ export class ResidualReader {
     const rawBitEnd = this.rawBitEnd
     const count = template.length
     // Symbol s uses state s & 1: two independent dependency chains the CPU overlaps.
+    // (The symbol step is written out for every symbol, inlined: a call per symbol costs more than it.)
     let s = 0
-    for (; s + 1 < count; s += 2) {
+    // Four symbols per iteration (two per state), streams checked once per four (READ_PADDING).
+    for (; s + 3 < count; s += 4) {
       {
-        const slot = x0 & PROB_MASK
-        const context = template[s]
-        const token = symbols[(context << PROB_BITS) | slot]
-        const entry = freqCum[(context << STRIDE_BITS) | token]
-        x0 = (entry & 0x1fff) * (x0 >>> PROB_BITS) + slot - (entry >>> 13)
+        // Symbol s: state 0. One table entry gives the state update, another the value.
+        const index = (template[s] << PROB_BITS) | (x0 & PROB_MASK)
+        const step = slotSteps[index]
+        x0 = (step & 0x1fff) * (x0 >>> PROB_BITS) + (step >>> 13)
         // Renormalise without a branch: n = 1 when the state fell below RANS_LOW.
         const n = (x0 - RANS_LOW) >>> 31
         x0 = (x0 << (n << 4)) | (words.getUint16(ransAt, true) & -n)
         ransAt += n << 1
-        // Token → value without a branch: direct tokens take 0 raw bits.
-        const need = TOKEN_EXTRA_BITS[token]
+        // Value = lead << need | need raw bits, without a branch (direct tokens take 0 bits).
+        const value = slotValues[index]
+        const need = value & 31
         let v: number
-        if (need <= 24) v = (TOKEN_BASES[token] + ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))) | 0
-        else v = (TOKEN_BASES[token] + readWideBits(raw, bitAt, need)) | 0
+        if (need <= 24) v = ((value >>> 5) << need) | ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))
+        else v = (((value >>> 5) << need) + readWideBits(raw, bitAt, need)) | 0
         bitAt += need
         out[s] = (v >>> 1) ^ -(v & 1)
       }
       {
-        const slot = x1 & PROB_MASK
-        const context = template[s + 1]
-        const token = symbols[(context << PROB_BITS) | slot]
-        const entry = freqCum[(context << STRIDE_BITS) | token]
-        x1 = (entry & 0x1fff) * (x1 >>> PROB_BITS) + slot - (entry >>> 13)
+        // Symbol s + 1: state 1. One table entry gives the state update, another the value.
+        const index = (template[s + 1] << PROB_BITS) | (x1 & PROB_MASK)
+        const step = slotSteps[index]
+        x1 = (step & 0x1fff) * (x1 >>> PROB_BITS) + (step >>> 13)
         // Renormalise without a branch: n = 1 when the state fell below RANS_LOW.
         const n = (x1 - RANS_LOW) >>> 31
         x1 = (x1 << (n << 4)) | (words.getUint16(ransAt, true) & -n)
         ransAt += n << 1
-        // Token → value without a branch: direct tokens take 0 raw bits.
-        const need = TOKEN_EXTRA_BITS[token]
+        // Value = lead << need | need raw bits, without a branch (direct tokens take 0 bits).
+        const value = slotValues[index]
+        const need = value & 31
         let v: number
-        if (need <= 24) v = (TOKEN_BASES[token] + ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))) | 0
-        else v = (TOKEN_BASES[token] + readWideBits(raw, bitAt, need)) | 0
+        if (need <= 24) v = ((value >>> 5) << need) | ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))
+        else v = (((value >>> 5) << need) + readWideBits(raw, bitAt, need)) | 0
+        bitAt += need
+        out[s + 1] = (v >>> 1) ^ -(v & 1)
+      }
+      {
+        // Symbol s + 2: state 0. One table entry gives the state update, another the value.
+        const index = (template[s + 2] << PROB_BITS) | (x0 & PROB_MASK)
+        const step = slotSteps[index]
+        x0 = (step & 0x1fff) * (x0 >>> PROB_BITS) + (step >>> 13)
+        // Renormalise without a branch: n = 1 when the state fell below RANS_LOW.
+        const n = (x0 - RANS_LOW) >>> 31
+        x0 = (x0 << (n << 4)) | (words.getUint16(ransAt, true) & -n)
+        ransAt += n << 1
+        // Value = lead << need | need raw bits, without a branch (direct tokens take 0 bits).
+        const value = slotValues[index]
+        const need = value & 31
+        let v: number
+        if (need <= 24) v = ((value >>> 5) << need) | ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))
+        else v = (((value >>> 5) << need) + readWideBits(raw, bitAt, need)) | 0
+        bitAt += need
+        out[s + 2] = (v >>> 1) ^ -(v & 1)
+      }
+      {
+        // Symbol s + 3: state 1. One table entry gives the state update, another the value.
+        const index = (template[s + 3] << PROB_BITS) | (x1 & PROB_MASK)
+        const step = slotSteps[index]
+        x1 = (step & 0x1fff) * (x1 >>> PROB_BITS) + (step >>> 13)
+        // Renormalise without a branch: n = 1 when the state fell below RANS_LOW.
+        const n = (x1 - RANS_LOW) >>> 31
+        x1 = (x1 << (n << 4)) | (words.getUint16(ransAt, true) & -n)
+        ransAt += n << 1
+        // Value = lead << need | need raw bits, without a branch (direct tokens take 0 bits).
+        const value = slotValues[index]
+        const need = value & 31
+        let v: number
+        if (need <= 24) v = ((value >>> 5) << need) | ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))
+        else v = (((value >>> 5) << need) + readWideBits(raw, bitAt, need)) | 0
+        bitAt += need
+        out[s + 3] = (v >>> 1) ^ -(v & 1)
+      }
+      if (ransAt > ransEnd || bitAt > rawBitEnd) this.overrun()
+    }
+    for (; s + 1 < count; s += 2) {
+      {
+        // Symbol s: state 0. One table entry gives the state update, another the value.
+        const index = (template[s] << PROB_BITS) | (x0 & PROB_MASK)
+        const step = slotSteps[index]
+        x0 = (step & 0x1fff) * (x0 >>> PROB_BITS) + (step >>> 13)
+        // Renormalise without a branch: n = 1 when the state fell below RANS_LOW.
+        const n = (x0 - RANS_LOW) >>> 31
+        x0 = (x0 << (n << 4)) | (words.getUint16(ransAt, true) & -n)
+        ransAt += n << 1
+        // Value = lead << need | need raw bits, without a branch (direct tokens take 0 bits).
+        const value = slotValues[index]
+        const need = value & 31
+        let v: number
+        if (need <= 24) v = ((value >>> 5) << need) | ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))
+        else v = (((value >>> 5) << need) + readWideBits(raw, bitAt, need)) | 0
+        bitAt += need
+        out[s] = (v >>> 1) ^ -(v & 1)
+      }
+      {
+        // Symbol s + 1: state 1. One table entry gives the state update, another the value.
+        const index = (template[s + 1] << PROB_BITS) | (x1 & PROB_MASK)
+        const step = slotSteps[index]
+        x1 = (step & 0x1fff) * (x1 >>> PROB_BITS) + (step >>> 13)
+        // Renormalise without a branch: n = 1 when the state fell below RANS_LOW.
+        const n = (x1 - RANS_LOW) >>> 31
+        x1 = (x1 << (n << 4)) | (words.getUint16(ransAt, true) & -n)
+        ransAt += n << 1
+        // Value = lead << need | need raw bits, without a branch (direct tokens take 0 bits).
+        const value = slotValues[index]
+        const need = value & 31
+        let v: number
+        if (need <= 24) v = ((value >>> 5) << need) | ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))
+        else v = (((value >>> 5) << need) + readWideBits(raw, bitAt, need)) | 0
         bitAt += need
         out[s + 1] = (v >>> 1) ^ -(v & 1)
       }
@@ -218,20 +309,20 @@ export class ResidualReader {
     }
     if (s < count) {
       {
-        const slot = x0 & PROB_MASK
-        const context = template[s]
-        const token = symbols[(context << PROB_BITS) | slot]
-        const entry = freqCum[(context << STRIDE_BITS) | token]
-        x0 = (entry & 0x1fff) * (x0 >>> PROB_BITS) + slot - (entry >>> 13)
+        // Symbol s: state 0. One table entry gives the state update, another the value.
+        const index = (template[s] << PROB_BITS) | (x0 & PROB_MASK)
+        const step = slotSteps[index]
+        x0 = (step & 0x1fff) * (x0 >>> PROB_BITS) + (step >>> 13)
         // Renormalise without a branch: n = 1 when the state fell below RANS_LOW.
         const n = (x0 - RANS_LOW) >>> 31
         x0 = (x0 << (n << 4)) | (words.getUint16(ransAt, true) & -n)
         ransAt += n << 1
-        // Token → value without a branch: direct tokens take 0 raw bits.
-        const need = TOKEN_EXTRA_BITS[token]
+        // Value = lead << need | need raw bits, without a branch (direct tokens take 0 bits).
+        const value = slotValues[index]
+        const need = value & 31
         let v: number
-        if (need <= 24) v = (TOKEN_BASES[token] + ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))) | 0
-        else v = (TOKEN_BASES[token] + readWideBits(raw, bitAt, need)) | 0
+        if (need <= 24) v = ((value >>> 5) << need) | ((bits.getUint32(bitAt >>> 3, true) >>> (bitAt & 7)) & ((1 << need) - 1))
+        else v = (((value >>> 5) << need) + readWideBits(raw, bitAt, need)) | 0
         bitAt += need
         out[s] = (v >>> 1) ^ -(v & 1)
       }

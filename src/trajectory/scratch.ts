@@ -7,6 +7,7 @@
  */
 const int32Buffers = new Map<string, Int32Array>()
 const uint8Buffers = new Map<string, Uint8Array>()
+const int16Buffers = new Map<string, Int16Array>()
 const float32Buffers = new Map<string, Float32Array>()
 const float64Buffers = new Map<string, Float64Array>()
 
@@ -23,6 +24,13 @@ export function scratchInt32 (name: string, length: number): Int32Array {
 export function scratchUint8 (name: string, length: number): Uint8Array {
   let buffer = uint8Buffers.get(name)
   if (buffer === undefined || buffer.length < length) { buffer = new Uint8Array(grow(length)); uint8Buffers.set(name, buffer) }
+  return buffer.subarray(0, length)
+}
+
+/** Scratch Int16Array `name` viewed to exactly `length` values. */
+export function scratchInt16 (name: string, length: number): Int16Array {
+  let buffer = int16Buffers.get(name)
+  if (buffer === undefined || buffer.length < length) { buffer = new Int16Array(grow(length)); int16Buffers.set(name, buffer) }
   return buffer.subarray(0, length)
 }
 

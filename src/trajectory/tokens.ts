@@ -9,7 +9,8 @@
  */
 
 export const TOKEN_ALPHABET = 72
-const DIRECT_TOKENS = 16
+/** Tokens 0 … 15 stand for themselves (no raw bits). */
+export const DIRECT_TOKENS = 16
 
 /** Zigzag: 0, -1, 1, -2, … → 0, 1, 2, 3, … (as a double, up to 2^32 − 1). */
 export function zigzag (residual: number): number {

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { crc32 } from 'node:zlib'
 import {
-  ChunkStreamDecoder, DEFAULT_CHUNK_LIMITS, decodeFrames, encodeFrames, readChunkInfo, verifyChunk
+  ChunkStreamDecoder, DEFAULT_CHUNK_LIMITS, decodeFrames, encodeFrames, readChunkInfo, TRAJECTORY_CODEC_VERSION, verifyChunk
 } from '../../src/trajectory/index.ts'
 import { errorBound, maxAbsDifference, syntheticFrames } from './synthetic.ts'
 
@@ -46,7 +46,7 @@ test('corrupted content with a matching checksum still gives a typed error, neve
 test('bad magic, unknown version, padding and oversize are typed', t => {
   const badMagic = Uint8Array.from(chunk); badMagic[0] = 0x41
   t.is(t.throws(() => decodeFrames(badMagic))?.name, 'ChunkCorruptedError')
-  const future = Uint8Array.from(chunk); future[4] = 2
+  const future = Uint8Array.from(chunk); future[4] = TRAJECTORY_CODEC_VERSION + 1
   const versionError = t.throws(() => decodeFrames(future))
   t.is(versionError?.name, 'ChunkVersionError')
   const padded = new Uint8Array(chunk.length + 3); padded.set(chunk)
@@ -59,9 +59,17 @@ test('bad magic, unknown version, padding and oversize are typed', t => {
   t.is(t.throws(() => readChunkInfo(huge))?.name, 'ChunkTooLargeError')
 })
 
+test('chunks of the previous codec version (1) are refused with ChunkVersionError, even with a valid checksum', t => {
+  t.is(TRAJECTORY_CODEC_VERSION, 2)
+  const old = Uint8Array.from(chunk); old[4] = 1; old[5] = 0
+  const error = t.throws(() => decodeFrames(withFixedCrc(old)))
+  t.is(error?.name, 'ChunkVersionError')
+  t.is(t.throws(() => readChunkInfo(old))?.name, 'ChunkVersionError')
+})
+
 test('the header describes the chunk without decoding it', t => {
   const info = verifyChunk(chunk)
-  t.is(info.version, 1)
+  t.is(info.version, TRAJECTORY_CODEC_VERSION)
   t.is(info.frameCount, 6)
   t.is(info.atomCount, 42)
   t.is(info.firstStep, frames[0].step)
@@ -69,6 +77,18 @@ test('the header describes the chunk without decoding it', t => {
   t.is(info.precisionNm, 0.001)
   t.true(info.hasBox)
   t.is(info.byteLength, chunk.length)
+})
+
+test('a non-finite coordinate of a water hydrogen, in any frame, is refused with InvalidFramesError', t => {
+  // Waters are coded from their oxygen; a bad hydrogen makes its molecule non-rigid, so it is still checked.
+  const chainAtoms = 12
+  for (const [frame, atom] of [[0, chainAtoms + 1], [4, chainAtoms + 3 * 5 + 2], [5, chainAtoms + 3 * 9 + 1]]) {
+    for (const bad of [NaN, Infinity]) {
+      const frames = syntheticFrames({ frames: 6, chainAtoms, waters: 10, seed: 5 })
+      frames[frame].positionsNm[3 * atom + 1] = bad
+      t.is(t.throws(() => encodeFrames(frames))?.name, 'InvalidFramesError', `frame ${frame}, atom ${atom}, ${bad}`)
+    }
+  }
 })
 
 test('invalid frames are refused with InvalidFramesError or CoordinateRangeError', t => {
