@@ -296,6 +296,8 @@ export class TransitionBatch {
   private readonly store: CoordinatorStore
   private readonly ops: BatchOp[] = []
   private readonly pendingEvents: EventRecord[] = []
+  /** Where in `ops` this batch saves the event counter (once per batch, with its last value). */
+  private eventSeqOp = -1
 
   constructor (store: CoordinatorStore) {
     this.store = store
@@ -347,7 +349,13 @@ export class TransitionBatch {
     const record: EventRecord = { ...event, seq }
     this.pendingEvents.push(record)
     this.ops.push({ type: 'put', sublevel: this.store.events, key: eventKey(event.jobId, seq), value: record })
-    this.ops.push({ type: 'put', sublevel: this.store.meta, key: 'eventSeq', value: seq })
+    const seqOp: BatchOp = { type: 'put', sublevel: this.store.meta, key: 'eventSeq', value: seq }
+    if (this.eventSeqOp < 0) {
+      this.eventSeqOp = this.ops.length
+      this.ops.push(seqOp)
+    } else {
+      this.ops[this.eventSeqOp] = seqOp
+    }
     return this
   }
 
