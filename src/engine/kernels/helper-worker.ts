@@ -4,8 +4,8 @@
  * REQUEST_WORD holds the request (the stop request ends the worker's loop)
  * and DONE_WORD the state (0 busy, 1 done, 2 failed). Arrays go over a
  * message port once; each step then costs an Atomics store and notify.
- * Used by the reaction-field pair loop (parallel-pairs.ts) and the PME
- * direct-space loop (ewald/shared-function-thread.ts).
+ * The base of the reaction-field pair loop's helper (parallel-pairs.ts) and
+ * the PME direct-space loop's (ewald/shared-function-thread.ts).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { EngineError } from '../errors.ts'
@@ -23,33 +23,32 @@ const abandoned = new FinalizationRegistry<{ worker: Worker, control: Int32Array
 })
 
 export interface HelperWorkerOptions {
-  /** The worker's source; it finds `control`'s buffer in workerData.control and its message port in workerData.port. */
+  /** The worker's source; it finds the control block's buffer in workerData.control and its message port in workerData.port. */
   readonly source: string
-  readonly control: Int32Array
+  /** Int32 words of the control block (REQUEST_WORD and DONE_WORD first, the rest the subclass's). */
+  readonly controlWords: number
   /** More workerData (SharedArrayBuffers). */
   readonly workerData: Record<string, unknown>
   /** The request value that ends the worker's loop. */
   readonly stopRequest: number
   /** What the helper computes, for error messages ("nonbonded", "PME"). */
   readonly label: string
-  /** Keeps the worker alive until `owner` is garbage-collected or closed. */
-  readonly owner: object
 }
 
+/** The thread machinery; subclasses hand over their own tasks (request) and read their results after finishing (waitDone). */
 export class HelperWorker {
-  readonly control: Int32Array
-  readonly port: MessagePort
+  protected readonly control: Int32Array
+  protected readonly port: MessagePort
   private readonly worker: Worker
   private readonly stopRequest: number
   private readonly label: string
-  private readonly owner: object
   private stopped = false
+  private running = false
 
   constructor (options: HelperWorkerOptions) {
-    this.control = options.control
+    this.control = new Int32Array(new SharedArrayBuffer(4 * options.controlWords))
     this.stopRequest = options.stopRequest
     this.label = options.label
-    this.owner = options.owner
     const channel = new MessageChannel()
     this.port = channel.port1
     this.worker = new Worker(options.source, {
@@ -61,18 +60,29 @@ export class HelperWorker {
     })
     this.worker.unref()
     this.port.unref()
-    abandoned.register(options.owner, { worker: this.worker, control: this.control, stopRequest: this.stopRequest }, this)
+    abandoned.register(this, { worker: this.worker, control: this.control, stopRequest: this.stopRequest }, this)
+  }
+
+  /** A task was handed over and not yet waited for. */
+  protected get busy (): boolean {
+    return this.running
   }
 
   /** Hands request `request` to the helper (its arguments already in shared memory); returns at once. */
-  request (request: number): void {
+  protected request (request: number): void {
     Atomics.store(this.control, DONE_WORD, 0)
     Atomics.store(this.control, REQUEST_WORD, request)
     Atomics.notify(this.control, REQUEST_WORD)
+    this.running = true
   }
 
-  /** Blocks until the helper reports its task done; EngineError when it failed or stopped answering. */
-  waitDone (): void {
+  /**
+   * Blocks until the task handed over last is done; false when none was
+   * running. EngineError when it failed or the helper stopped answering.
+   */
+  protected waitDone (): boolean {
+    if (!this.running) return false
+    this.running = false
     const deadline = Date.now() + WORKER_TIMEOUT_MS
     while (Atomics.load(this.control, DONE_WORD) === 0) {
       if (Atomics.wait(this.control, DONE_WORD, 0, 1000) === 'timed-out' && Date.now() > deadline) {
@@ -82,6 +92,7 @@ export class HelperWorker {
     if (Atomics.load(this.control, DONE_WORD) === 2) {
       throw new EngineError(`The ${this.label} helper thread failed; run with one force thread (MDSWARM_FORCE_THREADS=1).`)
     }
+    return true
   }
 
   /** True after close(). */

@@ -101,19 +101,18 @@ for (;;) {
 }
 `
 
-export class ForceHelperThread {
-  private readonly helper: HelperWorker
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS))
+export class ForceHelperThread extends HelperWorker {
   /** Energies of the helper's part of the pair loop: [LJ, Coulomb], kJ/mol. */
-  readonly energy = new Float64Array(new SharedArrayBuffer(16))
+  readonly energy: Float64Array
   /** The helper's forces per image, kJ/mol/nm. */
   imageForce = new Float64Array(new SharedArrayBuffer(8))
   private readonly sent = new Map<number, Record<string, unknown>>()
   private sentForce: Float64Array | null = null
-  private running = false
 
   constructor () {
-    this.helper = new HelperWorker({ source: WORKER_SOURCE, control: this.control, workerData: { energy: this.energy.buffer }, stopRequest: TASK_STOP, label: 'nonbonded', owner: this })
+    const energy = new Float64Array(new SharedArrayBuffer(16))
+    super({ source: WORKER_SOURCE, controlWords: CONTROL_WORDS, workerData: { energy: energy.buffer }, stopRequest: TASK_STOP, label: 'nonbonded' })
+    this.energy = energy
   }
 
   /** Starts the pair loop over homes [homeFrom, homeTo) into `imageForce` (zeroed first); returns at once. */
@@ -133,22 +132,9 @@ export class ForceHelperThread {
     this.begin(TASK_SEARCH, homeFrom, homeTo, firstPair, particleCount, scratchStride)
   }
 
-  /** Waits for the helper's task to finish; returns its integer result (the search's return value). */
+  /** Waits for the helper's task to finish; returns its integer result (the search's return value; 0 when nothing ran). */
   finish (): number {
-    if (!this.running) return 0
-    this.running = false
-    this.helper.waitDone()
-    return this.control[RESULT]
-  }
-
-  /** True after close(). */
-  get closed (): boolean {
-    return this.helper.closed
-  }
-
-  /** Stops the helper thread. */
-  close (): void {
-    this.helper.close()
+    return this.waitDone() ? this.control[RESULT] : 0
   }
 
   private post (task: number, arrays: Record<string, unknown>, imageForce: Float64Array | undefined): void {
@@ -156,20 +142,19 @@ export class ForceHelperThread {
     let changed = previous === undefined || imageForce !== undefined
     if (!changed) for (const key of Object.keys(arrays)) if (arrays[key] !== previous![key]) { changed = true; break }
     if (!changed) return
-    this.helper.port.postMessage(imageForce === undefined ? { task, arrays } : { task, arrays, imageForce })
+    this.port.postMessage(imageForce === undefined ? { task, arrays } : { task, arrays, imageForce })
     this.sent.set(task, { ...arrays })
   }
 
   private begin (task: number, a: number, b: number, c: number, d: number, e: number): void {
-    if (this.helper.closed) throw new EngineError('The nonbonded helper thread was closed.')
+    if (this.closed) throw new EngineError('The nonbonded helper thread was closed.')
     const control = this.control
     control[PARAMETER] = a
     control[PARAMETER + 1] = b
     control[PARAMETER + 2] = c
     control[PARAMETER + 3] = d
     control[PARAMETER + 4] = e
-    this.helper.request(task)
-    this.running = true
+    this.request(task)
   }
 }
 

@@ -2,10 +2,10 @@
  * A helper thread that runs self-contained functions (no imports, no
  * closures: their source text is evaluated in the worker, where they can call
  * one another by name) on typed arrays backed by SharedArrayBuffers, while
- * the calling thread works on something else. The same machinery as
+ * the calling thread works on something else. A HelperWorker, as
  * parallel-pairs.ts's ForceHelperThread (the two threads meet through
  * Atomics.wait/notify on a shared control block, no event loop and no
- * message per step, so callers stay synchronous), made generic over the
+ * message per step, so callers stay synchronous), generic over the
  * functions it runs, for the Ewald/PME kernel.
  *
  * Arguments are numbers or shared typed arrays. Arrays are posted to the
@@ -69,27 +69,26 @@ for (;;) {
 `
 }
 
-export class SharedFunctionThread {
-  private readonly helper: HelperWorker
+export class SharedFunctionThread extends HelperWorker {
   private readonly functionCount: number
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS))
   /** Number arguments by position, then the result. */
-  private readonly numbers = new Float64Array(new SharedArrayBuffer(8 * (MAX_ARGUMENTS + 1)))
+  private readonly numbers: Float64Array
   /** The arrays last posted, per function (null at number positions). */
   private readonly sent: (Array<ThreadArgument | null> | undefined)[]
-  private running = false
 
   /** `functions`: named function declarations, self-contained but for calls to one another (their source text runs in the worker). */
   constructor (functions: readonly SelfContainedFunction[]) {
+    const numbers = new Float64Array(new SharedArrayBuffer(8 * (MAX_ARGUMENTS + 1)))
+    super({ source: workerSource(functions), controlWords: CONTROL_WORDS, workerData: { numbers: numbers.buffer }, stopRequest: TASK_STOP, label: 'PME' })
+    this.numbers = numbers
     this.functionCount = functions.length
     this.sent = functions.map(() => undefined)
-    this.helper = new HelperWorker({ source: workerSource(functions), control: this.control, workerData: { numbers: this.numbers.buffer }, stopRequest: TASK_STOP, label: 'PME', owner: this })
   }
 
   /** Starts function `task` with `args` (arrays backed by SharedArrayBuffers) on the helper; returns at once. */
   start (task: number, args: readonly ThreadArgument[]): void {
-    if (this.helper.closed) throw new EngineError('The PME helper thread was closed.')
-    if (this.running) throw new EngineError('The PME helper thread is still busy with its previous task.')
+    if (this.closed) throw new EngineError('The PME helper thread was closed.')
+    if (this.busy) throw new EngineError('The PME helper thread is still busy with its previous task.')
     if (!(task >= 0 && task < this.functionCount) || args.length > MAX_ARGUMENTS) {
       throw new EngineError(`The PME helper thread has no function ${task} taking ${args.length} arguments.`)
     }
@@ -113,28 +112,14 @@ export class SharedFunctionThread {
       const posted = args.map((argument) => typeof argument === 'number' ? null : argument)
       const numberSlots: number[] = []
       args.forEach((argument, k) => { if (typeof argument === 'number') numberSlots.push(k) })
-      this.helper.port.postMessage({ task, args: posted, numberSlots })
+      this.port.postMessage({ task, args: posted, numberSlots })
       this.sent[task] = posted
     }
-    this.helper.request(task + 1)
-    this.running = true
+    this.request(task + 1)
   }
 
   /** Waits for the helper's task to finish; returns its number result (0 when it returned none, or nothing ran). */
   finish (): number {
-    if (!this.running) return 0
-    this.running = false
-    this.helper.waitDone()
-    return this.numbers[MAX_ARGUMENTS]
-  }
-
-  /** True after close(). */
-  get closed (): boolean {
-    return this.helper.closed
-  }
-
-  /** Stops the helper thread. */
-  close (): void {
-    this.helper.close()
+    return this.waitDone() ? this.numbers[MAX_ARGUMENTS] : 0
   }
 }
