@@ -198,26 +198,11 @@ export class CoordinatorStore {
   }
 
   async getJob (jobId: string): Promise<JobRecord | undefined> {
-    const staged = this.stagedJobs.get(jobId)
-    if (staged !== undefined) return staged === DELETED ? undefined : staged
-    const cached = this.cachedJobs.get(jobId)
-    if (cached !== undefined) return cached
-    const job = await this.jobs.get(jobId)
-    // A write staged or finished while the database was read is newer than what it returned.
-    if (this.stagedJobs.has(jobId) || this.cachedJobs.get(jobId) !== undefined) return await this.getJob(jobId)
-    if (job !== undefined) this.cachedJobs.set(jobId, job)
-    return job
+    return await readRecord(jobId, this.stagedJobs, this.cachedJobs, async (key) => await this.jobs.get(key))
   }
 
   async getUnit (unitId: string): Promise<UnitRecord | undefined> {
-    const staged = this.stagedUnits.get(unitId)
-    if (staged !== undefined) return staged === DELETED ? undefined : staged
-    const cached = this.cachedUnits.get(unitId)
-    if (cached !== undefined) return cached
-    const unit = await this.units.get(unitId)
-    if (this.stagedUnits.has(unitId) || this.cachedUnits.get(unitId) !== undefined) return await this.getUnit(unitId)
-    if (unit !== undefined) this.cachedUnits.set(unitId, unit)
-    return unit
+    return await readRecord(unitId, this.stagedUnits, this.cachedUnits, async (key) => await this.units.get(key))
   }
 
   async allJobs (): Promise<JobRecord[]> {
@@ -267,6 +252,21 @@ class RecordCache<T> {
   }
 
   delete (key: string): void { this.map.delete(key) }
+}
+
+/** A record as the store sees it now: staged (handed over, not yet written) first, then the cache, then the database. */
+async function readRecord<T> (key: string, staged: Map<string, Staged<T>>, cache: RecordCache<T>, read: (key: string) => Promise<T | undefined>): Promise<T | undefined> {
+  for (;;) {
+    const pending = staged.get(key)
+    if (pending !== undefined) return pending === DELETED ? undefined : pending
+    const cached = cache.get(key)
+    if (cached !== undefined) return cached
+    const value = await read(key)
+    // A write staged or finished while the database was read is newer than what it returned: look again.
+    if (staged.has(key) || cache.get(key) !== undefined) continue
+    if (value !== undefined) cache.set(key, value)
+    return value
+  }
 }
 
 /** After a write: the record leaves the staged map (unless staged again since) and, written, stays in the cache. */
