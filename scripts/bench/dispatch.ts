@@ -23,8 +23,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { freePort, runToCompletion, startProcess, stopProcess } from './support/processes.ts'
-import type { StartedProcess } from './support/processes.ts'
+import { runToCompletion } from './support/processes.ts'
+import { startBenchSwarm, startCeleryCluster } from './support/bench-clusters.ts'
 import { median, percentile, printTable } from './support/table.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -53,29 +53,17 @@ const units = Number(flags.units)
 const roundTrips = Number(flags['round-trips'])
 const steps = Number(flags.steps)
 
-async function stopAll (processes: StartedProcess[]): Promise<void> {
-  await Promise.all(processes.reverse().map(async p => { await stopProcess(p) }))
-}
-
 // ---------------------------------------------------------------- Celery + Redis
 
 async function runCelery (): Promise<DispatchResult> {
-  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-bench-celery-'))
-  const port = await freePort()
-  const env = { ...process.env, MDSWARM_BENCH_REDIS_URL: `redis://127.0.0.1:${port}`, PYTHONDONTWRITEBYTECODE: '1' }
-  const started: StartedProcess[] = []
+  const pool = flags['celery-pool'] ?? 'prefork'
+  const celery = await startCeleryCluster({ app: 'bench_tasks', workers: WORKERS, pool, celeryDir, env: process.env, prefix: 'mdswarm-bench-celery-' })
   try {
-    started.push(await startProcess('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workdir], { ready: /Ready to accept connections/ }))
-    for (let i = 1; i <= WORKERS; i++) {
-      started.push(await startProcess(`celery worker ${i}`, PYTHON, ['-m', 'celery', '-A', 'bench_tasks', 'worker', '--pool', flags['celery-pool'] ?? 'prefork', '--concurrency', '1', '-n', `w${i}@mdswarm-bench`, '--loglevel', 'INFO'],
-        { cwd: celeryDir, env, ready: /ready\./, timeoutMs: 120_000 }))
-    }
-    const out = await runToCompletion('celery client', PYTHON, [path.join(celeryDir, 'dispatch_client.py'), String(units), String(roundTrips), String(WORKERS)], { cwd: celeryDir, env })
+    const out = await runToCompletion('celery client', PYTHON, [path.join(celeryDir, 'dispatch_client.py'), String(units), String(roundTrips), String(WORKERS)], { cwd: celeryDir, env: celery.env })
     const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { groupSeconds: number, roundTripMs: number[] }
-    return { system: `Celery + Redis (${WORKERS} workers, ${flags['celery-pool'] ?? 'prefork'} pool)`, units, groupSeconds: result.groupSeconds, roundTripMs: result.roundTripMs }
+    return { system: `Celery + Redis (${WORKERS} workers, ${pool} pool)`, units, groupSeconds: result.groupSeconds, roundTripMs: result.roundTripMs }
   } finally {
-    await stopAll(started)
-    fs.rmSync(workdir, { recursive: true, force: true })
+    await celery.stop()
   }
 }
 
@@ -83,20 +71,9 @@ async function runCelery (): Promise<DispatchResult> {
 
 async function runSwarm (): Promise<DispatchResult> {
   const { connect } = await import('../../src/client/index.ts')
-  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-bench-swarm-'))
-  const coordinatorHome = path.join(workdir, 'coordinator')
-  const started: StartedProcess[] = []
-  const mdswarm = path.join(repoRoot, 'bin', 'mdswarm.mjs')
-  const mdswarmNode = path.join(repoRoot, 'bin', 'mdswarm-node.mjs')
+  const swarm = await startBenchSwarm({ nodes: WORKERS, prefix: 'mdswarm-bench-swarm-' })
   try {
-    started.push(await startProcess('coordinator', process.execPath, [mdswarm, 'coordinator', 'start', '--home', coordinatorHome, '--listen', '/ip4/127.0.0.1/tcp/0'],
-      { cwd: repoRoot, ready: /press Ctrl-C to stop/, timeoutMs: 120_000 }))
-    const info = JSON.parse(fs.readFileSync(path.join(coordinatorHome, 'coordinator.json'), 'utf8')) as { multiaddrs: string[] }
-    for (let i = 1; i <= WORKERS; i++) {
-      started.push(await startProcess(`node ${i}`, process.execPath, [mdswarmNode, 'start', '--coordinator', info.multiaddrs[0], '--home', path.join(workdir, `node${i}`), '--concurrency', '1'],
-        { cwd: repoRoot, ready: /./, timeoutMs: 120_000 }))
-    }
-    const client = await connect({ home: coordinatorHome })
+    const client = await connect({ home: swarm.coordinatorHome })
     try {
       const example = path.join(repoRoot, 'examples', 'ala2')
       const inputs = {
@@ -130,8 +107,7 @@ async function runSwarm (): Promise<DispatchResult> {
       await client.close()
     }
   } finally {
-    await stopAll(started)
-    fs.rmSync(workdir, { recursive: true, force: true })
+    await swarm.stop()
   }
 }
 

@@ -22,8 +22,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { freePort, runToCompletion, startProcess, stopProcess } from './support/processes.ts'
-import type { StartedProcess } from './support/processes.ts'
+import { runToCompletion } from './support/processes.ts'
+import { startBenchSwarm, startCeleryCluster } from './support/bench-clusters.ts'
 import { median, printTable } from './support/table.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -58,10 +58,6 @@ interface EnsembleResult {
   readonly frames: number
 }
 
-async function stopAll (processes: StartedProcess[]): Promise<void> {
-  await Promise.all(processes.reverse().map(async p => { await stopProcess(p) }))
-}
-
 // ---------------------------------------------------------------- yardstick
 
 async function unitCostSeconds (repeats: number): Promise<number[]> {
@@ -72,22 +68,13 @@ async function unitCostSeconds (repeats: number): Promise<number[]> {
 // ---------------------------------------------------------------- Celery + Redis + OpenMM
 
 async function runCelery (): Promise<EnsembleResult> {
-  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-bench-celery-openmm-'))
-  const port = await freePort()
-  const env = { ...benchEnv, MDSWARM_BENCH_REDIS_URL: `redis://127.0.0.1:${port}` }
-  const started: StartedProcess[] = []
+  const celery = await startCeleryCluster({ app: 'openmm_tasks', workers: WORKERS, pool: 'prefork', celeryDir, env: benchEnv, prefix: 'mdswarm-bench-celery-openmm-' })
   try {
-    started.push(await startProcess('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workdir], { ready: /Ready to accept connections/ }))
-    for (let i = 1; i <= WORKERS; i++) {
-      started.push(await startProcess(`celery worker ${i}`, PYTHON, ['-m', 'celery', '-A', 'openmm_tasks', 'worker', '--pool', 'prefork', '--concurrency', '1', '-n', `w${i}@mdswarm-bench`, '--loglevel', 'INFO'],
-        { cwd: celeryDir, env, ready: /ready\./, timeoutMs: 120_000 }))
-    }
-    const out = await runToCompletion('celery client', PYTHON, [path.join(celeryDir, 'ensemble_client.py'), String(units), String(steps), String(reportEvery), String(WORKERS), platform, exampleDir], { cwd: celeryDir, env })
+    const out = await runToCompletion('celery client', PYTHON, [path.join(celeryDir, 'ensemble_client.py'), String(units), String(steps), String(reportEvery), String(WORKERS), platform, exampleDir], { cwd: celeryDir, env: celery.env })
     const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { groupSeconds: number, frames: number }
     return { system: `Celery + Redis + OpenMM (${WORKERS} workers)`, wallSeconds: result.groupSeconds, frames: result.frames }
   } finally {
-    await stopAll(started)
-    fs.rmSync(workdir, { recursive: true, force: true })
+    await celery.stop()
   }
 }
 
@@ -95,20 +82,9 @@ async function runCelery (): Promise<EnsembleResult> {
 
 async function runSwarm (): Promise<EnsembleResult> {
   const { connect } = await import('../../src/client/index.ts')
-  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-bench-swarm-openmm-'))
-  const coordinatorHome = path.join(workdir, 'coordinator')
-  const started: StartedProcess[] = []
-  const mdswarm = path.join(repoRoot, 'bin', 'mdswarm.mjs')
-  const mdswarmNode = path.join(repoRoot, 'bin', 'mdswarm-node.mjs')
+  const swarm = await startBenchSwarm({ nodes: WORKERS, env: benchEnv, prefix: 'mdswarm-bench-swarm-openmm-' })
   try {
-    started.push(await startProcess('coordinator', process.execPath, [mdswarm, 'coordinator', 'start', '--home', coordinatorHome, '--listen', '/ip4/127.0.0.1/tcp/0'],
-      { cwd: repoRoot, env: benchEnv, ready: /press Ctrl-C to stop/, timeoutMs: 120_000 }))
-    const info = JSON.parse(fs.readFileSync(path.join(coordinatorHome, 'coordinator.json'), 'utf8')) as { multiaddrs: string[] }
-    for (let i = 1; i <= WORKERS; i++) {
-      started.push(await startProcess(`node ${i}`, process.execPath, [mdswarmNode, 'start', '--coordinator', info.multiaddrs[0], '--home', path.join(workdir, `node${i}`), '--concurrency', '1'],
-        { cwd: repoRoot, env: benchEnv, ready: /./, timeoutMs: 120_000 }))
-    }
-    const client = await connect({ home: coordinatorHome })
+    const client = await connect({ home: swarm.coordinatorHome })
     try {
       const inputs = {
         systemXml: fs.readFileSync(path.join(exampleDir, 'system.xml'), 'utf8'),
@@ -136,8 +112,7 @@ async function runSwarm (): Promise<EnsembleResult> {
       await client.close()
     }
   } finally {
-    await stopAll(started)
-    fs.rmSync(workdir, { recursive: true, force: true })
+    await swarm.stop()
   }
 }
 
