@@ -6,12 +6,10 @@
  * Ctrl-C or SIGTERM asks the helper to stop after its current block, then
  * writes the checkpoint and exits with status 130.
  */
-import * as fs from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
-import { DcdWriter } from '../../src/formats/dcd.ts'
 import { OpenmmEngine, type OpenmmOptions } from '../../src/engine-openmm/openmm-engine.ts'
-import { openOutput, writeFileAtomic } from './output-files.ts'
+import { openRunTrajectory, writeFileAtomic } from './output-files.ts'
 import { nanosecondsPerDay, printRunSummary } from './run-summary.ts'
 import { createStepProgressBar, interruptOnSignals } from './run-progress.ts'
 
@@ -55,16 +53,7 @@ async function runEngine (engine: OpenmmEngine, request: OpenmmRunRequest): Prom
   const stepSizePs = engine.stepSizePs
   const atomCount = engine.particleCount
   const hasUnitCell = engine.info.periodic
-  const writer = openOutput(outputPath, 'trajectory', () =>
-    request.resumeBytes !== undefined && fs.existsSync(outputPath)
-      ? DcdWriter.append(outputPath, { atomCount, hasUnitCell, interval: reportEvery, keepFramesUpToStep: engine.step })
-      : DcdWriter.create(outputPath, {
-        atomCount,
-        timeStepPs: stepSizePs,
-        interval: reportEvery,
-        firstStep: (Math.floor(engine.step / reportEvery) + 1) * reportEvery,
-        hasUnitCell,
-      }))
+  const writer = openRunTrajectory(outputPath, { resuming: request.resumeBytes !== undefined, atomCount, hasUnitCell, reportEvery, stepSizePs, step: engine.step })
 
   const writeCheckpoint = async (): Promise<void> => {
     if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, encodeCheckpoint(await engine.checkpoint()), 'checkpoint')

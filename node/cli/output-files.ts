@@ -4,6 +4,7 @@
  * file next to the target, fsync, rename over the target.
  */
 import * as fs from 'node:fs'
+import { DcdWriter } from '../../src/formats/dcd.ts'
 import { describeFsError } from './input-files.ts'
 
 /** An output file named on the command line cannot be created or written. */
@@ -42,4 +43,17 @@ export function openOutput<T> (path: string, what: string, open: () => T): T {
     if (err instanceof Error && err.name !== 'Error') throw err
     throw new OutputFileError(path, `Cannot write the ${what} '${path}': ${describeFsError(err)}.`)
   }
+}
+
+/**
+ * The DCD of a `run`: appended to (frames after `step` dropped) when the run
+ * resumes from a checkpoint and the file exists, else created with its first
+ * frame at the next multiple of `reportEvery` after `step`.
+ */
+export function openRunTrajectory (path: string, run: { resuming: boolean, atomCount: number, hasUnitCell: boolean, reportEvery: number, stepSizePs: number, step: number }): DcdWriter {
+  const { atomCount, hasUnitCell, reportEvery, step } = run
+  return openOutput(path, 'trajectory', () =>
+    run.resuming && fs.existsSync(path)
+      ? DcdWriter.append(path, { atomCount, hasUnitCell, interval: reportEvery, keepFramesUpToStep: step })
+      : DcdWriter.create(path, { atomCount, timeStepPs: run.stepSizePs, interval: reportEvery, firstStep: (Math.floor(step / reportEvery) + 1) * reportEvery, hasUnitCell }))
 }

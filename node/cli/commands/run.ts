@@ -15,7 +15,6 @@
  * or SIGTERM stops between blocks of steps, writes the checkpoint and exits
  * with status 130.
  */
-import * as fs from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { Simulation } from '../../../src/engine/simulation.ts'
@@ -23,12 +22,11 @@ import { encodeCheckpoint } from '../../../src/engine/checkpoint.ts'
 import { parseStateXml } from '../../../src/engine/xml/state-xml.ts'
 import { DEFAULT_INPUT_LIMITS } from '../../../src/engine/limits.ts'
 import { usesPeriodicBoundaryConditions } from '../../../src/engine/system.ts'
-import { DcdWriter } from '../../../src/formats/dcd.ts'
 import { MoleculeWrapper } from '../../../src/formats/periodic-wrap.ts'
 import { UsageError } from '../../../src/cli/run-command.ts'
 import { integerFlag, parseFlags, parseProperties, requireFlag } from '../parse-flags.ts'
 import { readInputBytes, readInputText } from '../input-files.ts'
-import { openOutput, writeFileAtomic } from '../output-files.ts'
+import { openRunTrajectory, writeFileAtomic } from '../output-files.ts'
 import { runWithOpenmm } from '../openmm-run.ts'
 import { nanosecondsPerDay, printRunSummary } from '../run-summary.ts'
 import { createStepProgressBar, interruptOnSignals } from '../run-progress.ts'
@@ -138,16 +136,7 @@ export async function run (args: string[]): Promise<number> {
     const atomCount = simulation.system.particleCount
     const hasUnitCell = usesPeriodicBoundaryConditions(simulation.system) && simulation.context.box !== null
 
-    const writer = openOutput(outputPath, 'trajectory', () =>
-      resumeBytes !== undefined && fs.existsSync(outputPath)
-        ? DcdWriter.append(outputPath, { atomCount, hasUnitCell, interval: reportEvery, keepFramesUpToStep: simulation.step })
-        : DcdWriter.create(outputPath, {
-          atomCount,
-          timeStepPs: stepSizePs,
-          interval: reportEvery,
-          firstStep: (Math.floor(simulation.step / reportEvery) + 1) * reportEvery,
-          hasUnitCell,
-        }))
+    const writer = openRunTrajectory(outputPath, { resuming: resumeBytes !== undefined, atomCount, hasUnitCell, reportEvery, stepSizePs, step: simulation.step })
 
     const writeCheckpoint = (): void => {
       if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, encodeCheckpoint(simulation.checkpoint()), 'checkpoint')
