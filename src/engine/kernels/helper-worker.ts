@@ -10,8 +10,8 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { EngineError } from '../errors.ts'
 
-export const REQUEST_WORD = 0
-export const DONE_WORD = 1
+const REQUEST_WORD = 0
+const DONE_WORD = 1
 /** Longest wait for the helper thread before giving up, ms. */
 const WORKER_TIMEOUT_MS = 60_000
 
@@ -22,9 +22,51 @@ const abandoned = new FinalizationRegistry<{ worker: Worker, control: Int32Array
   void held.worker.terminate()
 })
 
+/**
+ * The worker's own parts, JavaScript source text. The loop around them
+ * waits for a request, drains the port, runs the task and reports done or
+ * failed. In scope: `workerData`, `control` (the control block), `port`,
+ * `request` (in takeMessage and runTask) and `message` (in takeMessage: one
+ * posted message).
+ */
+export interface HelperWorkerSource {
+  /** Declarations before the loop (functions, views of workerData's buffers). */
+  readonly setup: string
+  /** Takes one posted message (arrays that changed). */
+  readonly takeMessage: string
+  /** Runs the task `request` names. */
+  readonly runTask: string
+}
+
+function workerSource (parts: HelperWorkerSource, stopRequest: number): string {
+  return `
+'use strict'
+const { workerData, receiveMessageOnPort } = require('node:worker_threads')
+const control = new Int32Array(workerData.control)
+const port = workerData.port
+${parts.setup}
+for (;;) {
+  Atomics.wait(control, ${REQUEST_WORD}, 0)
+  const request = Atomics.load(control, ${REQUEST_WORD})
+  if (request === ${stopRequest}) break
+  try {
+    for (let received = receiveMessageOnPort(port); received !== undefined; received = receiveMessageOnPort(port)) {
+      const message = received.message
+      ${parts.takeMessage}
+    }
+    ${parts.runTask}
+    Atomics.store(control, ${DONE_WORD}, 1)
+  } catch (error) {
+    Atomics.store(control, ${DONE_WORD}, 2)
+  }
+  Atomics.store(control, ${REQUEST_WORD}, 0)
+  Atomics.notify(control, ${DONE_WORD})
+}
+`
+}
+
 export interface HelperWorkerOptions {
-  /** The worker's source; it finds the control block's buffer in workerData.control and its message port in workerData.port. */
-  readonly source: string
+  readonly source: HelperWorkerSource
   /** Int32 words of the control block (REQUEST_WORD and DONE_WORD first, the rest the subclass's). */
   readonly controlWords: number
   /** More workerData (SharedArrayBuffers). */
@@ -51,7 +93,7 @@ export class HelperWorker {
     this.label = options.label
     const channel = new MessageChannel()
     this.port = channel.port1
-    this.worker = new Worker(options.source, {
+    this.worker = new Worker(workerSource(options.source, options.stopRequest), {
       eval: true,
       // plain JavaScript: no loaders (an inherited --import hook would need this, blocked, thread to start)
       execArgv: [],

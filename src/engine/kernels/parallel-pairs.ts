@@ -12,7 +12,7 @@
 import { EngineError } from '../errors.ts'
 import { searchPairRange } from './neighbor-search.ts'
 import { computePairRange } from './pair-range.ts'
-import { DONE_WORD as DONE, HelperWorker, REQUEST_WORD as REQUEST } from './helper-worker.ts'
+import { HelperWorker, type HelperWorkerSource } from './helper-worker.ts'
 
 /** Control words (Int32 indices): REQUEST (0 idle, 1 pairs, 2 search, 3 stop) and DONE (0 busy, 1 done, 2 failed) as HelperWorker, then: */
 const RESULT = 2
@@ -51,28 +51,20 @@ export interface SharedSearchArrays {
   neighbors: Int32Array
 }
 
-const WORKER_SOURCE = `
-'use strict'
-const { workerData, receiveMessageOnPort } = require('node:worker_threads')
+const WORKER_SOURCE: HelperWorkerSource = {
+  setup: `
 const computePairRange = ${computePairRange.toString()}
 const searchPairRange = ${searchPairRange.toString()}
-const control = new Int32Array(workerData.control)
 const energy = new Float64Array(workerData.energy)
-const port = workerData.port
 const arrays = { ${TASK_PAIRS}: null, ${TASK_SEARCH}: null }
 let imageForce = null
 let stamp = new Int32Array(0)
 let scratch = new Int32Array(0)
-let scratchDistance2 = new Float64Array(0)
-for (;;) {
-  Atomics.wait(control, ${REQUEST}, 0)
-  const request = Atomics.load(control, ${REQUEST})
-  if (request === ${TASK_STOP}) break
-  try {
-    for (let message = receiveMessageOnPort(port); message !== undefined; message = receiveMessageOnPort(port)) {
-      arrays[message.message.task] = message.message.arrays
-      if (message.message.imageForce !== undefined) imageForce = message.message.imageForce
-    }
+let scratchDistance2 = new Float64Array(0)`,
+  takeMessage: `
+      arrays[message.task] = message.arrays
+      if (message.imageForce !== undefined) imageForce = message.imageForce`,
+  runTask: `
     const p = ${PARAMETER}
     if (request === ${TASK_PAIRS}) {
       const a = arrays[${TASK_PAIRS}]
@@ -91,15 +83,8 @@ for (;;) {
       }
       control[${RESULT}] = searchPairRange(control[p], control[p + 1], control[p + 2], a.homeImage, a.imageAtom, a.xyz,
         a.cellStart, a.grid, a.exclusionStart, a.exclusionPartners, a.hasLennardJones, stamp, a.start, a.pairedStart, a.shellEnd, a.neighbors, scratch, scratchDistance2, stride)
-    }
-    Atomics.store(control, ${DONE}, 1)
-  } catch (error) {
-    Atomics.store(control, ${DONE}, 2)
-  }
-  Atomics.store(control, ${REQUEST}, 0)
-  Atomics.notify(control, ${DONE})
+    }`,
 }
-`
 
 export class ForceHelperThread extends HelperWorker {
   /** Energies of the helper's part of the pair loop: [LJ, Coulomb], kJ/mol. */

@@ -20,7 +20,7 @@
  * thread.close()
  */
 import { EngineError } from '../../errors.ts'
-import { DONE_WORD as DONE, HelperWorker, REQUEST_WORD as REQUEST } from '../helper-worker.ts'
+import { HelperWorker, type HelperWorkerSource } from '../helper-worker.ts'
 
 /** A shared typed array or a number. */
 export type ThreadArgument = number | Float64Array | Int32Array | Uint8Array
@@ -33,40 +33,25 @@ const MAX_ARGUMENTS = 32
 
 type SelfContainedFunction = (...args: any[]) => unknown
 
-function workerSource (functions: readonly SelfContainedFunction[]): string {
-  return `
-'use strict'
-const { workerData, receiveMessageOnPort } = require('node:worker_threads')
+function workerSource (functions: readonly SelfContainedFunction[]): HelperWorkerSource {
+  return {
+    setup: `
 ${functions.map((f) => f.toString()).join('\n')}
 const functions = [${functions.map((f) => f.name).join(', ')}]
-const control = new Int32Array(workerData.control)
 const numbers = new Float64Array(workerData.numbers)
-const port = workerData.port
 const callArguments = functions.map(() => [])
-const numberSlots = functions.map(() => [])
-for (;;) {
-  Atomics.wait(control, ${REQUEST}, 0)
-  const request = Atomics.load(control, ${REQUEST})
-  if (request === ${TASK_STOP}) break
-  try {
-    for (let message = receiveMessageOnPort(port); message !== undefined; message = receiveMessageOnPort(port)) {
-      callArguments[message.message.task] = message.message.args
-      numberSlots[message.message.task] = message.message.numberSlots
-    }
+const numberSlots = functions.map(() => [])`,
+    takeMessage: `
+      callArguments[message.task] = message.args
+      numberSlots[message.task] = message.numberSlots`,
+    runTask: `
     const task = request - 1
     const args = callArguments[task]
     const slots = numberSlots[task]
     for (let k = 0; k < slots.length; k++) args[slots[k]] = numbers[slots[k]]
     const result = functions[task].apply(null, args)
-    numbers[${MAX_ARGUMENTS}] = typeof result === 'number' ? result : 0
-    Atomics.store(control, ${DONE}, 1)
-  } catch (error) {
-    Atomics.store(control, ${DONE}, 2)
+    numbers[${MAX_ARGUMENTS}] = typeof result === 'number' ? result : 0`,
   }
-  Atomics.store(control, ${REQUEST}, 0)
-  Atomics.notify(control, ${DONE})
-}
-`
 }
 
 export class SharedFunctionThread extends HelperWorker {
