@@ -34,7 +34,8 @@ const WATCH_KEEPALIVE_MS = 5 * second
  * event loop) when the stream has been quiet for this long, ms; changes that
  * come faster are gathered into one update per this interval (and while an
  * update is being written), so a busy stream batches without adding latency
- * to a lone change.
+ * to a lone change. A job that reaches its end (done, failed, cancelled) goes
+ * out without that spacing: a client waiting on it learns at once.
  */
 const WATCH_MIN_SPACING_MS = 20
 
@@ -236,9 +237,12 @@ export class ControlService {
     let wake: (() => void) | null = null
     let stopWaiting: (() => void) | null = null
     let lastWriteAt = 0
+    /** A watched job ended since the last update: send without waiting for the spacing. */
+    let ended = false
     const onChange = (job: JobRecord): void => {
       if (!watched.has(job.id)) return
       changed.set(job.id, job)
+      if (TERMINAL_JOB_STATES.has(job.state)) ended = true
       wake?.()
     }
     let streamClosed = false
@@ -252,7 +256,7 @@ export class ControlService {
       while (open.size > 0 && !this.deps.signal.aborted && !streamClosed) {
         await new Promise<void>((resolve) => {
           const soon = (): void => {
-            const wait = lastWriteAt + WATCH_MIN_SPACING_MS - performance.now()
+            const wait = ended ? 0 : lastWriteAt + WATCH_MIN_SPACING_MS - performance.now()
             if (wait > 0) setTimeout(resolve, wait)
             else setImmediate(resolve)
           }
@@ -268,6 +272,7 @@ export class ControlService {
         // A change carries the job as just written: no need to read it again.
         const latest = changed.size > 0 ? [...changed.values()] : await Promise.all([...open].map(async (id) => await this.queue.getJob(id)))
         changed.clear()
+        ended = false
         for (const job of latest) if (TERMINAL_JOB_STATES.has(job.state)) open.delete(job.id)
         await ws.write({ type: 'update', jobs: await Promise.all(latest.map(async (j) => await this.summarize(j))) } satisfies ControlResponse, AbortSignal.timeout(BULK_TIMEOUT_MS))
         lastWriteAt = performance.now()

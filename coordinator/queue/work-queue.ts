@@ -66,6 +66,11 @@ export type ClaimOutcome =
   | { readonly type: 'lease', readonly lease: Lease, readonly unit: UnitSpec }
   | { readonly type: 'refused', readonly code: 'no-work' | 'no-match' | 'stale', readonly reason: string }
 
+/** Whether `unit` was ended by attempt `attempt` (a repeated `complete` is answered ok). */
+function isCompletedBy (unit: UnitRecord, attempt: number): boolean {
+  return unit.state === 'done' && unit.lease === null && unit.attempts === attempt
+}
+
 export type SimpleOutcome =
   | { readonly type: 'ok' }
   | { readonly type: 'refused', readonly code: 'stale' | 'bad-request', readonly reason: string }
@@ -414,7 +419,18 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       }
       const alreadyStored = endFrame <= unit.nextFrame
       if (unit.state === 'cancelled') return nack('cancelled', `unit ${unit.unitId} was cancelled`)
-      if (alreadyStored) return duplicate
+      if (alreadyStored) {
+        if (chunk.complete === undefined) return duplicate
+        // A resend of the last chunk (its ack was lost): end the unit now, or say it has ended.
+        if (isCompletedBy(unit, chunk.attempt)) return { ...duplicate, completed: true }
+        const job = await this.store.getJob(unit.jobId)
+        if (job === undefined) return nack('bad-request', `no job ${unit.jobId}`)
+        const batch = this.store.batch()
+        const ended = await this.addCompletion(batch, peerId, unit, job, chunk.attempt, chunk.complete.checkpointHash)
+        if ('refused' in ended) return { ...duplicate, completed: false, completeRefused: ended.refused.reason }
+        this.commit(batch, true, ended.announce)
+        return { ...duplicate, completed: true }
+      }
       if (unit.state !== 'leased' || unit.lease === null) return nack('stale-attempt', `unit ${unit.unitId} is ${unit.state}; attempt ${chunk.attempt} no longer holds it`)
       if (unit.lease.peerId !== peerId) return nack('not-holder', `unit ${unit.unitId} is leased to another node`)
       if (unit.lease.attempt !== chunk.attempt) return nack('stale-attempt', `attempt ${chunk.attempt} of unit ${unit.unitId} was superseded by attempt ${unit.lease.attempt}`)
@@ -451,8 +467,19 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
         .putChunk(job.id, unit.nextFrame, encodeStoredChunk(endFrame - unit.nextFrame, data))
         .putUnit(updatedUnit)
         .putJob(updatedJob)
+      const stored: ChunkAck = { type: 'ack', unitId: unit.unitId, firstFrame: chunk.firstFrame, duplicate: false }
+      if (chunk.complete !== undefined) {
+        // The last chunk also ends the unit: one write for both (the completion's records supersede the chunk's).
+        const ended = await this.addCompletion(batch, peerId, updatedUnit, updatedJob, chunk.attempt, chunk.complete.checkpointHash)
+        if ('announce' in ended) {
+          this.commit(batch, true, ended.announce)
+          return { ...stored, completed: true }
+        }
+        this.commit(batch, true, () => { this.emit('job-changed', updatedJob) })
+        return { ...stored, completed: false, completeRefused: ended.refused.reason }
+      }
       this.commit(batch, true, () => { this.emit('job-changed', updatedJob) })
-      return { type: 'ack', unitId: unit.unitId, firstFrame: chunk.firstFrame, duplicate: false }
+      return stored
     })
   }
 
@@ -477,35 +504,52 @@ export class WorkQueue extends EventEmitter<QueueEvents> {
       const unit = await this.store.getUnit(unitId)
       const job = unit === undefined ? undefined : await this.store.getJob(unit.jobId)
       if (unit === undefined || job === undefined) return { type: 'refused', code: 'bad-request', reason: `no unit ${unitId}` }
-      if (unit.state === 'done' && unit.lease === null && unit.attempts === attempt) return { type: 'ok' }
-      if (unit.state !== 'leased' || unit.lease?.peerId !== peerId || unit.lease.attempt !== attempt) return { type: 'refused', code: 'stale', reason: `attempt ${attempt} no longer holds unit ${unitId} (${unit.state})` }
-      if (unit.nextFrame < unit.endFrame) return { type: 'refused', code: 'bad-request', reason: `frames ${unit.nextFrame}..${unit.endFrame - 1} of unit ${unitId} have not been stored yet; send them before completing` }
-      const isLast = unit.segmentIndex + 1 >= job.segmentCount
-      if (!isLast && (await this.store.blobs.get(checkpointHash)) === undefined) return { type: 'refused', code: 'bad-request', reason: `final checkpoint ${checkpointHash} was not uploaded; put it over the blob protocol first` }
-      const now = this.now()
-      const done = transition(unit, 'done', { lease: null, finalCheckpointHash: checkpointHash }, now)
-      const batch = this.store.batch().putUnit(done).deleteLease(unitId)
-        .event({ at: now, jobId: job.id, unitId, kind: 'unit-done', peerId, message: `unit ${unit.segmentIndex} done (steps ${unit.startStep}..${unit.endStep}) on ${peerId}` })
-      let updatedJob: JobRecord
-      let next: UnitRecord | null = null
-      if (isLast) {
-        updatedJob = { ...job, state: 'done', currentSegment: job.segmentCount, finishedAt: now, updatedAt: now }
-        batch.event({ at: now, jobId: job.id, kind: 'done', message: `done: ${job.totalFrames} frames` })
-      } else {
-        next = this.newUnit(job, unit.segmentIndex + 1, checkpointHash, now)
-        next = { ...next, queuedAt: job.createdAt }
-        updatedJob = { ...job, currentSegment: unit.segmentIndex + 1, updatedAt: now }
-        batch.putUnit(next).enqueue(next)
-      }
-      batch.putJob(updatedJob)
-      const queued = next
-      this.commit(batch, true, () => {
+      if (isCompletedBy(unit, attempt)) return { type: 'ok' }
+      const batch = this.store.batch()
+      const ended = await this.addCompletion(batch, peerId, unit, job, attempt, checkpointHash)
+      if ('refused' in ended) return ended.refused
+      this.commit(batch, true, ended.announce)
+      return { type: 'ok' }
+    })
+  }
+
+  /**
+   * Checks that attempt `attempt` of `peerId` may end `unit` (every frame
+   * stored; the final checkpoint uploaded unless the unit ends its job) and
+   * adds the unit's end to `batch`: the unit done, the job done or its next
+   * segment queued. Returns the refusal, or what to announce once written.
+   */
+  private async addCompletion (batch: TransitionBatch, peerId: string, unit: UnitRecord, job: JobRecord, attempt: number, checkpointHash: string): Promise<{ refused: Extract<SimpleOutcome, { type: 'refused' }> } | { announce: () => void }> {
+    const refuse = (code: 'stale' | 'bad-request', reason: string): { refused: Extract<SimpleOutcome, { type: 'refused' }> } => ({ refused: { type: 'refused', code, reason } })
+    const unitId = unit.unitId
+    if (unit.state !== 'leased' || unit.lease?.peerId !== peerId || unit.lease.attempt !== attempt) return refuse('stale', `attempt ${attempt} no longer holds unit ${unitId} (${unit.state})`)
+    if (unit.nextFrame < unit.endFrame) return refuse('bad-request', `frames ${unit.nextFrame}..${unit.endFrame - 1} of unit ${unitId} have not been stored yet; send them before completing`)
+    const isLast = unit.segmentIndex + 1 >= job.segmentCount
+    if (!isLast && (await this.store.blobs.get(checkpointHash)) === undefined) return refuse('bad-request', `final checkpoint ${checkpointHash} was not uploaded; put it over the blob protocol first`)
+    const now = this.now()
+    const done = transition(unit, 'done', { lease: null, finalCheckpointHash: checkpointHash }, now)
+    batch.putUnit(done).deleteLease(unitId)
+      .event({ at: now, jobId: job.id, unitId, kind: 'unit-done', peerId, message: `unit ${unit.segmentIndex} done (steps ${unit.startStep}..${unit.endStep}) on ${peerId}` })
+    let updatedJob: JobRecord
+    let next: UnitRecord | null = null
+    if (isLast) {
+      updatedJob = { ...job, state: 'done', currentSegment: job.segmentCount, finishedAt: now, updatedAt: now }
+      batch.event({ at: now, jobId: job.id, kind: 'done', message: `done: ${job.totalFrames} frames` })
+    } else {
+      next = this.newUnit(job, unit.segmentIndex + 1, checkpointHash, now)
+      next = { ...next, queuedAt: job.createdAt }
+      updatedJob = { ...job, currentSegment: unit.segmentIndex + 1, updatedAt: now }
+      batch.putUnit(next).enqueue(next)
+    }
+    batch.putJob(updatedJob)
+    const queued = next
+    return {
+      announce: () => {
         this.emit('events', batch.events)
         this.emit('job-changed', updatedJob)
         if (queued !== null) this.emit('unit-queued', queued, updatedJob)
-      })
-      return { type: 'ok' }
-    })
+      }
+    }
   }
 
   /** A node's report that a unit failed; retried elsewhere until the job's attempt limit, then the job fails. */

@@ -23,7 +23,7 @@ import { sha256Hex } from '../../src/wire/hash.ts'
 import { backoffDelayMs } from './backoff.ts'
 import { DIAL_ATTEMPT_TIMEOUT_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from './constants.ts'
 import { BlobRefusedError, CoordinatorAddressError, LinkClosedError, UnexpectedResponseError } from './errors.ts'
-import { RequestChannel } from './request-channel.ts'
+import { RequestChannel } from '../../src/wire/request-channel.ts'
 
 interface LinkEvents {
   /** A connection to the coordinator is up (first time or after a reconnect). */

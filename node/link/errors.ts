@@ -33,11 +33,3 @@ export class LinkClosedError extends Error {
     this.name = 'LinkClosedError'
   }
 }
-
-/** A request on a long-lived stream was cut short because the stream was dropped (an earlier request on it failed or timed out, or the link closed). */
-export class ChannelResetError extends Error {
-  constructor (protocol: string) {
-    super(`The ${protocol} stream to the coordinator was reset; the request will be retried.`)
-    this.name = 'ChannelResetError'
-  }
-}

@@ -145,7 +145,8 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
       engineMs
     })
     held.step = batch.checkpointStep
-    deps.onChunkStored(held)
+    // The unit's last chunk waits for its outcome (stored right after), so it can travel with `complete`.
+    if (batch.checkpointStep < unit.endStep) deps.onChunkStored(held)
   }
 
   log('unit %s: inputs ready %s ms after its execution began', unit.unitId, (performance.now() - (held.execution?.startedAtMs ?? 0)).toFixed(1))

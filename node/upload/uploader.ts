@@ -3,16 +3,19 @@
  * and several units at once (their requests are pipelined on the link's
  * long-lived streams): for each chunk first its checkpoint (blob put) if it
  * carries one, then the chunk on /mdswarm/frames/1; a chunk leaves the outbox
- * only on its ack. When all chunks of a finished unit are acknowledged it
- * uploads the final checkpoint (unless the unit ends its job, so no later
- * unit starts from it) and says `complete`; a failed unit is reported with
- * `fail`. After a reconnect or a restart it simply starts again from what
+ * only on its ack. A finished unit's last chunk carries its end (`complete`,
+ * after the final checkpoint is uploaded unless the unit ends its job, so no
+ * later unit starts from it): one message and one coordinator write for
+ * both. Should the coordinator store the chunk but not the end, or the last
+ * chunk was acknowledged before the unit's outcome was known, the uploader
+ * says `complete` on its own; a failed unit is reported with `fail`. After a reconnect or a restart it simply starts again from what
  * the outbox still holds.
  */
 import { logger } from '@libp2p/logger'
 import type { CoordinatorLink } from '../link/coordinator-link.ts'
 import type { HeldUnit, HeldUnits } from '../held-units.ts'
 import type { Outbox } from '../outbox/outbox.ts'
+import type { UnitRecord } from '../outbox/records.ts'
 import { WakeSignal } from '../wake-signal.ts'
 import { backoffDelayMs } from '../link/backoff.ts'
 import { second } from '../../src/wire/constants.ts'
@@ -124,14 +127,25 @@ export class Uploader {
     // The record first: once it says finished or failed, every chunk of the unit is in the outbox.
     const before = await outbox.getUnit(held.unitId)
     if (before === undefined || held.abandoned) return
+    const finished = before.phase === 'finished' && before.final !== undefined ? before.final : undefined
+    const frames = Math.max(0, before.nextFrame - before.unit.firstFrameIndex)
     for (const chunk of await outbox.pendingChunks(held.unitId, held.attempt)) {
       if (held.abandoned || !this.running) return
       const hash = chunk.message.checkpointHash
       if (chunk.checkpoint !== undefined && hash !== undefined && !this.storedCheckpoints.has(hash)) await this.putCheckpoint(chunk.checkpoint, held)
-      const ack = await link.sendChunk(chunk.message)
+      // The unit's last chunk carries its end (`complete`), so both are stored in one write.
+      const endsUnit = finished !== undefined && chunk.message.firstFrame + chunk.message.frameCount >= before.nextFrame
+      const message = endsUnit ? { ...chunk.message, complete: { checkpointHash: await this.finalCheckpointHash(before, finished, held), frames } } : chunk.message
+      const ack = await link.sendChunk(message)
       if (ack.type === 'ack') {
-        await outbox.ackChunk(chunk.message)
         this.deps.onAcked?.(held, chunk.message.firstFrame, chunk.message.frameCount)
+        if (ack.completed === true) {
+          await this.forget(held)
+          this.deps.onReported(held, { kind: 'completed', frames, engineMs: before.engineMs })
+          return
+        }
+        if (ack.completeRefused !== undefined) log('unit %s: its end was not taken with its last chunk (%s); completing on its own', held.unitId, ack.completeRefused)
+        await outbox.ackChunk(chunk.message)
         continue
       }
       log('chunk %s@%d refused: %s (%s)', held.unitId, chunk.message.firstFrame, ack.code, ack.reason)
@@ -142,10 +156,8 @@ export class Uploader {
     const record = before
     if (held.abandoned) return
     if (record.phase === 'finished' && record.final !== undefined) {
-      const needsUpload = record.unit.lastSegment !== true && !this.storedCheckpoints.has(record.final.checkpointHash)
-      const checkpointHash = needsUpload ? await this.putCheckpoint(record.final.checkpoint, held) : record.final.checkpointHash
-      const frames = record.nextFrame - record.unit.firstFrameIndex
-      const response = await link.claim({ type: 'complete', unitId: held.unitId, attempt: held.attempt, checkpointHash, frames: Math.max(0, frames) })
+      const checkpointHash = await this.finalCheckpointHash(record, record.final, held)
+      const response = await link.claim({ type: 'complete', unitId: held.unitId, attempt: held.attempt, checkpointHash, frames })
       if (response.type === 'ok') {
         await this.forget(held)
         this.deps.onReported(held, { kind: 'completed', frames, engineMs: record.engineMs })
@@ -162,6 +174,12 @@ export class Uploader {
         this.deps.onReported(held, { kind: 'failed', errorName, reason })
       }
     }
+  }
+
+  /** The unit's final checkpoint hash, uploaded first unless the unit ends its job (no later unit starts from it) or it is stored already. */
+  private async finalCheckpointHash (record: UnitRecord, final: NonNullable<UnitRecord['final']>, held: HeldUnit): Promise<string> {
+    const needsUpload = record.unit.lastSegment !== true && !this.storedCheckpoints.has(final.checkpointHash)
+    return needsUpload ? await this.putCheckpoint(final.checkpoint, held) : final.checkpointHash
   }
 
   private async forget (held: HeldUnit): Promise<void> {

@@ -23,7 +23,9 @@ import { resolveHome } from '../p2p/home.ts'
 import { DEFAULT_NETWORK } from '../p2p/topics.ts'
 import { resolveSwarmKey } from '../p2p/swarm-key.ts'
 import { wireStream } from '../wire/framing.ts'
-import { CONTROL_PROTOCOL, DIAL_TIMEOUT_MS, REQUEST_TIMEOUT_MS, BULK_TIMEOUT_MS, second } from '../wire/constants.ts'
+import { CONTROL_PROTOCOL, DIAL_TIMEOUT_MS, IDLE_STREAM_TIMEOUT_MS, REQUEST_TIMEOUT_MS, BULK_TIMEOUT_MS, second } from '../wire/constants.ts'
+import { RequestChannel } from '../wire/request-channel.ts'
+import { StreamReserve } from '../wire/stream-reserve.ts'
 import { chunkFrames, decodeFrames } from '../trajectory/index.ts'
 import { sha256Hex } from '../wire/hash.ts'
 import type { Frame } from '../engine/frame.ts'
@@ -134,6 +136,25 @@ export class JobHandle {
   async cancel (reason?: string): Promise<JobSummary> { return await this.client.cancel(this.id, reason) }
 }
 
+/** How long the rest of a stream the caller stopped reading may take to end, ms. */
+const DRAIN_TIMEOUT_MS = 10 * second
+
+/** Reads and drops what is left of `stream` until its end; aborts it when that takes too long. */
+async function drainToEnd (ws: ReturnType<typeof wireStream>, stream: Stream): Promise<void> {
+  try {
+    const signal = AbortSignal.timeout(DRAIN_TIMEOUT_MS)
+    while (await ws.readRaw(signal) !== null) { /* dropped */ }
+  } catch (err) {
+    stream.abort(err as Error)
+  }
+}
+
+/** Rough size of a control request, bytes: payload uploads count their bytes, the rest is small. */
+function controlRequestBytes (message: unknown): number {
+  const bytes = (message as { bytes?: Uint8Array }).bytes
+  return bytes instanceof Uint8Array ? bytes.byteLength + 1024 : 1024
+}
+
 export class MdswarmClient extends EventEmitter<ClientEvents> {
   readonly peer: MdswarmPeer
   readonly home: string
@@ -141,6 +162,19 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
   private coordinatorPeerId: PeerId | null = null
   /** Payload hashes the coordinator confirmed it stores (it never drops them): a repeated submit skips asking. */
   private readonly storedBlobs = new Set<string>()
+  /**
+   * Requests and their answers share one control stream (a new stream costs a
+   * protocol negotiation); one quiet for half the coordinator's idle timeout
+   * is replaced, so a request never meets a stream the coordinator is closing.
+   */
+  private readonly control = new RequestChannel<ControlResponse>(CONTROL_PROTOCOL, async signal => await this.openStream(signal), validateControlResponse, {
+    maxIdleMs: IDLE_STREAM_TIMEOUT_MS / 2,
+    maxInFlightBytes: CONTROL_STREAM_MAX_BYTES,
+    weigh: controlRequestBytes,
+    wire: { maxMessageBytes: CONTROL_STREAM_MAX_BYTES }
+  })
+  /** Streams for requests answered by a stream of updates (watch, frames): one kept negotiated ahead. */
+  private readonly streams = new StreamReserve(async signal => await this.openStream(signal), IDLE_STREAM_TIMEOUT_MS / 2)
 
   constructor (peer: MdswarmPeer, home: string, fixedAddress: string | undefined) {
     super()
@@ -176,29 +210,23 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
     throw new CoordinatorUnreachableError(addresses, lastError)
   }
 
-  /** Sends one request on a fresh stream and returns the (non-error) response. */
+  /** Sends one request on the long-lived control stream and returns the (non-error) response. */
   private async request (message: ControlRequest, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ControlResponse> {
-    const signal = AbortSignal.timeout(timeoutMs)
-    const stream = await this.openStream(signal)
-    const ws = wireStream(stream, { maxMessageBytes: CONTROL_STREAM_MAX_BYTES })
-    try {
-      await ws.write(message, signal)
-      const response = await ws.read(validateControlResponse, signal)
-      await ws.close(signal)
-      if (response === null) throw new UnexpectedResponseError(message.type, 'end of stream')
-      if (response.type === 'error') throw new CoordinatorError(response.name, response.message)
-      return response
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
-    }
+    const response = await this.control.request(message, AbortSignal.timeout(timeoutMs))
+    if (response.type === 'error') throw new CoordinatorError(response.name, response.message)
+    return response
   }
 
-  /** Sends one request and yields every response until the coordinator ends the stream. */
+  /**
+   * Sends one request and yields every response until the coordinator ends
+   * the stream. A caller that stops early (it has what it needs) leaves the
+   * rest to be read in the background, so the stream still ends cleanly.
+   */
   private async * requestStream (message: ControlRequest, signal?: AbortSignal): AsyncGenerator<ControlResponse> {
-    const stream = await this.openStream(AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(signal !== undefined ? [signal] : [])]))
+    const stream = await this.streams.take(AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(signal !== undefined ? [signal] : [])]))
     const ws = wireStream(stream, { maxMessageBytes: CONTROL_STREAM_MAX_BYTES })
     let finished = false
+    let failed = false
     try {
       await ws.write(message, AbortSignal.timeout(REQUEST_TIMEOUT_MS))
       await ws.close()
@@ -210,8 +238,12 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
         yield response
       }
       finished = true
+    } catch (err) {
+      failed = true
+      throw err
     } finally {
-      if (!finished) stream.abort(new Error('client stopped reading'))
+      if (!finished && (failed || signal?.aborted === true)) stream.abort(new Error('client stopped reading'))
+      else if (!finished) void drainToEnd(ws, stream)
     }
   }
 
@@ -356,6 +388,7 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
           unreachableSince = null
           if (response.type !== 'update') throw new UnexpectedResponseError('watch', response.type)
           for (const job of response.jobs) this.noteUpdate(job, latest, handles)
+          if (open().length === 0) break // the coordinator's closing message adds nothing
         }
       } catch (err) {
         if (options.signal?.aborted === true) throw options.signal.reason
@@ -402,6 +435,8 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
 
   /** Stops the client's peer. */
   async close (): Promise<void> {
+    this.control.close()
+    this.streams.close()
     await this.peer.stop()
   }
 }

@@ -73,3 +73,11 @@ export class ChunkChecksumError extends WireError {
     this.name = 'ChunkChecksumError'
   }
 }
+
+/** A request on a long-lived stream was cut short because the stream was dropped (an earlier request on it failed or timed out, or the link closed). */
+export class ChannelResetError extends WireError {
+  constructor (protocol: string) {
+    super(`The ${protocol} stream to the coordinator was reset before its answer came; the request may be sent again.`)
+    this.name = 'ChannelResetError'
+  }
+}

@@ -136,8 +136,25 @@ export interface ChunkMessage {
   /** Optional checkpoint at the last frame's step (hash already uploaded via blob put). */
   readonly checkpointHash?: string
   readonly checkpointStep?: number
+  /**
+   * The unit's last chunk may also end the unit: the same as a `complete`
+   * claim message sent after its ack, stored with the chunk in one write
+   * (one message and one synced write fewer per unit).
+   */
+  readonly complete?: ChunkCompletion
+}
+
+/** A unit's end carried by its last chunk: its final checkpoint (uploaded first unless the unit ends its job) and frames in all. */
+export interface ChunkCompletion {
+  readonly checkpointHash: string
+  readonly frames: number
 }
 
 export type ChunkAck =
-  | { readonly type: 'ack', readonly unitId: string, readonly firstFrame: number, readonly duplicate: boolean }
+  /**
+   * `completed` answers a chunk that carried `complete`: true when the unit
+   * is now done; false (with `completeRefused`) when the chunk is stored but
+   * the unit was not completed, and the node should say `complete` on its own.
+   */
+  | { readonly type: 'ack', readonly unitId: string, readonly firstFrame: number, readonly duplicate: boolean, readonly completed?: boolean, readonly completeRefused?: string }
   | { readonly type: 'nack', readonly unitId: string, readonly firstFrame: number, readonly code: 'not-holder' | 'stale-attempt' | 'gap' | 'corrupt' | 'bad-request' | 'cancelled', readonly reason: string }

@@ -260,7 +260,7 @@ export function validateBlobResponse (value: unknown, maxBlobBytes = BLOB_MAX_ME
 const CHUNK_ENVELOPE_BYTES = 4096
 
 export function validateChunkMessage (value: unknown, maxChunkBytes = FRAMES_MAX_MESSAGE_BYTES - CHUNK_ENVELOPE_BYTES): ChunkMessage {
-  const fields = object(value, '', ['type', 'unitId', 'attempt', 'firstFrame', 'frameCount', 'data'], ['checkpointHash', 'checkpointStep'])
+  const fields = object(value, '', ['type', 'unitId', 'attempt', 'firstFrame', 'frameCount', 'data'], ['checkpointHash', 'checkpointStep', 'complete'])
   oneOf(fields.type, 'type', ['chunk'] as const)
   id(fields.unitId, 'unitId')
   integer(fields.attempt, 'attempt', 0, MAX_ATTEMPT)
@@ -272,16 +272,23 @@ export function validateChunkMessage (value: unknown, maxChunkBytes = FRAMES_MAX
   if (('checkpointHash' in fields) !== ('checkpointStep' in fields)) {
     throw new WireFormatError('checkpointHash and checkpointStep come together', 'checkpointStep')
   }
+  optional(fields, 'complete', '', (v, f) => {
+    const completion = object(v, f, ['checkpointHash', 'frames'])
+    contentHash(completion.checkpointHash, `${f}.checkpointHash`)
+    integer(completion.frames, `${f}.frames`)
+  })
   return value as ChunkMessage
 }
 
 export function validateChunkAck (value: unknown): ChunkAck {
-  const type = oneOf(object(value, '', ['type'], ['unitId', 'firstFrame', 'duplicate', 'code', 'reason']).type, 'type', ['ack', 'nack'] as const)
+  const type = oneOf(object(value, '', ['type'], ['unitId', 'firstFrame', 'duplicate', 'completed', 'completeRefused', 'code', 'reason']).type, 'type', ['ack', 'nack'] as const)
   if (type === 'ack') {
-    const fields = object(value, '', ['type', 'unitId', 'firstFrame', 'duplicate'])
+    const fields = object(value, '', ['type', 'unitId', 'firstFrame', 'duplicate'], ['completed', 'completeRefused'])
     id(fields.unitId, 'unitId')
     integer(fields.firstFrame, 'firstFrame')
     boolean(fields.duplicate, 'duplicate')
+    optional(fields, 'completed', '', boolean)
+    optional(fields, 'completeRefused', '', prose)
   } else {
     const fields = object(value, '', ['type', 'unitId', 'firstFrame', 'code', 'reason'])
     id(fields.unitId, 'unitId')

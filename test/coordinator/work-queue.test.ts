@@ -188,6 +188,41 @@ test('segments chain through checkpoints; the job is done after the last', async
   t.deepEqual((await f.queue.units(job.id)).map((u) => u.state), ['done', 'done', 'done'])
 })
 
+test('a last chunk that carries `complete` stores its frames and ends the unit in one write; a resend is answered completed', async (t) => {
+  const f = await open()
+  t.teardown(async () => { await f.store.close() })
+  const [job] = await f.queue.submit(spec(f, { steps: 80, segmentSteps: 40 }))
+  const first = await f.queue.claim('n1', cpuNode())
+  if (first.type !== 'lease') throw new Error('no lease')
+  const unitId = first.unit.unitId
+  const chunk = { type: 'chunk' as const, unitId, attempt: 1, firstFrame: 0, frameCount: 4, data: chunkOf(0, 4, ATOMS, 10) }
+  t.like(await f.queue.ingestChunk('n1', { ...chunk, complete: { checkpointHash: 'b'.repeat(64), frames: 4 } }), { type: 'ack', duplicate: false, completed: false },
+    'a checkpoint that was not uploaded: frames stored, the end refused')
+  t.is((await f.queue.units(job.id))[0].nextFrame, 4)
+  t.is((await f.queue.units(job.id))[0].state, 'leased')
+  const checkpoint = await putCheckpoint(f, 'end of segment 0')
+  t.like(await f.queue.ingestChunk('n2', { ...chunk, complete: { checkpointHash: checkpoint, frames: 4 } }), { type: 'ack', duplicate: true, completed: false }, 'not the holder')
+  t.like(await f.queue.ingestChunk('n1', { ...chunk, complete: { checkpointHash: checkpoint, frames: 4 } }), { type: 'ack', duplicate: true, completed: true }, 'resend ends the unit')
+  t.like(await f.queue.ingestChunk('n1', { ...chunk, complete: { checkpointHash: checkpoint, frames: 4 } }), { type: 'ack', duplicate: true, completed: true }, 'and again: already ended')
+  t.like(await f.queue.complete('n1', unitId, 1, checkpoint), { type: 'ok' }, 'a separate complete after it is ok')
+
+  const second = await f.queue.claim('n2', cpuNode())
+  if (second.type !== 'lease') throw new Error('no lease')
+  t.is(second.unit.checkpointHash, checkpoint)
+  const events: string[] = []
+  f.queue.on('events', (list) => { for (const e of list) events.push(e.kind) })
+  t.like(await f.queue.ingestChunk('n2', { type: 'chunk', unitId: second.unit.unitId, attempt: 1, firstFrame: 4, frameCount: 4, data: chunkOf(4, 4, ATOMS, 10), complete: { checkpointHash: 'c'.repeat(64), frames: 4 } }),
+    { type: 'ack', duplicate: false, completed: true }, 'the last unit of a job needs no uploaded checkpoint')
+  const done = await f.queue.getJob(job.id)
+  t.is(done.state, 'done')
+  t.is(done.framesStored, 8)
+  t.deepEqual(events, ['unit-done', 'done'])
+  t.deepEqual((await f.queue.units(job.id)).map((u) => u.state), ['done', 'done'])
+  const stored: number[] = []
+  for await (const c of f.queue.readChunks(job.id)) stored.push(c.firstFrame, c.frameCount)
+  t.deepEqual(stored, [0, 4, 4, 4])
+})
+
 test('failures retry on another node up to the limit, then the job fails with the reason', async (t) => {
   const f = await open()
   t.teardown(async () => { await f.store.close() })

@@ -51,11 +51,14 @@ export async function startBenchSwarm (options: { nodes: number, env?: NodeJS.Pr
   return await withProcesses(options.prefix, async (workdir, started) => {
     const coordinatorHome = path.join(workdir, 'coordinator')
     const spawnOptions = { cwd: repoRoot, env: options.env ?? process.env, timeoutMs: 120_000 }
-    started.push(await startProcess('coordinator', process.execPath, [path.join(repoRoot, 'bin', 'mdswarm.mjs'), 'coordinator', 'start', '--home', coordinatorHome, '--listen', '/ip4/127.0.0.1/tcp/0'],
+    // MDSWARM_BENCH_CPU_PROF=DIR: every daemon writes a V8 CPU profile there when it stops.
+    const profileDir = process.env.MDSWARM_BENCH_CPU_PROF
+    const nodeFlags = profileDir !== undefined && profileDir !== '' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+    started.push(await startProcess('coordinator', process.execPath, [...nodeFlags, path.join(repoRoot, 'bin', 'mdswarm.mjs'), 'coordinator', 'start', '--home', coordinatorHome, '--listen', '/ip4/127.0.0.1/tcp/0'],
       { ...spawnOptions, ready: /press Ctrl-C to stop/ }))
     const info = JSON.parse(fs.readFileSync(path.join(coordinatorHome, 'coordinator.json'), 'utf8')) as { multiaddrs: string[] }
     for (let i = 1; i <= options.nodes; i++) {
-      started.push(await startProcess(`node ${i}`, process.execPath, [path.join(repoRoot, 'bin', 'mdswarm-node.mjs'), 'start', '--coordinator', info.multiaddrs[0], '--home', path.join(workdir, `node${i}`), '--concurrency', '1'],
+      started.push(await startProcess(`node ${i}`, process.execPath, [...nodeFlags, path.join(repoRoot, 'bin', 'mdswarm-node.mjs'), 'start', '--coordinator', info.multiaddrs[0], '--home', path.join(workdir, `node${i}`), '--concurrency', '1'],
         { ...spawnOptions, ready: /./ }))
     }
     return { coordinatorHome }

@@ -13,15 +13,16 @@
  * Any failure (write error, timeout, end of stream) poisons the stream: it is
  * aborted, every request still waiting on it fails, and the next request
  * opens a fresh one. Callers retry as they would after any network error.
+ * A stream left quiet for `maxIdleMs` is closed and the next request opens a
+ * fresh one, so a request never races the server's idle timeout.
  *
  * @example
  * const channel = new RequestChannel(CLAIM_PROTOCOL, openStream, validateClaimResponse)
  * const [a, b] = await Promise.all([channel.request(m1, signal), channel.request(m2, signal)])
  */
 import type { Stream } from '@libp2p/interface'
-import { wireStream, type Validator, type WireStream } from '../../src/wire/framing.ts'
-import { NoResponseError } from '../../src/wire/errors.ts'
-import { ChannelResetError } from './errors.ts'
+import { wireStream, type Validator, type WireStream, type WireStreamOptions } from './framing.ts'
+import { ChannelResetError, NoResponseError } from './errors.ts'
 
 interface Waiter<T> {
   readonly resolve: (value: T) => void
@@ -33,6 +34,14 @@ export interface RequestChannelOptions {
   readonly weigh?: (message: unknown) => number
   /** Most request bytes awaiting answers at once (default 1 MiB). */
   readonly maxInFlightBytes?: number
+  /**
+   * A stream unused for this long is not reused, ms (default: always reused).
+   * Set it below the server's idle timeout, so a request never races the
+   * server closing a quiet stream.
+   */
+  readonly maxIdleMs?: number
+  /** Options of the stream's framing (message size limit). */
+  readonly wire?: WireStreamOptions
 }
 
 const DEFAULT_MAX_IN_FLIGHT_BYTES = 1024 * 1024
@@ -46,6 +55,8 @@ interface OpenChannel<T> {
   writes: Promise<void>
   reading: boolean
   failed: boolean
+  /** When the last request was written or answer read (performance.now(), ms). */
+  lastUsedAt: number
 }
 
 export class RequestChannel<T> {
@@ -54,6 +65,8 @@ export class RequestChannel<T> {
   private readonly validate: Validator<T>
   private readonly weigh: (message: unknown) => number
   private readonly maxInFlightBytes: number
+  private readonly maxIdleMs: number
+  private readonly wireOptions: WireStreamOptions | undefined
   private current: OpenChannel<T> | null = null
   private opening: Promise<OpenChannel<T>> | null = null
   private inFlightBytes = 0
@@ -66,6 +79,8 @@ export class RequestChannel<T> {
     this.validate = validate
     this.weigh = options.weigh ?? (() => SMALL_MESSAGE_BYTES)
     this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES
+    this.maxIdleMs = options.maxIdleMs ?? Number.POSITIVE_INFINITY
+    this.wireOptions = options.wire
   }
 
   /** Sends `message` and resolves with its response; `signal` bounds the whole exchange. */
@@ -93,6 +108,7 @@ export class RequestChannel<T> {
     const written = channel.writes.then(async () => {
       if (channel.failed) throw new ChannelResetError(this.protocol)
       await channel.ws.write(message, signal)
+      channel.lastUsedAt = performance.now()
     })
     channel.writes = written.catch(() => {})
     try {
@@ -126,12 +142,14 @@ export class RequestChannel<T> {
 
   private async channel (signal: AbortSignal): Promise<OpenChannel<T>> {
     const current = this.current
-    if (current !== null && !current.failed && current.stream.status === 'open' && current.stream.writeStatus === 'writable') return current
-    if (current !== null) this.fail(current, new ChannelResetError(this.protocol))
+    const usable = current !== null && !current.failed && current.stream.status === 'open' && current.stream.writeStatus === 'writable' &&
+      (current.waiting.length > 0 || performance.now() - current.lastUsedAt < this.maxIdleMs)
+    if (usable) return current
+    if (current !== null) this.retire(current)
     this.opening ??= (async () => {
       try {
         const stream = await this.open(signal)
-        const opened: OpenChannel<T> = { stream, ws: wireStream(stream), waiting: [], writes: Promise.resolve(), reading: false, failed: false }
+        const opened: OpenChannel<T> = { stream, ws: wireStream(stream, this.wireOptions), waiting: [], writes: Promise.resolve(), reading: false, failed: false, lastUsedAt: performance.now() }
         this.current = opened
         return opened
       } finally {
@@ -152,6 +170,7 @@ export class RequestChannel<T> {
       while (channel.waiting.length > 0 && !channel.failed) {
         const raw = await channel.ws.readRaw()
         if (raw === null) throw new NoResponseError(this.protocol)
+        channel.lastUsedAt = performance.now()
         const waiter = channel.waiting.shift()
         if (waiter === undefined) break
         try {
@@ -167,6 +186,17 @@ export class RequestChannel<T> {
     }
     // A request may have been queued while the last answer was being handed out.
     if (channel.waiting.length > 0 && !channel.failed) this.startReading(channel)
+  }
+
+  /** Drops a stream nobody waits on (gone quiet, or already closed by the other side): closed gently when possible. */
+  private retire (channel: OpenChannel<T>): void {
+    if (this.current === channel) this.current = null
+    if (channel.waiting.length > 0 || channel.failed || channel.stream.status !== 'open') {
+      this.fail(channel, new ChannelResetError(this.protocol))
+      return
+    }
+    channel.failed = true
+    channel.ws.close(AbortSignal.timeout(1000)).catch(() => { channel.stream.abort(new ChannelResetError(this.protocol)) })
   }
 
   private fail (channel: OpenChannel<T>, err: Error): void {
