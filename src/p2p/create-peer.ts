@@ -34,6 +34,7 @@ import { InvalidMultiaddrError, InvalidNetworkNameError } from './errors.ts'
 import { parseSwarmKey } from './swarm-key.ts'
 import { CONNECTION_LIMITS_BY_ROLE, connectionManagerOptions, type ConnectionLimits } from './connection-limits.ts'
 import { GOSSIPSUB_HARD_LIMIT_BYTES, DIAL_TIMEOUT_MS } from '../wire/constants.ts'
+import { sendYamuxWindowUpdatesAtHalfWindow } from './yamux-window-updates.ts'
 
 export type PeerRole = 'coordinator' | 'node' | 'client'
 
@@ -75,6 +76,7 @@ export function parseMultiaddr (address: string): Multiaddr {
 /** Creates and starts the peer. Stop it with `peer.stop()`. */
 export async function createPeer (options: CreatePeerOptions): Promise<MdswarmPeer> {
   if (!isValidNetworkName(options.network)) throw new InvalidNetworkNameError(options.network)
+  sendYamuxWindowUpdatesAtHalfWindow()
   const listen = options.listen ?? []
   for (const address of listen) parseMultiaddr(address)
   const bootstrap = (options.bootstrap ?? []).map(parseMultiaddr)
