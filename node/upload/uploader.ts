@@ -16,6 +16,7 @@ import type { CoordinatorLink } from '../link/coordinator-link.ts'
 import type { HeldUnit, HeldUnits } from '../held-units.ts'
 import type { Outbox } from '../outbox/outbox.ts'
 import type { UnitRecord } from '../outbox/records.ts'
+import type { UnitSpec } from '../../src/wire/messages.ts'
 import { WakeSignal } from '../wake-signal.ts'
 import { backoffDelayMs } from '../link/backoff.ts'
 import { second } from '../../src/wire/constants.ts'
@@ -43,6 +44,11 @@ export interface UploaderDeps {
   readonly onReported: (held: HeldUnit, report: UnitReport) => void
   /** A chunk was acknowledged (durably stored by the coordinator). */
   readonly onAcked?: (held: HeldUnit, firstFrame: number, frameCount: number) => void
+}
+
+/** One past the index (within the job) of the unit's last frame: frame i follows step (i+1)·reportEvery. */
+function unitEndFrame (unit: UnitSpec): number {
+  return Math.floor(unit.endStep / unit.reportEvery)
 }
 
 export class Uploader {
@@ -133,8 +139,11 @@ export class Uploader {
       if (held.abandoned || !this.running) return
       const hash = chunk.message.checkpointHash
       if (chunk.checkpoint !== undefined && hash !== undefined && !this.storedCheckpoints.has(hash)) await this.putCheckpoint(chunk.checkpoint, held)
-      // The unit's last chunk carries its end (`complete`), so both are stored in one write.
-      const endsUnit = finished !== undefined && chunk.message.firstFrame + chunk.message.frameCount >= before.nextFrame
+      // The unit's last chunk carries its end (`complete`), so both are stored in one write; while the
+      // outcome is still being recorded (it follows the last chunk at once), the chunk waits for it.
+      const chunkEnd = chunk.message.firstFrame + chunk.message.frameCount
+      if (before.phase === 'running' && chunkEnd >= unitEndFrame(before.unit)) return
+      const endsUnit = finished !== undefined && chunkEnd >= before.nextFrame
       const message = endsUnit ? { ...chunk.message, complete: { checkpointHash: await this.finalCheckpointHash(before, finished, held), frames } } : chunk.message
       const ack = await link.sendChunk(message)
       if (ack.type === 'ack') {

@@ -7,8 +7,8 @@
  *                                     [--only celery|swarm] [--steps 10]
  *
  * Measures (1) the time to run `units` units submitted as one group and wait
- * for all, and (2) the one-at-a-time round trip (submit one, wait for its
- * result). Both clocks run from the submit call (for mdswarm: inputs
+ * for all, (2) the one-at-a-time round trip (submit one, wait for its
+ * result), and (3) the daemons' CPU time per unit (Linux /proc). Both clocks run from the submit call (for mdswarm: inputs
  * uploaded, jobs created) until the last result is known to the client
  * (`waitAll`), after the daemons have started and a small warm-up group has
  * run on each system; start-up is excluded. A Celery unit is a no-op task;
@@ -23,7 +23,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { runToCompletion } from './support/processes.ts'
+import { processTreeCpuMs, runToCompletion } from './support/processes.ts'
 import { startBenchSwarm, startCeleryCluster } from './support/bench-clusters.ts'
 import { median, percentile, printTable } from './support/table.ts'
 
@@ -38,6 +38,16 @@ interface DispatchResult {
   readonly units: number
   readonly groupSeconds: number
   readonly roundTripMs: readonly number[]
+  /** CPU time of the daemons (and their worker processes) per unit over the group and the round trips, ms; null without /proc. */
+  readonly daemonCpuMsPerUnit: number | null
+}
+
+/** CPU ms per unit used by `cluster`'s processes while `work` ran. */
+async function cpuPerUnit<T> (pids: () => number[], unitsRun: number, work: () => Promise<T>): Promise<{ result: T, cpuMsPerUnit: number | null }> {
+  const before = processTreeCpuMs(pids())
+  const result = await work()
+  const after = processTreeCpuMs(pids())
+  return { result, cpuMsPerUnit: before === null || after === null ? null : (after - before) / unitsRun }
 }
 
 const { values: flags } = parseArgs({
@@ -59,9 +69,11 @@ async function runCelery (): Promise<DispatchResult> {
   const pool = flags['celery-pool'] ?? 'prefork'
   const celery = await startCeleryCluster({ app: 'bench_tasks', workers: WORKERS, pool, celeryDir, env: process.env, prefix: 'mdswarm-bench-celery-' })
   try {
-    const out = await runToCompletion('celery client', PYTHON, [path.join(celeryDir, 'dispatch_client.py'), String(units), String(roundTrips), String(WORKERS)], { cwd: celeryDir, env: celery.env })
+    // The client runs the warm-up, the group and the round trips in one process: the CPU figure covers all three.
+    const { result: out, cpuMsPerUnit } = await cpuPerUnit(celery.pids, units + roundTrips + 2 * WORKERS, async () =>
+      await runToCompletion('celery client', PYTHON, [path.join(celeryDir, 'dispatch_client.py'), String(units), String(roundTrips), String(WORKERS)], { cwd: celeryDir, env: celery.env }))
     const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { groupSeconds: number, roundTripMs: number[] }
-    return { system: `Celery + Redis (${WORKERS} workers, ${pool} pool)`, units, groupSeconds: result.groupSeconds, roundTripMs: result.roundTripMs }
+    return { system: `Celery + Redis (${WORKERS} workers, ${pool} pool)`, units, groupSeconds: result.groupSeconds, roundTripMs: result.roundTripMs, daemonCpuMsPerUnit: cpuMsPerUnit }
   } finally {
     await celery.stop()
   }
@@ -84,25 +96,29 @@ async function runSwarm (): Promise<DispatchResult> {
         reportEvery: steps
       }
       // Warm-up: both nodes connected, payloads cached, workers started once.
-      const warm = await client.submit({ ...inputs, replicas: 2 * WORKERS, seed: 1, name: 'warm-up' })
-      await client.waitAll(warm)
+      const { result: measured, cpuMsPerUnit } = await cpuPerUnit(swarm.pids, units + roundTrips + 2 * WORKERS, async () => {
+        const warm = await client.submit({ ...inputs, replicas: 2 * WORKERS, seed: 1, name: 'warm-up' })
+        await client.waitAll(warm)
 
-      const startedAt = performance.now()
-      const jobs = await client.submit({ ...inputs, replicas: units, seed: 1000, name: 'dispatch' })
-      const summaries = await client.waitAll(jobs)
-      const groupSeconds = (performance.now() - startedAt) / 1000
-      const failed = summaries.filter(s => s.state !== 'done')
-      if (failed.length > 0) throw new Error(`${failed.length} of ${units} swarm jobs did not finish: first ${JSON.stringify(failed[0])}`)
+        const startedAt = performance.now()
+        const jobs = await client.submit({ ...inputs, replicas: units, seed: 1000, name: 'dispatch' })
+        const summaries = await client.waitAll(jobs)
+        const groupSeconds = (performance.now() - startedAt) / 1000
+        const failed = summaries.filter(s => s.state !== 'done')
+        if (failed.length > 0) throw new Error(`${failed.length} of ${units} swarm jobs did not finish: first ${JSON.stringify(failed[0])}`)
 
-      const roundTripMs: number[] = []
-      for (let i = 0; i < roundTrips; i++) {
-        const t0 = performance.now()
-        const [job] = await client.submit({ ...inputs, seed: 5000 + i, name: 'round-trip' })
-        const summary = await job.wait()
-        if (summary.state !== 'done') throw new Error(`round-trip job ended ${summary.state}`)
-        roundTripMs.push(performance.now() - t0)
-      }
-      return { system: `mdswarm (coordinator + ${WORKERS} nodes × 1)`, units, groupSeconds, roundTripMs }
+        const roundTripMs: number[] = []
+        for (let i = 0; i < roundTrips; i++) {
+          const t0 = performance.now()
+          const [job] = await client.submit({ ...inputs, seed: 5000 + i, name: 'round-trip' })
+          const summary = await job.wait()
+          if (summary.state !== 'done') throw new Error(`round-trip job ended ${summary.state}`)
+          roundTripMs.push(performance.now() - t0)
+        }
+        return { groupSeconds, roundTripMs }
+      })
+      const { groupSeconds, roundTripMs } = measured
+      return { system: `mdswarm (coordinator + ${WORKERS} nodes × 1)`, units, groupSeconds, roundTripMs, daemonCpuMsPerUnit: cpuMsPerUnit }
     } finally {
       await client.close()
     }
@@ -120,14 +136,16 @@ if (flags.only !== 'celery') results.push(await runSwarm())
 console.log(`\nDispatch: ${units} tiny units as one group, then ${roundTrips} one at a time (loopback, ${os.cpus().length} cores, load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')})`)
 console.log('Wall clock: submit call → every result known to the client; daemon start-up and a warm-up group excluded.\n')
 printTable(
-  ['system', 'group s', 'units/s', 'round trip median ms', 'p90 ms'],
-  results.map(r => [r.system, r.groupSeconds, r.units / r.groupSeconds, median(r.roundTripMs), percentile(r.roundTripMs, 90)])
+  ['system', 'group s', 'units/s', 'round trip median ms', 'p90 ms', 'daemon CPU ms/unit'],
+  results.map(r => [r.system, r.groupSeconds, r.units / r.groupSeconds, median(r.roundTripMs), percentile(r.roundTripMs, 90), r.daemonCpuMsPerUnit ?? '–'])
 )
 const celery = results.find(r => r.system.startsWith('Celery'))
 const swarm = results.find(r => r.system.startsWith('mdswarm'))
 if (celery != null && swarm != null) {
   console.log(`\nmdswarm / Celery: throughput ${((units / swarm.groupSeconds) / (units / celery.groupSeconds)).toFixed(2)}×, round trip ${(median(swarm.roundTripMs) / median(celery.roundTripMs)).toFixed(2)}× the time`)
   console.log(`(an mdswarm unit runs ${steps} MD steps of a 22-atom system in a worker thread; a Celery unit is a no-op)`)
+  console.log('daemon CPU: user + system time of the broker/coordinator and the workers/nodes (with their child processes) from /proc,')
+  console.log('over the warm-up, the group and the round trips, per unit; unlike wall time it barely moves when other work shares the machine.')
 }
 // gossipsub leaves a timer behind after stop(); do not linger for it.
 setTimeout(() => process.exit(0), 200).unref()

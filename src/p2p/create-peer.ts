@@ -35,6 +35,7 @@ import { parseSwarmKey } from './swarm-key.ts'
 import { CONNECTION_LIMITS_BY_ROLE, connectionManagerOptions, type ConnectionLimits } from './connection-limits.ts'
 import { GOSSIPSUB_HARD_LIMIT_BYTES, DIAL_TIMEOUT_MS } from '../wire/constants.ts'
 import { sendYamuxWindowUpdatesAtHalfWindow } from './yamux-window-updates.ts'
+import { coalesceSocketWritesPerTick } from './coalesced-socket-writes.ts'
 
 export type PeerRole = 'coordinator' | 'node' | 'client'
 
@@ -77,6 +78,7 @@ export function parseMultiaddr (address: string): Multiaddr {
 export async function createPeer (options: CreatePeerOptions): Promise<MdswarmPeer> {
   if (!isValidNetworkName(options.network)) throw new InvalidNetworkNameError(options.network)
   sendYamuxWindowUpdatesAtHalfWindow()
+  coalesceSocketWritesPerTick()
   const listen = options.listen ?? []
   for (const address of listen) parseMultiaddr(address)
   const bootstrap = (options.bootstrap ?? []).map(parseMultiaddr)

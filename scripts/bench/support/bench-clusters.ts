@@ -14,6 +14,8 @@ const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '
 
 export interface BenchCluster {
   readonly workdir: string
+  /** Process IDs of the cluster's daemons (their worker processes are their descendants). */
+  pids: () => number[]
   stop: () => Promise<void>
 }
 
@@ -25,7 +27,8 @@ async function withProcesses<T extends object> (prefix: string, start: (workdir:
     fs.rmSync(workdir, { recursive: true, force: true })
   }
   try {
-    return { ...await start(workdir, started), workdir, stop }
+    const pids = (): number[] => started.map(p => p.child.pid).filter((pid): pid is number => pid !== undefined)
+    return { ...await start(workdir, started), workdir, pids, stop }
   } catch (err) {
     await stop()
     throw err

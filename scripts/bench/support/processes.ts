@@ -3,6 +3,7 @@
  * line, stop it with a signal and wait for its exit (SIGKILL after a grace
  * period). Every process started here is stopped by the caller.
  */
+import fs from 'node:fs'
 import { spawn } from 'node:child_process'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import net from 'node:net'
@@ -71,4 +72,42 @@ export async function runToCompletion (name: string, command: string, args: stri
   const code = await new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('exit', resolve) })
   if (code !== 0) throw new Error(`${name} exited with ${code}:\n${stderr.slice(-4000)}`)
   return stdout
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (Linux's USER_HZ, 100 on every mainstream kernel). */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/**
+ * CPU time (user + system) used so far by the processes `rootPids` and all
+ * their descendants, ms, from /proc (Linux); null where /proc is missing.
+ * Resolution: 10 ms per process.
+ */
+export function processTreeCpuMs (rootPids: readonly number[]): number | null {
+  if (!fs.existsSync('/proc/self/stat')) return null
+  const parentOf = new Map<number, number>()
+  const ticksOf = new Map<number, number>()
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue // exited meanwhile
+    }
+    // Fields after the command name, which is in parentheses and may hold spaces: state ppid ... utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    parentOf.set(Number(entry), Number(fields[1]))
+    ticksOf.set(Number(entry), Number(fields[11]) + Number(fields[12]))
+  }
+  const inTree = new Set(rootPids)
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const [pid, parent] of parentOf) {
+      if (!inTree.has(pid) && inTree.has(parent)) { inTree.add(pid); grew = true }
+    }
+  }
+  let ticks = 0
+  for (const pid of inTree) ticks += ticksOf.get(pid) ?? 0
+  return ticks * 1000 / CLOCK_TICKS_PER_SECOND
 }
