@@ -110,10 +110,20 @@ export class Outbox {
     this.remember(record, updated)
   }
 
-  async finishUnit (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number): Promise<void> {
+  /** Records the unit's end; its last chunk (`lastChunk`, ending at frame `nextFrame`) may be stored in the same write. */
+  async finishUnit (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number, lastChunk?: { chunk: OutboxChunk, nextFrame: number }): Promise<void> {
     const record = await this.requireUnit(unitId)
-    const updated: UnitRecord = { ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step }
-    await this.units.put(unitId, encodeValue(updated))
+    const updated: UnitRecord = { ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step, ...(lastChunk !== undefined ? { nextFrame: lastChunk.nextFrame } : {}) }
+    if (lastChunk === undefined) {
+      await this.units.put(unitId, encodeValue(updated))
+    } else {
+      const key = chunkKey(lastChunk.chunk.message)
+      await this.db.batch([
+        { type: 'put', sublevel: this.chunks, key, value: encodeValue(lastChunk.chunk) },
+        { type: 'put', sublevel: this.units, key: unitId, value: encodeValue(updated) }
+      ] as never)
+      this.noteChunkKey(key)
+    }
     this.remember(record, updated)
   }
 

@@ -12,6 +12,7 @@ import { sha256Hex } from '../../src/wire/hash.ts'
 import type { ChunkMessage } from '../../src/wire/messages.ts'
 import type { HeldUnit } from '../held-units.ts'
 import type { Outbox } from '../outbox/outbox.ts'
+import type { OutboxChunk, UnitRecord } from '../outbox/records.ts'
 import type { PayloadCache } from '../payload-cache.ts'
 import { runUnit, type FrameBatch, type UnitOutcome } from './unit-runner.ts'
 import { backoffDelayMs } from '../link/backoff.ts'
@@ -79,8 +80,9 @@ export async function executeUnit (held: HeldUnit, deps: ExecutionDeps): Promise
   const { unit, attempt } = held.record
   held.execution = { controller, startedAtMs: performance.now(), startStep: held.step, stepSizePs: 0 }
   let outcome: UnitOutcome
+  const last: HeldLastChunk = { value: null }
   try {
-    outcome = await run(held, deps, controller.signal)
+    outcome = await run(held, deps, controller.signal, last)
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err))
     outcome = controller.signal.aborted ? { status: 'aborted' } : { status: 'failed', errorName: e.name, reason: `could not start the unit: ${e.message}`, retryable: true }
@@ -88,10 +90,13 @@ export async function executeUnit (held: HeldUnit, deps: ExecutionDeps): Promise
   held.execution = null
   if (!held.abandoned) {
     try {
+      const lastChunk = last.value
       if (outcome.status === 'completed') {
         const hash = sha256Hex(outcome.checkpoint)
-        await deps.outbox.finishUnit(unit.unitId, { checkpoint: outcome.checkpoint, checkpointHash: hash, step: outcome.step }, held.engineMsBefore + outcome.engineMs)
+        await deps.outbox.finishUnit(unit.unitId, { checkpoint: outcome.checkpoint, checkpointHash: hash, step: outcome.step }, held.engineMsBefore + outcome.engineMs,
+          lastChunk === null ? undefined : { chunk: lastChunk.chunk, nextFrame: lastChunk.progress.nextFrame })
       } else if (outcome.status === 'failed') {
+        if (lastChunk !== null) await deps.outbox.addChunk(lastChunk.chunk, lastChunk.progress)
         await deps.outbox.failUnit(unit.unitId, { errorName: outcome.errorName, reason: outcome.reason, retryable: outcome.retryable })
       }
     } catch (err) {
@@ -101,7 +106,16 @@ export async function executeUnit (held: HeldUnit, deps: ExecutionDeps): Promise
   deps.onSettled(held, outcome)
 }
 
-async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): Promise<UnitOutcome> {
+/**
+ * The unit's last chunk, kept in memory until the unit's outcome is known:
+ * then both are stored in one outbox write (and the chunk leaves carrying
+ * `complete`). Should the engine fail after it, the chunk is stored first.
+ */
+interface HeldLastChunk {
+  value: { readonly chunk: OutboxChunk, readonly progress: Pick<UnitRecord, 'resumeCheckpoint' | 'resumeStep' | 'nextFrame' | 'engineMs'> } | null
+}
+
+async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal, last: HeldLastChunk): Promise<UnitOutcome> {
   const { unit, attempt } = held.record
   const [systemXml, integratorXml, pdb, stateXml] = await Promise.all([
     payload(unit.systemHash, deps, signal),
@@ -138,15 +152,15 @@ async function run (held: HeldUnit, deps: ExecutionDeps, signal: AbortSignal): P
       ...(carriesCheckpoint ? { checkpointHash: sha256Hex(batch.checkpoint), checkpointStep: batch.checkpointStep } : {})
     }
     engineMs += batch.engineMs
-    await deps.outbox.addChunk(carriesCheckpoint ? { message, checkpoint: batch.checkpoint } : { message }, {
-      resumeCheckpoint: batch.checkpoint,
-      resumeStep: batch.checkpointStep,
-      nextFrame: firstFrame + batch.frames.length,
-      engineMs
-    })
+    const chunk: OutboxChunk = carriesCheckpoint ? { message, checkpoint: batch.checkpoint } : { message }
+    const progress = { resumeCheckpoint: batch.checkpoint, resumeStep: batch.checkpointStep, nextFrame: firstFrame + batch.frames.length, engineMs }
     held.step = batch.checkpointStep
-    // The unit's last chunk waits for its outcome (stored right after), so it can travel with `complete`.
-    if (batch.checkpointStep < unit.endStep) deps.onChunkStored(held)
+    if (!carriesCheckpoint) {
+      last.value = { chunk, progress } // stored with the outcome, which follows at once
+      return
+    }
+    await deps.outbox.addChunk(chunk, progress)
+    deps.onChunkStored(held)
   }
 
   log('unit %s: inputs ready %s ms after its execution began', unit.unitId, (performance.now() - (held.execution?.startedAtMs ?? 0)).toFixed(1))

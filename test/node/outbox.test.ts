@@ -52,3 +52,20 @@ test('chunks survive a reopen, come back in frame order, and go only when acknow
   t.deepEqual(await outbox.allUnits(), [])
   t.is(await outbox.countPendingChunks(unit.unitId, 2), 0)
 })
+
+test('a unit\'s last chunk is stored with its end in one write and survives a reopen', async t => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-outbox-'))
+  t.teardown(() => fs.rmSync(home, { recursive: true, force: true }))
+  let outbox = await Outbox.open(home)
+  await outbox.beginUnit(record())
+  await outbox.addChunk(chunk(0), { resumeCheckpoint: new Uint8Array([0]), resumeStep: 20, nextFrame: 2, engineMs: 1 })
+  const last = { message: { type: 'chunk' as const, unitId: unit.unitId, attempt: 1, firstFrame: 2, frameCount: 8, data: new Uint8Array([2, 3]) } }
+  await outbox.finishUnit(unit.unitId, { checkpoint: new Uint8Array([7]), checkpointHash: 'd'.repeat(64), step: 100 }, 42, { chunk: last, nextFrame: 10 })
+  await outbox.close()
+
+  outbox = await Outbox.open(home)
+  t.teardown(async () => { await outbox.close() })
+  t.deepEqual((await outbox.pendingChunks(unit.unitId, 1)).map(c => [c.message.firstFrame, c.message.frameCount, c.checkpoint === undefined]), [[0, 2, false], [2, 8, true]])
+  const stored = await outbox.getUnit(unit.unitId)
+  t.like(stored, { phase: 'finished', nextFrame: 10, engineMs: 42, resumeStep: 100, final: { step: 100 } })
+})
