@@ -4,8 +4,10 @@
  *
  * Generator: xoshiro128** (Blackman & Vigna), 128 bits of state, seeded from
  * a number through splitmix32 so that nearby seeds give unrelated streams.
- * Gaussians: Marsaglia's polar Box-Muller (as OpenMM draws them), which makes
- * two values at a time; the spare one is part of the serialized state, so a
+ * Gaussians: Marsaglia's polar Box-Muller (as OpenMM draws them, and like
+ * OpenMM from uniforms of 32 bits: one generator output per coordinate of
+ * the point in the unit disc), which makes two values at a time; the spare
+ * one is part of the serialized state, so a
  * generator restored with `Rng.fromState(rng.state())` continues the exact
  * same sequence.
  *
@@ -21,6 +23,8 @@ export const RNG_STATE_WORDS = 7
 
 const TWO_POW_MINUS_53 = 1 / 9007199254740992
 const TWO_POW_26 = 67108864
+/** Scales a signed 32-bit integer onto [-1, 1). */
+const TWO_POW_MINUS_31 = 1 / 2147483648
 
 export class Rng {
   /** xoshiro128** state words s0..s3 (as int32 bits: typed-array slots keep them unboxed). */
@@ -127,14 +131,64 @@ export class Rng {
     let y: number
     let r2: number
     do {
-      x = 2 * this.nextDouble() - 1
-      y = 2 * this.nextDouble() - 1
+      x = (this.nextUint32() | 0) * TWO_POW_MINUS_31
+      y = (this.nextUint32() | 0) * TWO_POW_MINUS_31
       r2 = x * x + y * y
     } while (r2 >= 1 || r2 === 0)
     const multiplier = Math.sqrt(-2 * Math.log(r2) / r2)
     this.spareGaussian = y * multiplier
     this.hasSpareGaussian = true
     return x * multiplier
+  }
+
+  /**
+   * Writes `count` standard normal deviates into `out[offset ..]`: exactly
+   * the values (and the state afterwards) of `count` calls of nextGaussian,
+   * drawn with the generator words held in locals (what an integrator wants
+   * for its 3N deviates of a step).
+   */
+  fillGaussians (out: Float64Array, offset: number, count: number): void {
+    if (count <= 0) return
+    let slot = offset
+    const end = offset + count
+    if (this.hasSpareGaussian) {
+      this.hasSpareGaussian = false
+      out[slot++] = this.spareGaussian
+    }
+    const words = this.words
+    let s0 = words[0]
+    let s1 = words[1]
+    let s2 = words[2]
+    let s3 = words[3]
+    while (slot < end) {
+      let x: number
+      let y: number
+      let r2: number
+      do {
+        // two xoshiro128** outputs (as nextUint32), read as signed: x, y uniform on [-1, 1)
+        let t = s1 << 9
+        const u0 = Math.imul(rotl(Math.imul(s1, 5), 7), 9)
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11)
+        t = s1 << 9
+        const u1 = Math.imul(rotl(Math.imul(s1, 5), 7), 9)
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11)
+        x = u0 * TWO_POW_MINUS_31
+        y = u1 * TWO_POW_MINUS_31
+        r2 = x * x + y * y
+      } while (r2 >= 1 || r2 === 0)
+      const multiplier = Math.sqrt(-2 * Math.log(r2) / r2)
+      out[slot++] = x * multiplier
+      if (slot < end) {
+        out[slot++] = y * multiplier
+      } else {
+        this.spareGaussian = y * multiplier
+        this.hasSpareGaussian = true
+      }
+    }
+    words[0] = s0
+    words[1] = s1
+    words[2] = s2
+    words[3] = s3
   }
 }
 

@@ -24,10 +24,18 @@ export class CcmaSolver {
   private readonly reducedMass: Float64Array
   /** Reference bond vectors r_ij (3 per constraint), nm. */
   private readonly referenceVector: Float64Array
-  /** |r_ij|^2, nm^2. */
-  private readonly referenceLength2: Float64Array
-  private delta: Float64Array
-  private deltaScratch: Float64Array
+  /** r_ij / m_a and r_ij / m_b (3 per constraint), nm/amu: how a correction moves each atom. */
+  private readonly moveA: Float64Array
+  private readonly moveB: Float64Array
+  /** -2 mu r_ij / |r_ij|^2 (3 per constraint), amu/nm: velocity residual = v_ij . this. */
+  private readonly velocityWeight: Float64Array
+  /** d^2 per constraint, nm^2, and the range (1 -+ tol)^2 d^2 of accepted |r'|^2 for `positionTolerance`. */
+  private readonly length2: Float64Array
+  private readonly lowerLength2: Float64Array
+  private readonly upperLength2: Float64Array
+  private positionTolerance = Number.NaN
+  /** Residual per constraint of the current iteration. */
+  private readonly delta: Float64Array
   /** Iterations used by the last call. */
   lastIterations = 0
 
@@ -45,9 +53,13 @@ export class CcmaSolver {
       this.reducedMass[c] = 0.5 / (invA + invB)
     }
     this.referenceVector = new Float64Array(3 * this.constraintCount)
-    this.referenceLength2 = new Float64Array(this.constraintCount)
+    this.moveA = new Float64Array(3 * this.constraintCount)
+    this.moveB = new Float64Array(3 * this.constraintCount)
+    this.velocityWeight = new Float64Array(3 * this.constraintCount)
+    this.length2 = Float64Array.from(distanceNm, (d) => d * d)
+    this.lowerLength2 = new Float64Array(this.constraintCount)
+    this.upperLength2 = new Float64Array(this.constraintCount)
     this.delta = new Float64Array(this.constraintCount)
-    this.deltaScratch = new Float64Array(this.constraintCount)
   }
 
   /** Constrains `targetNm` (3N, edited in place) using bond directions of `referenceNm`. May alias. */
@@ -83,77 +95,110 @@ export class CcmaSolver {
     }
   }
 
+  /**
+   * Shared CCMA loop: residuals (`delta`, and how many constraints are within
+   * tolerance), coupling through the inverted matrix, and the move of the
+   * atoms along the reference bond vectors, until all are within tolerance.
+   */
   private iterate (reference: Float64Array, target: Float64Array, inverseMasses: Float64Array,
     constrainingVelocities: boolean, tolerance: number): boolean {
     const n = this.constraintCount
-    const { atomA, atomB, referenceVector: rij, referenceLength2: d2, reducedMass, distanceNm } = this
+    const { atomA, atomB, referenceVector: rij, moveA, moveB, velocityWeight, reducedMass } = this
     for (let c = 0; c < n; c++) {
       const a = 3 * atomA[c]
       const b = 3 * atomB[c]
       const x = reference[a] - reference[b]
       const y = reference[a + 1] - reference[b + 1]
       const z = reference[a + 2] - reference[b + 2]
-      rij[3 * c] = x
-      rij[3 * c + 1] = y
-      rij[3 * c + 2] = z
-      d2[c] = x * x + y * y + z * z
+      const c3 = 3 * c
+      rij[c3] = x
+      rij[c3 + 1] = y
+      rij[c3 + 2] = z
+      const invA = inverseMasses[atomA[c]]
+      const invB = inverseMasses[atomB[c]]
+      moveA[c3] = x * invA; moveA[c3 + 1] = y * invA; moveA[c3 + 2] = z * invA
+      moveB[c3] = x * invB; moveB[c3 + 1] = y * invB; moveB[c3 + 2] = z * invB
+      if (constrainingVelocities) {
+        const weight = -2 * reducedMass[c] / (x * x + y * y + z * z)
+        velocityWeight[c3] = x * weight; velocityWeight[c3 + 1] = y * weight; velocityWeight[c3 + 2] = z * weight
+      }
     }
-    const lowerTol = 1 - 2 * tolerance + tolerance * tolerance
-    const upperTol = 1 + 2 * tolerance + tolerance * tolerance
+    if (!constrainingVelocities) this.setPositionTolerance(tolerance)
     const { rowStart, column, value } = this.matrix
     let iterations = 0
     let converged = false
     while (iterations < CCMA_MAX_ITERATIONS) {
-      let numberConverged = 0
       const delta = this.delta
-      for (let c = 0; c < n; c++) {
-        const a = 3 * atomA[c]
-        const b = 3 * atomB[c]
-        const px = target[a] - target[b]
-        const py = target[a + 1] - target[b + 1]
-        const pz = target[a + 2] - target[b + 2]
-        const rrpr = px * rij[3 * c] + py * rij[3 * c + 1] + pz * rij[3 * c + 2]
-        if (constrainingVelocities) {
-          delta[c] = -2 * reducedMass[c] * rrpr / d2[c]
-          if (Math.abs(delta[c]) <= tolerance) numberConverged++
-        } else {
-          const rp2 = px * px + py * py + pz * pz
-          const dist2 = distanceNm[c] * distanceNm[c]
-          delta[c] = reducedMass[c] * (dist2 - rp2) / rrpr
-          if (rp2 >= lowerTol * dist2 && rp2 <= upperTol * dist2) numberConverged++
-        }
-      }
+      const numberConverged = constrainingVelocities
+        ? this.velocityResiduals(target, delta, tolerance)
+        : this.positionResiduals(target, delta)
       if (numberConverged === n) {
         converged = true
         break
       }
       iterations++
-      const coupled = this.deltaScratch
+      // each correction couples to the others through the inverted matrix: s_c = sum_k M[c][k] delta[k]
       for (let c = 0; c < n; c++) {
-        let sum = 0
-        for (let e = rowStart[c]; e < rowStart[c + 1]; e++) sum += value[e] * delta[column[e]]
-        coupled[c] = sum
-      }
-      this.deltaScratch = delta
-      this.delta = coupled
-      for (let c = 0; c < n; c++) {
+        let s = 0
+        for (let e = rowStart[c]; e < rowStart[c + 1]; e++) s += value[e] * delta[column[e]]
         const a = 3 * atomA[c]
         const b = 3 * atomB[c]
-        const s = coupled[c]
-        const invA = inverseMasses[atomA[c]]
-        const invB = inverseMasses[atomB[c]]
-        const dx = rij[3 * c] * s
-        const dy = rij[3 * c + 1] * s
-        const dz = rij[3 * c + 2] * s
-        target[a] += dx * invA
-        target[a + 1] += dy * invA
-        target[a + 2] += dz * invA
-        target[b] -= dx * invB
-        target[b + 1] -= dy * invB
-        target[b + 2] -= dz * invB
+        const c3 = 3 * c
+        target[a] += moveA[c3] * s
+        target[a + 1] += moveA[c3 + 1] * s
+        target[a + 2] += moveA[c3 + 2] * s
+        target[b] -= moveB[c3] * s
+        target[b + 1] -= moveB[c3 + 1] * s
+        target[b + 2] -= moveB[c3 + 2] * s
       }
     }
     this.lastIterations = iterations
     return converged
+  }
+
+  /** The accepted range of |r'_ij|^2 per constraint for relative `tolerance` (OpenMM's test), kept until the tolerance changes. */
+  private setPositionTolerance (tolerance: number): void {
+    if (tolerance === this.positionTolerance) return
+    const lowerTol = 1 - 2 * tolerance + tolerance * tolerance
+    const upperTol = 1 + 2 * tolerance + tolerance * tolerance
+    for (let c = 0; c < this.constraintCount; c++) {
+      this.lowerLength2[c] = lowerTol * this.length2[c]
+      this.upperLength2[c] = upperTol * this.length2[c]
+    }
+    this.positionTolerance = tolerance
+  }
+
+  /** Position residuals: delta = mu (d^2 - |r'|^2) / (r' . r); returns how many constraints are within tolerance. */
+  private positionResiduals (target: Float64Array, delta: Float64Array): number {
+    const { atomA, atomB, referenceVector: rij, reducedMass, length2, lowerLength2, upperLength2 } = this
+    let numberConverged = 0
+    for (let c = 0; c < this.constraintCount; c++) {
+      const a = 3 * atomA[c]
+      const b = 3 * atomB[c]
+      const px = target[a] - target[b]
+      const py = target[a + 1] - target[b + 1]
+      const pz = target[a + 2] - target[b + 2]
+      const rrpr = px * rij[3 * c] + py * rij[3 * c + 1] + pz * rij[3 * c + 2]
+      const rp2 = px * px + py * py + pz * pz
+      delta[c] = reducedMass[c] * (length2[c] - rp2) / rrpr
+      if (rp2 >= lowerLength2[c] && rp2 <= upperLength2[c]) numberConverged++
+    }
+    return numberConverged
+  }
+
+  /** Velocity residuals: delta = -2 mu (v_ij . r_ij) / r_ij^2; returns how many have |delta| <= tolerance. */
+  private velocityResiduals (target: Float64Array, delta: Float64Array, tolerance: number): number {
+    const { atomA, atomB, velocityWeight: w } = this
+    let numberConverged = 0
+    for (let c = 0; c < this.constraintCount; c++) {
+      const a = 3 * atomA[c]
+      const b = 3 * atomB[c]
+      const c3 = 3 * c
+      const residual = (target[a] - target[b]) * w[c3] + (target[a + 1] - target[b + 1]) * w[c3 + 1] +
+        (target[a + 2] - target[b + 2]) * w[c3 + 2]
+      delta[c] = residual
+      if (Math.abs(residual) <= tolerance) numberConverged++
+    }
+    return numberConverged
   }
 }

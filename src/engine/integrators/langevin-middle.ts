@@ -18,18 +18,44 @@ import type { DynamicsParticles, IntegratorKernel } from './integrator-kernel.ts
 export class LangevinMiddleKernel implements IntegratorKernel {
   private readonly xPrime: Float64Array
   private readonly oldX: Float64Array
+  /** dt / m per particle, ps/amu (0 for fixed particles). */
+  private readonly kickScale: Float64Array
+  /** sqrt(1 - a^2) sqrt(kT / m) per particle, nm/ps: the scale of its random velocity. */
+  private readonly noiseScale: Float64Array
+  /** a = exp(-gamma dt), the velocity kept by the friction step. */
+  private readonly velocityScale: number
+  /** Standard normal deviates of one step, 3 per particle with mass, in particle order. */
+  private readonly gaussians: Float64Array
+  private readonly movingParticleCount: number
 
   constructor (
     readonly stepSizePs: number,
-    private readonly temperatureK: number,
-    private readonly frictionPerPs: number,
+    temperatureK: number,
+    frictionPerPs: number,
     private readonly particles: DynamicsParticles,
     private readonly constraintTolerance: number,
     private readonly rng: Rng,
   ) {
     const n = particles.masses.length
+    const inverseMasses = particles.inverseMasses
     this.xPrime = new Float64Array(3 * n)
     this.oldX = new Float64Array(3 * n)
+    const dt = stepSizePs
+    const kT = BOLTZMANN_KJ_PER_MOL_K * temperatureK
+    this.velocityScale = Math.exp(-dt * frictionPerPs)
+    const noisescale = Math.sqrt(1 - this.velocityScale * this.velocityScale)
+    this.kickScale = new Float64Array(n)
+    this.noiseScale = new Float64Array(n)
+    let moving = 0
+    for (let i = 0; i < n; i++) {
+      const invMass = inverseMasses[i]
+      if (invMass === 0) continue
+      moving++
+      this.kickScale[i] = dt * invMass
+      this.noiseScale[i] = noisescale * Math.sqrt(kT * invMass)
+    }
+    this.movingParticleCount = moving
+    this.gaussians = new Float64Array(3 * moving)
   }
 
   step (positionsNm: Float64Array, velocities: Float64Array, forces: Float64Array): boolean {
@@ -38,53 +64,60 @@ export class LangevinMiddleKernel implements IntegratorKernel {
     const n = inverseMasses.length
     const xPrime = this.xPrime
     const oldX = this.oldX
-    const rng = this.rng
+    const kickScale = this.kickScale
+    const noiseScale = this.noiseScale
     let converged = true
 
     for (let i = 0; i < n; i++) {
-      const invMass = inverseMasses[i]
-      if (invMass === 0) continue
-      const scale = dt * invMass
-      for (let k = 3 * i; k < 3 * i + 3; k++) velocities[k] += scale * forces[k]
+      if (inverseMasses[i] === 0) continue
+      const scale = kickScale[i]
+      const k = 3 * i
+      velocities[k] += scale * forces[k]
+      velocities[k + 1] += scale * forces[k + 1]
+      velocities[k + 2] += scale * forces[k + 2]
     }
     if (constraints !== null) {
       converged = constraints.applyToVelocities(positionsNm, velocities, inverseMasses, this.constraintTolerance) && converged
     }
 
+    const gaussians = this.gaussians
+    this.rng.fillGaussians(gaussians, 0, 3 * this.movingParticleCount)
     const halfdt = 0.5 * dt
-    const kT = BOLTZMANN_KJ_PER_MOL_K * this.temperatureK
-    const vscale = Math.exp(-dt * this.frictionPerPs)
-    const noisescale = Math.sqrt(1 - vscale * vscale)
+    const vscale = this.velocityScale
+    let g = 0
     for (let i = 0; i < n; i++) {
-      const invMass = inverseMasses[i]
-      if (invMass === 0) continue
-      const noise = noisescale * Math.sqrt(kT * invMass)
+      if (inverseMasses[i] === 0) continue
+      const noise = noiseScale[i]
       const k = 3 * i
-      xPrime[k] = positionsNm[k] + velocities[k] * halfdt
-      xPrime[k + 1] = positionsNm[k + 1] + velocities[k + 1] * halfdt
-      xPrime[k + 2] = positionsNm[k + 2] + velocities[k + 2] * halfdt
-      const rx = rng.nextGaussian()
-      const ry = rng.nextGaussian()
-      const rz = rng.nextGaussian()
-      velocities[k] = vscale * velocities[k] + noise * rx
-      velocities[k + 1] = vscale * velocities[k + 1] + noise * ry
-      velocities[k + 2] = vscale * velocities[k + 2] + noise * rz
-      xPrime[k] = xPrime[k] + velocities[k] * halfdt
-      xPrime[k + 1] = xPrime[k + 1] + velocities[k + 1] * halfdt
-      xPrime[k + 2] = xPrime[k + 2] + velocities[k + 2] * halfdt
-      oldX[k] = xPrime[k]
-      oldX[k + 1] = xPrime[k + 1]
-      oldX[k + 2] = xPrime[k + 2]
+      const vx = vscale * velocities[k] + noise * gaussians[g]
+      const vy = vscale * velocities[k + 1] + noise * gaussians[g + 1]
+      const vz = vscale * velocities[k + 2] + noise * gaussians[g + 2]
+      g += 3
+      const x = (positionsNm[k] + velocities[k] * halfdt) + vx * halfdt
+      const y = (positionsNm[k + 1] + velocities[k + 1] * halfdt) + vy * halfdt
+      const z = (positionsNm[k + 2] + velocities[k + 2] * halfdt) + vz * halfdt
+      velocities[k] = vx
+      velocities[k + 1] = vy
+      velocities[k + 2] = vz
+      xPrime[k] = x
+      xPrime[k + 1] = y
+      xPrime[k + 2] = z
+      oldX[k] = x
+      oldX[k + 1] = y
+      oldX[k + 2] = z
     }
     if (constraints !== null) converged = constraints.apply(positionsNm, xPrime, inverseMasses, this.constraintTolerance) && converged
 
     const invStepSize = 1 / dt
     for (let i = 0; i < n; i++) {
       if (inverseMasses[i] === 0) continue
-      for (let k = 3 * i; k < 3 * i + 3; k++) {
-        velocities[k] += (xPrime[k] - oldX[k]) * invStepSize
-        positionsNm[k] = xPrime[k]
-      }
+      const k = 3 * i
+      velocities[k] += (xPrime[k] - oldX[k]) * invStepSize
+      velocities[k + 1] += (xPrime[k + 1] - oldX[k + 1]) * invStepSize
+      velocities[k + 2] += (xPrime[k + 2] - oldX[k + 2]) * invStepSize
+      positionsNm[k] = xPrime[k]
+      positionsNm[k + 1] = xPrime[k + 1]
+      positionsNm[k + 2] = xPrime[k + 2]
     }
     return converged
   }

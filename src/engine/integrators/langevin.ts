@@ -19,6 +19,8 @@ import type { DynamicsParticles, IntegratorKernel } from './integrator-kernel.ts
 export class LangevinKernel implements IntegratorKernel {
   private readonly xPrime: Float64Array
   private readonly sqrtInverseMasses: Float64Array
+  /** Standard normal deviates of one step, 3 per particle with mass, in particle order. */
+  private readonly gaussians: Float64Array
 
   constructor (
     readonly stepSizePs: number,
@@ -31,7 +33,12 @@ export class LangevinKernel implements IntegratorKernel {
     const n = particles.masses.length
     this.xPrime = new Float64Array(3 * n)
     this.sqrtInverseMasses = new Float64Array(n)
-    for (let i = 0; i < n; i++) this.sqrtInverseMasses[i] = Math.sqrt(particles.inverseMasses[i])
+    let moving = 0
+    for (let i = 0; i < n; i++) {
+      this.sqrtInverseMasses[i] = Math.sqrt(particles.inverseMasses[i])
+      if (particles.inverseMasses[i] !== 0) moving++
+    }
+    this.gaussians = new Float64Array(3 * moving)
   }
 
   step (positionsNm: Float64Array, velocities: Float64Array, forces: Float64Array): boolean {
@@ -43,14 +50,16 @@ export class LangevinKernel implements IntegratorKernel {
     const kT = BOLTZMANN_KJ_PER_MOL_K * this.temperatureK
     const noisescale = Math.sqrt(kT * (1 - vscale * vscale))
     const xPrime = this.xPrime
-    const rng = this.rng
     const n = inverseMasses.length
+    const gaussians = this.gaussians
+    this.rng.fillGaussians(gaussians, 0, gaussians.length)
+    let g = 0
     for (let i = 0; i < n; i++) {
       const invMass = inverseMasses[i]
       if (invMass === 0) continue
       const sqrtInvMass = this.sqrtInverseMasses[i]
       for (let k = 3 * i; k < 3 * i + 3; k++) {
-        velocities[k] = vscale * velocities[k] + fscale * invMass * forces[k] + noisescale * sqrtInvMass * rng.nextGaussian()
+        velocities[k] = vscale * velocities[k] + fscale * invMass * forces[k] + noisescale * sqrtInvMass * gaussians[g++]
       }
     }
     for (let i = 0; i < n; i++) {

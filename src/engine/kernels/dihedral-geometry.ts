@@ -9,11 +9,15 @@ import type { BoxVectors } from '../system.ts'
 import { minimumImageInPlace } from './periodic.ts'
 
 export class DihedralGeometry {
+  /** Scratch for the periodic minimum image (nm): A-B [0..2], C-B [3..5], C-D [6..8]. */
+  private readonly delta = new Float64Array(9)
   /**
-   * Scratch (nm): d0 = A-B [0..2], d1 = C-B [3..5], d2 = C-D [6..8],
-   * cross0 = d0 x d1 [9..11], cross1 = d1 x d2 [12..14].
+   * What `applyForces` needs from the last `measure`: cross0 = (A-B) x (C-B)
+   * scaled by |BC| / |cross0|^2 [0..2] (nm^-1), cross1 = (C-B) x (C-D) scaled
+   * by |BC| / |cross1|^2 [3..5] (nm^-1), and (A-B).(C-B) / |BC|^2 [6],
+   * (C-D).(C-B) / |BC|^2 [7].
    */
-  private readonly v = new Float64Array(15)
+  private readonly forceFactors = new Float64Array(8)
   /** cos(phi) and sin(phi) of the last `measure`. */
   cosPhi = 1
   sinPhi = 0
@@ -24,49 +28,50 @@ export class DihedralGeometry {
    */
   measure (positionsNm: Float64Array, atomA: number, atomB: number, atomC: number, atomD: number,
     periodicBox: BoxVectors | null): void {
-    const v = this.v
     const a = 3 * atomA; const b = 3 * atomB; const c = 3 * atomC; const d = 3 * atomD
-    v[0] = positionsNm[a] - positionsNm[b]
-    v[1] = positionsNm[a + 1] - positionsNm[b + 1]
-    v[2] = positionsNm[a + 2] - positionsNm[b + 2]
-    v[3] = positionsNm[c] - positionsNm[b]
-    v[4] = positionsNm[c + 1] - positionsNm[b + 1]
-    v[5] = positionsNm[c + 2] - positionsNm[b + 2]
-    v[6] = positionsNm[c] - positionsNm[d]
-    v[7] = positionsNm[c + 1] - positionsNm[d + 1]
-    v[8] = positionsNm[c + 2] - positionsNm[d + 2]
+    let x0 = positionsNm[a] - positionsNm[b]
+    let y0 = positionsNm[a + 1] - positionsNm[b + 1]
+    let z0 = positionsNm[a + 2] - positionsNm[b + 2]
+    let x1 = positionsNm[c] - positionsNm[b]
+    let y1 = positionsNm[c + 1] - positionsNm[b + 1]
+    let z1 = positionsNm[c + 2] - positionsNm[b + 2]
+    let x2 = positionsNm[c] - positionsNm[d]
+    let y2 = positionsNm[c + 1] - positionsNm[d + 1]
+    let z2 = positionsNm[c + 2] - positionsNm[d + 2]
     if (periodicBox !== null) {
+      const v = this.delta
+      v[0] = x0; v[1] = y0; v[2] = z0; v[3] = x1; v[4] = y1; v[5] = z1; v[6] = x2; v[7] = y2; v[8] = z2
       minimumImageInPlace(v, 0, periodicBox)
       minimumImageInPlace(v, 3, periodicBox)
       minimumImageInPlace(v, 6, periodicBox)
+      x0 = v[0]; y0 = v[1]; z0 = v[2]; x1 = v[3]; y1 = v[4]; z1 = v[5]; x2 = v[6]; y2 = v[7]; z2 = v[8]
     }
-    const x0 = v[0]; const y0 = v[1]; const z0 = v[2]
-    const x1 = v[3]; const y1 = v[4]; const z1 = v[5]
-    const x2 = v[6]; const y2 = v[7]; const z2 = v[8]
     const c0x = y0 * z1 - z0 * y1; const c0y = z0 * x1 - x0 * z1; const c0z = x0 * y1 - y0 * x1
     const c1x = y1 * z2 - z1 * y2; const c1y = z1 * x2 - x1 * z2; const c1z = x1 * y2 - y1 * x2
-    v[9] = c0x; v[10] = c0y; v[11] = c0z
-    v[12] = c1x; v[13] = c1y; v[14] = c1z
-    // cos(phi) = cross0.cross1 / (|cross0||cross1|), sin(phi) = |BC| d0.cross1 / (|cross0||cross1|)
-    const crossDot = c0x * c1x + c0y * c1y + c0z * c1z
     const norm0 = c0x * c0x + c0y * c0y + c0z * c0z
     const norm1 = c1x * c1x + c1y * c1y + c1z * c1z
-    const denominator = Math.sqrt(norm0 * norm1)
-    if (denominator > 0) {
-      const lengthBC = Math.sqrt(x1 * x1 + y1 * y1 + z1 * z1)
-      const signDot = x0 * c1x + y0 * c1y + z0 * c1z
-      let cosPhi = crossDot / denominator
-      let sinPhi = lengthBC * signDot / denominator
-      // renormalise (the two are exact only up to rounding)
-      const norm = Math.sqrt(cosPhi * cosPhi + sinPhi * sinPhi)
-      cosPhi /= norm
-      sinPhi /= norm
-      this.cosPhi = cosPhi
-      this.sinPhi = sinPhi
+    const r2BC = x1 * x1 + y1 * y1 + z1 * z1
+    const lengthBC = Math.sqrt(r2BC)
+    if (norm0 * norm1 > 0) {
+      // cos(phi) ~ cross0.cross1 and sin(phi) ~ |BC| (A-B).cross1, both over |cross0||cross1|; that
+      // norm is exactly the length of the vector (cos, sin) (Lagrange's identity), so divide by it.
+      const cosine = c0x * c1x + c0y * c1y + c0z * c1z
+      const sine = lengthBC * (x0 * c1x + y0 * c1y + z0 * c1z)
+      const inverseNorm = 1 / Math.sqrt(cosine * cosine + sine * sine)
+      this.cosPhi = cosine * inverseNorm
+      this.sinPhi = sine * inverseNorm
     } else {
       this.cosPhi = 1
       this.sinPhi = 0
     }
+    const f = this.forceFactors
+    const scale0 = lengthBC / norm0
+    const scale1 = lengthBC / norm1
+    f[0] = scale0 * c0x; f[1] = scale0 * c0y; f[2] = scale0 * c0z
+    f[3] = scale1 * c1x; f[4] = scale1 * c1y; f[5] = scale1 * c1z
+    const inverseR2BC = 1 / r2BC
+    f[6] = (x0 * x1 + y0 * y1 + z0 * z1) * inverseR2BC
+    f[7] = (x2 * x1 + y2 * y1 + z2 * z1) * inverseR2BC
   }
 
   /** phi of the last `measure`, rad in (-pi, pi]. */
@@ -76,24 +81,19 @@ export class DihedralGeometry {
 
   /** Adds the forces of a torsion energy with derivative dE/dphi (kJ/mol/rad) for the last `measure`. */
   applyForces (dEdPhi: number, forcesOut: Float64Array, atomA: number, atomB: number, atomC: number, atomD: number): void {
-    const v = this.v
-    const r2BC = v[3] * v[3] + v[4] * v[4] + v[5] * v[5]
-    const lengthBC = Math.sqrt(r2BC)
-    const norm0 = v[9] * v[9] + v[10] * v[10] + v[11] * v[11]
-    const norm1 = v[12] * v[12] + v[13] * v[13] + v[14] * v[14]
-    const factor0 = -dEdPhi * lengthBC / norm0
-    const factor3 = dEdPhi * lengthBC / norm1
-    const factor1 = (v[0] * v[3] + v[1] * v[4] + v[2] * v[5]) / r2BC
-    const factor2 = (v[6] * v[3] + v[7] * v[4] + v[8] * v[5]) / r2BC
+    const f = this.forceFactors
+    const factor1 = f[6]
+    const factor2 = f[7]
     const a = 3 * atomA; const b = 3 * atomB; const c = 3 * atomC; const d = 3 * atomD
-    for (let k = 0; k < 3; k++) {
-      const f0 = factor0 * v[9 + k]
-      const f3 = factor3 * v[12 + k]
-      const s = factor1 * f0 - factor2 * f3
-      forcesOut[a + k] += f0
-      forcesOut[b + k] -= f0 - s
-      forcesOut[c + k] -= f3 + s
-      forcesOut[d + k] += f3
-    }
+    // force on A = -dE/dphi |BC| cross0 / |cross0|^2, on D = dE/dphi |BC| cross1 / |cross1|^2 (OpenMM's f0, f3)
+    const f0x = -dEdPhi * f[0]; const f0y = -dEdPhi * f[1]; const f0z = -dEdPhi * f[2]
+    const f3x = dEdPhi * f[3]; const f3y = dEdPhi * f[4]; const f3z = dEdPhi * f[5]
+    const sx = factor1 * f0x - factor2 * f3x
+    const sy = factor1 * f0y - factor2 * f3y
+    const sz = factor1 * f0z - factor2 * f3z
+    forcesOut[a] += f0x; forcesOut[a + 1] += f0y; forcesOut[a + 2] += f0z
+    forcesOut[b] -= f0x - sx; forcesOut[b + 1] -= f0y - sy; forcesOut[b + 2] -= f0z - sz
+    forcesOut[c] -= f3x + sx; forcesOut[c + 1] -= f3y + sy; forcesOut[c + 2] -= f3z + sz
+    forcesOut[d] += f3x; forcesOut[d + 1] += f3y; forcesOut[d + 2] += f3z
   }
 }

@@ -18,6 +18,7 @@ export class ExceptionPairs {
   private readonly fourEpsilon: Float64Array
   /** ONE_4PI_EPS0 * chargeProd, kJ/mol nm */
   private readonly scaledChargeProd: Float64Array
+  /** Scratch for the periodic minimum image, nm. */
   private readonly delta = new Float64Array(3)
 
   constructor (force: NonbondedForce) {
@@ -55,12 +56,15 @@ export class ExceptionPairs {
     for (let e = 0; e < p1.length; e++) {
       const a = 3 * p1[e]
       const b = 3 * p2[e]
-      delta[0] = positionsNm[b] - positionsNm[a]
-      delta[1] = positionsNm[b + 1] - positionsNm[a + 1]
-      delta[2] = positionsNm[b + 2] - positionsNm[a + 2]
-      const r2 = periodicBox === null
-        ? delta[0] * delta[0] + delta[1] * delta[1] + delta[2] * delta[2]
-        : minimumImageInPlace(delta, 0, periodicBox)
+      let dx = positionsNm[b] - positionsNm[a]
+      let dy = positionsNm[b + 1] - positionsNm[a + 1]
+      let dz = positionsNm[b + 2] - positionsNm[a + 2]
+      if (periodicBox !== null) {
+        delta[0] = dx; delta[1] = dy; delta[2] = dz
+        minimumImageInPlace(delta, 0, periodicBox)
+        dx = delta[0]; dy = delta[1]; dz = delta[2]
+      }
+      const r2 = dx * dx + dy * dy + dz * dz
       const inverseR = 1 / Math.sqrt(r2)
       const inverseR2 = inverseR * inverseR
       const sig2 = sigma[e] * sigma[e] * inverseR2
@@ -69,7 +73,7 @@ export class ExceptionPairs {
       const chargeProd = scaledChargeProd[e]
       energy += fourEpsilon * (sig6 - 1) * sig6 + chargeProd * inverseR
       const dEdR = (fourEpsilon * (12 * sig6 - 6) * sig6 + chargeProd * inverseR) * inverseR2
-      const fx = dEdR * delta[0]; const fy = dEdR * delta[1]; const fz = dEdR * delta[2]
+      const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
       forcesOut[a] -= fx; forcesOut[a + 1] -= fy; forcesOut[a + 2] -= fz
       forcesOut[b] += fx; forcesOut[b + 1] += fy; forcesOut[b + 2] += fz
     }

@@ -13,7 +13,7 @@ const MIN_CROSS_NORM = 1.0e-6
 export class HarmonicAngleKernel implements ForceKernel {
   readonly forceType = 'HarmonicAngleForce'
   private readonly force: HarmonicAngleForce
-  /** Scratch: p1->vertex at [0..2], p3->vertex at [3..5], nm. */
+  /** Scratch for the periodic minimum image: p1->vertex at [0..2], p3->vertex at [3..5], nm. */
   private readonly delta = new Float64Array(6)
 
   constructor (force: HarmonicAngleForce) {
@@ -32,23 +32,21 @@ export class HarmonicAngleKernel implements ForceKernel {
       const a = 3 * p1[n]
       const b = 3 * p2[n]
       const c = 3 * p3[n]
-      // OpenMM: deltaR[0] = B - A, deltaR[1] = B - C
-      d[0] = positionsNm[b] - positionsNm[a]
-      d[1] = positionsNm[b + 1] - positionsNm[a + 1]
-      d[2] = positionsNm[b + 2] - positionsNm[a + 2]
-      d[3] = positionsNm[b] - positionsNm[c]
-      d[4] = positionsNm[b + 1] - positionsNm[c + 1]
-      d[5] = positionsNm[b + 2] - positionsNm[c + 2]
-      let r2ab: number, r2cb: number
-      if (periodicBox === null) {
-        r2ab = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
-        r2cb = d[3] * d[3] + d[4] * d[4] + d[5] * d[5]
-      } else {
-        r2ab = minimumImageInPlace(d, 0, periodicBox)
-        r2cb = minimumImageInPlace(d, 3, periodicBox)
+      // OpenMM: deltaR[0] = B - A (u), deltaR[1] = B - C (v)
+      let ux = positionsNm[b] - positionsNm[a]
+      let uy = positionsNm[b + 1] - positionsNm[a + 1]
+      let uz = positionsNm[b + 2] - positionsNm[a + 2]
+      let vx = positionsNm[b] - positionsNm[c]
+      let vy = positionsNm[b + 1] - positionsNm[c + 1]
+      let vz = positionsNm[b + 2] - positionsNm[c + 2]
+      if (periodicBox !== null) {
+        d[0] = ux; d[1] = uy; d[2] = uz; d[3] = vx; d[4] = vy; d[5] = vz
+        minimumImageInPlace(d, 0, periodicBox)
+        minimumImageInPlace(d, 3, periodicBox)
+        ux = d[0]; uy = d[1]; uz = d[2]; vx = d[3]; vy = d[4]; vz = d[5]
       }
-      const ux = d[0]; const uy = d[1]; const uz = d[2]
-      const vx = d[3]; const vy = d[4]; const vz = d[5]
+      const r2ab = ux * ux + uy * uy + uz * uz
+      const r2cb = vx * vx + vy * vy + vz * vz
       // p = u x v
       const px = uy * vz - uz * vy
       const py = uz * vx - ux * vz

@@ -10,6 +10,7 @@ import { minimumImageInPlace } from './periodic.ts'
 export class HarmonicBondKernel implements ForceKernel {
   readonly forceType = 'HarmonicBondForce'
   private readonly force: HarmonicBondForce
+  /** Scratch for the periodic minimum image, nm. */
   private readonly delta = new Float64Array(3)
 
   constructor (force: HarmonicBondForce) {
@@ -27,19 +28,22 @@ export class HarmonicBondKernel implements ForceKernel {
     for (let n = 0; n < p1.length; n++) {
       const a = 3 * p1[n]
       const b = 3 * p2[n]
-      delta[0] = positionsNm[b] - positionsNm[a]
-      delta[1] = positionsNm[b + 1] - positionsNm[a + 1]
-      delta[2] = positionsNm[b + 2] - positionsNm[a + 2]
-      const r2 = periodicBox === null
-        ? delta[0] * delta[0] + delta[1] * delta[1] + delta[2] * delta[2]
-        : minimumImageInPlace(delta, 0, periodicBox)
+      let dx = positionsNm[b] - positionsNm[a]
+      let dy = positionsNm[b + 1] - positionsNm[a + 1]
+      let dz = positionsNm[b + 2] - positionsNm[a + 2]
+      if (periodicBox !== null) {
+        delta[0] = dx; delta[1] = dy; delta[2] = dz
+        minimumImageInPlace(delta, 0, periodicBox)
+        dx = delta[0]; dy = delta[1]; dz = delta[2]
+      }
+      const r2 = dx * dx + dy * dy + dz * dz
       const r = Math.sqrt(r2)
       const stretch = r - lengthNm[n]
       energy += 0.5 * k[n] * stretch * stretch
       const dEdROverR = r > 0 ? k[n] * stretch / r : 0
-      const fx = dEdROverR * delta[0]
-      const fy = dEdROverR * delta[1]
-      const fz = dEdROverR * delta[2]
+      const fx = dEdROverR * dx
+      const fy = dEdROverR * dy
+      const fz = dEdROverR * dz
       forcesOut[a] += fx; forcesOut[a + 1] += fy; forcesOut[a + 2] += fz
       forcesOut[b] -= fx; forcesOut[b + 1] -= fy; forcesOut[b + 2] -= fz
     }
