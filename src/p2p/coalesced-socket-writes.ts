@@ -11,8 +11,9 @@
  * current tick; back-pressure (write() returning false, then 'drain')
  * works as before.
  *
- * Applies to the TCP sockets of this process from the first call on (the
- * daemons and clients create theirs through libp2p); `createPeer` calls it.
+ * Applies to the connected TCP sockets of this process from the first call
+ * on (the daemons and clients create theirs through libp2p), never to pipes
+ * or terminals such as stdout; `createPeer` calls it.
  */
 import net from 'node:net'
 
@@ -24,7 +25,8 @@ export function coalesceSocketWritesPerTick (): void {
   const write = net.Socket.prototype.write as (this: net.Socket, ...args: unknown[]) => boolean
   const uncork = (socket: net.Socket): void => { socket.uncork() }
   net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]): boolean {
-    if (this.writableCorked === 0 && !this.destroyed && this.writable) {
+    // TCP only (a remote port): pipes and terminals (stdout, stderr) write at once, so a process that prints and exits loses nothing.
+    if (this.writableCorked === 0 && this.remotePort !== undefined && !this.destroyed && this.writable) {
       this.cork()
       process.nextTick(uncork, this)
     }

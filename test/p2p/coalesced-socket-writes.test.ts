@@ -45,6 +45,15 @@ test('writes of one tick are held until the tick ends, then arrive whole and in 
   t.is(received().toString(), 'length:ciphertext;length:ciphertext')
 })
 
+test('pipes are left alone: what a process prints right before it exits is not held back', async t => {
+  const { spawnSync } = await import('node:child_process')
+  const module = new URL('../../src/p2p/coalesced-socket-writes.ts', import.meta.url).pathname
+  const script = `import { coalesceSocketWritesPerTick } from ${JSON.stringify(module)}; coalesceSocketWritesPerTick(); process.stdout.write('printed'); process.exit(0)`
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+  t.is(run.status, 0, run.stderr)
+  t.is(run.stdout, 'printed')
+})
+
 test('large writes keep their back-pressure: write() says full, drain follows, nothing is lost', async t => {
   const { client, received, whenReceived } = await connectedPair(t)
   const block = Buffer.alloc(4 * 1024 * 1024, 9)
