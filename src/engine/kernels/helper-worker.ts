@@ -38,7 +38,7 @@ export interface HelperWorkerSource {
   readonly runTask: string
 }
 
-function workerSource (parts: HelperWorkerSource, stopRequest: number): string {
+function workerSource (parts: HelperWorkerSource, stopRequest: number, spinMs: number): string {
   return `
 'use strict'
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
@@ -46,6 +46,11 @@ const control = new Int32Array(workerData.control)
 const port = workerData.port
 ${parts.setup}
 for (;;) {
+  if (${spinMs} > 0 && Atomics.load(control, ${REQUEST_WORD}) === 0) {
+    // the next request usually comes soon (the next step): watch for it a while before sleeping (a wake-up costs more)
+    const until = performance.now() + ${spinMs}
+    while (Atomics.load(control, ${REQUEST_WORD}) === 0 && performance.now() < until) {}
+  }
   Atomics.wait(control, ${REQUEST_WORD}, 0)
   const request = Atomics.load(control, ${REQUEST_WORD})
   if (request === ${stopRequest}) break
@@ -75,6 +80,13 @@ export interface HelperWorkerOptions {
   readonly stopRequest: number
   /** What the helper computes, for error messages ("nonbonded", "PME"). */
   readonly label: string
+  /**
+   * How long (ms) the helper watches for the next request after a task before sleeping, and the calling
+   * thread for the task's end (default 0: sleep at once). A thread woken from sleep starts tens of
+   * microseconds late; watching costs CPU time, which another thread may need when the cores are busy.
+   */
+  readonly helperSpinMs?: number
+  readonly callerSpinMs?: number
 }
 
 /** The thread machinery; subclasses hand over their own tasks (request) and read their results after finishing (waitDone). */
@@ -84,6 +96,7 @@ export class HelperWorker {
   private readonly worker: Worker
   private readonly stopRequest: number
   private readonly label: string
+  private readonly callerSpinMs: number
   private stopped = false
   private running = false
 
@@ -91,9 +104,10 @@ export class HelperWorker {
     this.control = new Int32Array(new SharedArrayBuffer(4 * options.controlWords))
     this.stopRequest = options.stopRequest
     this.label = options.label
+    this.callerSpinMs = options.callerSpinMs ?? 0
     const channel = new MessageChannel()
     this.port = channel.port1
-    this.worker = new Worker(workerSource(options.source, options.stopRequest), {
+    this.worker = new Worker(workerSource(options.source, options.stopRequest, options.helperSpinMs ?? 0), {
       eval: true,
       // plain JavaScript: no loaders (an inherited --import hook would need this, blocked, thread to start)
       execArgv: [],
@@ -125,6 +139,10 @@ export class HelperWorker {
   protected waitDone (): boolean {
     if (!this.running) return false
     this.running = false
+    if (this.callerSpinMs > 0 && Atomics.load(this.control, DONE_WORD) === 0) {
+      const until = performance.now() + this.callerSpinMs
+      while (Atomics.load(this.control, DONE_WORD) === 0 && performance.now() < until) { /* watch for the end */ }
+    }
     const deadline = Date.now() + WORKER_TIMEOUT_MS
     while (Atomics.load(this.control, DONE_WORD) === 0) {
       if (Atomics.wait(this.control, DONE_WORD, 0, 1000) === 'timed-out' && Date.now() > deadline) {

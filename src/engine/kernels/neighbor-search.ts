@@ -16,8 +16,9 @@
  * in [0, cz) and ghosts shifted by +c (-c) lie at z >= cz (< 0), so of the
  * two images that make one pair (home i with image of j, home j with image of
  * i shifted back) exactly one is above its home: each pair is listed once.
- * Cell layers are monotonic in z, so layers above the home's are taken
- * whole, layers below skipped, and only the home's own layer is tested.
+ * Cell layers are monotonic in z, so layers below the home's are skipped
+ * and each column is scanned from the home's layer up, one contiguous run,
+ * testing dz > 0 without a branch (which only the home's own layer needs).
  *
  * Self-contained on purpose (no imports, no closures, no allocation): the
  * helper thread of `parallel-pairs.ts` runs its source text, so both threads
@@ -84,30 +85,19 @@ export function searchPairRange (
         let cz1 = Math.floor((zi + Math.sqrt(left) - lowZ) * inverseWidthZ); if (cz1 > cellsZ - 1) cz1 = cellsZ - 1
         if (cz1 < layer) continue
         const column = (cx * cellsY + cy) * cellsZ
-        // the home's own layer: only images above the home
-        const layerEnd = cellStart[column + layer + 1]
-        for (let s = cellStart[column + layer]; s < layerEnd; s++) {
-          const z = xyz[3 * s + 2]
-          if (!(z > zi || (z === zi && imageAtom[s] > i))) continue
-          const dx = xyz[3 * s] - xi
-          const dy = xyz[3 * s + 1] - yi
-          const dz = z - zi
-          const r2 = dx * dx + dy * dy + dz * dz
-          scratch[hits] = s
-          scratchDistance2[hits] = r2
-          // (a boolean added to a number counts 1 or 0, without a branch)
-          hits += (r2 < reach2) as unknown as number
-        }
-        // the layers above: every image is above the home
+        // from the home's own layer up: images in higher layers lie above the home; in its own layer only those with
+        // larger z count (or equal z and a later atom: rare, so that test may branch)
         const end = cellStart[column + cz1 + 1]
-        for (let s = layerEnd; s < end; s++) {
+        for (let s = cellStart[column + layer]; s < end; s++) {
           const dx = xyz[3 * s] - xi
           const dy = xyz[3 * s + 1] - yi
           const dz = xyz[3 * s + 2] - zi
           const r2 = dx * dx + dy * dy + dz * dz
           scratch[hits] = s
           scratchDistance2[hits] = r2
-          hits += (r2 < reach2) as unknown as number
+          // (comparisons combined with & count 1 or 0, without a branch)
+          hits += ((r2 < reach2) as unknown as number) & ((dz > 0) as unknown as number)
+          if (dz === 0) hits += ((r2 < reach2) as unknown as number) & ((imageAtom[s] > i) as unknown as number)
         }
       }
     }
@@ -120,14 +110,14 @@ export function searchPairRange (
       const s = scratch[k]
       const j = imageAtom[s]
       const r2 = scratchDistance2[k]
-      const keep = (stamp[j] !== i) as unknown as number
-      const within = keep & ((r2 < cutoff2) as unknown as number)
+      const keep = ((stamp[j] !== i) as unknown as number) | 0
+      const within = keep & ((r2 < cutoff2) as unknown as number | 0)
       const both = within & iHasLJ & hasLennardJones[j]
-      const inner = both & ((r2 < switch2) as unknown as number)
+      const inner = both & ((r2 < switch2) as unknown as number | 0)
       const beyond = keep - within
-      const outer1 = beyond & ((r2 >= shell1) as unknown as number)
-      const outer2 = beyond & ((r2 >= shell2) as unknown as number)
-      const outer3 = beyond & ((r2 >= shell3) as unknown as number)
+      const outer1 = beyond & ((r2 >= shell1) as unknown as number | 0)
+      const outer2 = beyond & ((r2 >= shell2) as unknown as number | 0)
+      const outer3 = beyond & ((r2 >= shell3) as unknown as number | 0)
       scratch[n0] = s; scratch[n1] = s; scratch[n2] = s; scratch[n3] = s; scratch[n4] = s; scratch[n5] = s; scratch[n6] = s
       // class 0: within, not both LJ; 1: both LJ within switch; 2: both LJ beyond switch; 3..6: beyond the cutoff, shell 0..3
       n0 += within - both
@@ -159,4 +149,31 @@ export function searchPairRange (
   }
   start[homeTo] = p
   return p <= capacity ? p : -p
+}
+
+/**
+ * searchPairRange over homes [homeFrom, homeTo) in chunks of 64 homes, in
+ * order (the same list): many short calls let the JIT optimize
+ * searchPairRange as a whole early instead of running a once-per-build long
+ * call in on-stack-replaced code. Returns as searchPairRange.
+ */
+export function searchPairRangeInChunks (
+  homeFrom: number, homeTo: number, firstPair: number,
+  homeImage: Int32Array, imageAtom: Int32Array, xyz: Float64Array, cellStart: Int32Array,
+  grid: Float64Array, exclusionStart: Int32Array, exclusionPartners: Int32Array, hasLennardJones: Uint8Array,
+  stamp: Int32Array, start: Int32Array, pairedStart: Int32Array, shellEnd: Int32Array, neighbors: Int32Array, scratch: Int32Array,
+  scratchDistance2: Float64Array,
+  scratchStride: number,
+): number {
+  let p = firstPair
+  let full = false
+  for (let from = homeFrom; from < homeTo; from += 64) {
+    const end = searchPairRange(from, Math.min(from + 64, homeTo), p, homeImage, imageAtom, xyz, cellStart, grid, exclusionStart,
+      exclusionPartners, hasLennardJones, stamp, start, pairedStart, shellEnd, neighbors, scratch, scratchDistance2, scratchStride)
+    // when `neighbors` is full, keep counting (searchPairRange writes nothing beyond it) to return the whole offset needed
+    if (end < 0) full = true
+    p = end < 0 ? -end : end
+  }
+  start[homeTo] = p
+  return full ? -p : p
 }

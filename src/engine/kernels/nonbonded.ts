@@ -20,9 +20,12 @@
  * PME have their own kernel (./ewald/).
  *
  * Speed: a Verlet list over cell lists (neighbor-list.ts), its pairs ordered
- * so that the loop's branches are predictable, flat per-image arrays, and
+ * so that the loop's branches are predictable, outer shells of once-distant
+ * partners skipped per home until its atoms have moved enough, one flat array
+ * per thread holding each image's position, parameters and forces, and
  * optionally a helper thread for half of the pair loop (MDSWARM_FORCE_THREADS=2
- * or `threads: 2`).
+ * or `threads: 2`), which fills its own image positions and sums its own
+ * forces per atom.
  */
 import { InvalidBoxError, InvalidSystemError, UnsupportedForceError } from '../errors.ts'
 import type { BoxVectors, NonbondedForce } from '../system.ts'
@@ -31,7 +34,7 @@ import { dispersionCorrectionCoefficient } from './dispersion-correction.ts'
 import { buildExclusionLists, type ExclusionLists } from './exclusions.ts'
 import type { ForceKernel } from './kernel.ts'
 import { homeIndexAtPair, NeighborList } from './neighbor-list.ts'
-import { computePairRange } from './pair-range.ts'
+import { computePairRangeInChunks, fillImagePositions, IMAGE_STRIDE, PART_ONE_FORCE, PART_TWO_FORCE, reduceImageForces } from './pair-range.ts'
 import { ForceHelperThread, sharedFloat64 } from './parallel-pairs.ts'
 import { HelperChoice, PARALLEL_MIN_ATOMS, resolveForceThreads } from './force-threads.ts'
 import { ExceptionPairs } from './exception-pairs.ts'
@@ -82,19 +85,25 @@ export class NonbondedKernel implements ForceKernel {
 
   private readonly exclusions: ExclusionLists
   private readonly neighborList: NeighborList | null
-  /** Per neighbour-list image (see NeighborList): [x, y, z, scaled charge, sigma/2, 2 sqrt(eps)], and forces (kJ/mol/nm). */
+  /**
+   * Per neighbour-list image (see NeighborList), IMAGE_STRIDE numbers: [x, y, z, scaled charge, sigma/2, 2 sqrt(eps),
+   * forces of the pair loop's first part, of its second part (kJ/mol/nm)] (see computePairRange); the helper
+   * thread, when there is one, has its own (`helperImageData`), of which it uses the second part's forces.
+   */
   private imageData: Float64Array = new Float64Array(0)
-  private imageForces = new Float64Array(0)
+  private helperImageData: Float64Array = new Float64Array(0)
+  /** This step's positions where the helper thread can read them (nm, 3 per atom). */
+  private readonly sharedPositions: Float64Array
+  /** Forces of the pair loop's two parts summed per atom (kJ/mol/nm, 3 per atom; the second shared with the helper thread). */
+  private readonly partOneAtomForce: Float64Array
+  private readonly partTwoAtomForce: Float64Array
   private parametersForBuild = -1
   /** [cutoff^2, krf, crf, useSwitch, switching distance, 1/(cutoff - switching distance)] for computePairRange. */
   private readonly pairSettings: Float64Array
   private readonly pairEnergy = new Float64Array(2)
   private readonly secondPartEnergy = new Float64Array(2)
-  /** Forces per image of the second part of the pair loop when it runs on this thread. */
-  private secondPartForces = new Float64Array(0)
   private helper: ForceHelperThread | null = null
   private readonly helperChoice: HelperChoice
-  private readonly excludedStamp: Int32Array
 
   constructor (force: NonbondedForce, particleCount: number, options: NonbondedKernelOptions = {}) {
     if (force.method === 'Ewald' || force.method === 'PME' || force.method === 'LJPME') {
@@ -147,10 +156,12 @@ export class NonbondedKernel implements ForceKernel {
         helper: this.helper,
       })
       : null
+    this.sharedPositions = this.helper !== null ? sharedFloat64(3 * particleCount) : new Float64Array(0)
+    this.partOneAtomForce = new Float64Array(3 * particleCount)
+    this.partTwoAtomForce = this.helper !== null ? sharedFloat64(3 * particleCount) : new Float64Array(3 * particleCount)
     this.pairSettings = this.helper !== null ? sharedFloat64(6) : new Float64Array(6)
     this.pairSettings.set([force.cutoffNm * force.cutoffNm, this.krf, this.crf, this.useSwitch ? 1 : 0,
       force.switchingDistanceNm, 1 / (force.cutoffNm - force.switchingDistanceNm)])
-    this.excludedStamp = new Int32Array(particleCount).fill(-1)
   }
 
   /** Neighbour-list builds so far (0 for NoCutoff). */
@@ -182,23 +193,27 @@ export class NonbondedKernel implements ForceKernel {
     energyByGroup[group] += energy
   }
 
-  /** Per-image copies of the particle parameters (slots 3..5 of `imageData`), refreshed after each neighbour-list build. */
+  /** Per-image copies of the particle parameters (slots 3..5 of the image arrays), refreshed after each neighbour-list build. */
   private refreshImageParameters (list: NeighborList): void {
     const count = list.imageCount
-    if (this.imageData.length < 6 * count) {
+    if (this.imageData.length < IMAGE_STRIDE * count) {
       const capacity = Math.ceil(count * 1.25)
-      this.imageData = this.helper !== null ? sharedFloat64(6 * capacity) : new Float64Array(6 * capacity)
-      this.imageForces = new Float64Array(3 * capacity)
+      this.imageData = new Float64Array(IMAGE_STRIDE * capacity)
+      if (this.helper !== null) this.helperImageData = sharedFloat64(IMAGE_STRIDE * capacity)
     }
-    const data = this.imageData
-    const atoms = list.imageAtom
-    for (let s = 0; s < count; s++) {
-      const atom = atoms[s]
-      data[6 * s + 3] = this.scaledCharge[atom]
-      data[6 * s + 4] = this.halfSigma[atom]
-      data[6 * s + 5] = this.epsilonFactor[atom]
-    }
+    this.copyImageParameters(list, this.imageData)
+    if (this.helper !== null) this.copyImageParameters(list, this.helperImageData)
     this.parametersForBuild = list.buildCount
+  }
+
+  private copyImageParameters (list: NeighborList, data: Float64Array): void {
+    const atoms = list.imageAtom
+    for (let s = 0; s < list.imageCount; s++) {
+      const atom = atoms[s]
+      data[IMAGE_STRIDE * s + 3] = this.scaledCharge[atom]
+      data[IMAGE_STRIDE * s + 4] = this.halfSigma[atom]
+      data[IMAGE_STRIDE * s + 5] = this.epsilonFactor[atom]
+    }
   }
 
   /** Pairs from the neighbour list, reaction field, optional switching. Returns kJ/mol. */
@@ -210,60 +225,46 @@ export class NonbondedKernel implements ForceKernel {
     if (this.parametersForBuild !== list.buildCount) this.refreshImageParameters(list)
     const imageCount = list.imageCount
     const homeCount = this.particleCount
-    // image positions (slots 0..2): x_atom + wrap shift + lattice shift, see NeighborList
     const data = this.imageData
     const imageAtom = list.imageAtom
-    const offset = list.imageOffsetNm
-    for (let s = 0; s < imageCount; s++) {
-      const a3 = 3 * imageAtom[s]
-      const s3 = 3 * s
-      data[6 * s] = positionsNm[a3] + offset[s3]
-      data[6 * s + 1] = positionsNm[a3 + 1] + offset[s3 + 1]
-      data[6 * s + 2] = positionsNm[a3 + 2] + offset[s3 + 2]
-    }
-    const imageForce = this.imageForces
-    imageForce.fill(0, 0, 3 * imageCount)
 
     // The pair loop in two parts, homes [0, split) and [split, N) with about half of the pairs each, each into
-    // its own force buffer, summed in that order: the same bits whether the helper thread takes the second part or not.
+    // its own force triples, summed in that order: the same bits whether the helper thread takes the second part or not.
     const split = homeIndexAtPair(list.start, homeCount, list.pairCount >>> 1)
-    const shellLimit = list.shellLimit()
+    const shellLimits = list.homeShellLimit
     const helper = wantHelper && list.pairCount >= PARALLEL_MIN_PAIRS ? this.helper : null
     const startedAt = performance.now()
     if (helper !== null) {
+      // the helper fills its own image positions (from a shared copy of the positions) while this thread fills its own
+      this.sharedPositions.set(positionsNm)
       helper.startPairs({
-        homeImage: list.homeImage, start: list.start, pairedStart: list.pairedStart, shellEnd: list.shellEnd, neighbors: list.neighbors,
-        image: this.imageData, settings: this.pairSettings,
-      }, imageCount, split, homeCount, shellLimit)
+        homeImage: list.homeImage, start: list.start, pairedStart: list.pairedStart, shellEnd: list.shellEnd, shellLimits, neighbors: list.neighbors,
+        image: this.helperImageData, settings: this.pairSettings, positions: this.sharedPositions, imageAtom, imageOffset: list.imageOffsetNm,
+        atomForce: this.partTwoAtomForce,
+      }, imageCount, homeCount, split, homeCount)
     }
     const energy = this.pairEnergy
+    const partOne = this.partOneAtomForce
+    const partTwo = this.partTwoAtomForce
     let secondEnergy: Float64Array = this.secondPartEnergy
-    let secondForce: Float64Array = this.secondPartForces
     try {
-      computePairRange(0, split, list.homeImage, list.start, list.pairedStart, list.shellEnd, shellLimit, list.neighbors, data, imageForce, this.pairSettings, energy)
+      fillImagePositions(imageCount, positionsNm, imageAtom, list.imageOffsetNm, data)
+      computePairRangeInChunks(0, split, list.homeImage, list.start, list.pairedStart, list.shellEnd, shellLimits, list.neighbors, data, PART_ONE_FORCE,
+        this.pairSettings, energy)
+      reduceImageForces(imageCount, homeCount, imageAtom, data, PART_ONE_FORCE, partOne)
     } finally {
       helper?.finish()
     }
     if (helper !== null) {
       secondEnergy = helper.energy
-      secondForce = helper.imageForce
     } else {
-      if (secondForce.length < 3 * imageCount) {
-        this.secondPartForces = new Float64Array(3 * Math.ceil(imageCount * 1.25))
-        secondForce = this.secondPartForces
-      }
-      secondForce.fill(0, 0, 3 * imageCount)
-      computePairRange(split, homeCount, list.homeImage, list.start, list.pairedStart, list.shellEnd, shellLimit, list.neighbors, data, secondForce, this.pairSettings, secondEnergy)
+      computePairRangeInChunks(split, homeCount, list.homeImage, list.start, list.pairedStart, list.shellEnd, shellLimits, list.neighbors, data, PART_TWO_FORCE,
+        this.pairSettings, secondEnergy)
+      reduceImageForces(imageCount, homeCount, imageAtom, data, PART_TWO_FORCE, partTwo)
     }
     if (this.helper !== null && list.pairCount >= PARALLEL_MIN_PAIRS) this.helperChoice.record(performance.now() - startedAt)
     const total = (energy[0] + energy[1]) + (secondEnergy[0] + secondEnergy[1])
-    for (let s = 0; s < imageCount; s++) {
-      const a3 = 3 * imageAtom[s]
-      const s3 = 3 * s
-      forcesOut[a3] += imageForce[s3] + secondForce[s3]
-      forcesOut[a3 + 1] += imageForce[s3 + 1] + secondForce[s3 + 1]
-      forcesOut[a3 + 2] += imageForce[s3 + 2] + secondForce[s3 + 2]
-    }
+    for (let k = 0; k < 3 * homeCount; k++) forcesOut[k] += partOne[k] + partTwo[k]
     return total
   }
 
@@ -273,46 +274,55 @@ export class NonbondedKernel implements ForceKernel {
     this.helper = null
   }
 
-  /** Every non-excluded pair, plain Coulomb + LJ (NoCutoff). Returns kJ/mol. */
+  /**
+   * Every non-excluded pair, plain Coulomb + LJ (NoCutoff). Returns kJ/mol.
+   * The partners j > i of atom i are visited in runs between its excluded
+   * partners (sorted), so the pair loop itself has no exclusion test.
+   */
   private computeAllPairs (positionsNm: Float64Array, forcesOut: Float64Array): number {
     const n = this.particleCount
     const halfSigma = this.halfSigma
     const epsilonFactor = this.epsilonFactor
     const charge = this.scaledCharge
-    const stamp = this.excludedStamp
-    stamp.fill(-1)
     const { start: exclusionStart, partners } = this.exclusions
     let energy = 0
     for (let i = 0; i < n; i++) {
-      for (let e = exclusionStart[i]; e < exclusionStart[i + 1]; e++) stamp[partners[e]] = i
       const i3 = 3 * i
       const xi = positionsNm[i3]; const yi = positionsNm[i3 + 1]; const zi = positionsNm[i3 + 2]
       const qi = charge[i]; const si = halfSigma[i]; const ei = epsilonFactor[i]
       let fxi = 0; let fyi = 0; let fzi = 0
-      for (let j = i + 1; j < n; j++) {
-        if (stamp[j] === i) continue
-        const j3 = 3 * j
-        const dx = positionsNm[j3] - xi
-        const dy = positionsNm[j3 + 1] - yi
-        const dz = positionsNm[j3 + 2] - zi
-        const r2 = dx * dx + dy * dy + dz * dz
-        const inverseR = 1 / Math.sqrt(r2)
-        const inverseR2 = inverseR * inverseR
-        const chargeProd = qi * charge[j]
-        energy += chargeProd * inverseR
-        let dEdR = chargeProd * inverseR
-        const eps = ei * epsilonFactor[j]
-        if (eps !== 0) {
-          const sigma = si + halfSigma[j]
-          const sig2 = sigma * sigma * inverseR2
-          const sig6 = sig2 * sig2 * sig2
-          energy += eps * (sig6 - 1) * sig6
-          dEdR += eps * (12 * sig6 - 6) * sig6
+      let e = exclusionStart[i]
+      const exclusionEnd = exclusionStart[i + 1]
+      while (e < exclusionEnd && partners[e] <= i) e++
+      let j = i + 1
+      while (j < n) {
+        let runEnd = n
+        if (e < exclusionEnd) runEnd = partners[e++]
+        for (; j < runEnd; j++) {
+          const j3 = 3 * j
+          const dx = positionsNm[j3] - xi
+          const dy = positionsNm[j3 + 1] - yi
+          const dz = positionsNm[j3 + 2] - zi
+          const r2 = dx * dx + dy * dy + dz * dz
+          const inverseR = 1 / Math.sqrt(r2)
+          const inverseR2 = inverseR * inverseR
+          const chargeProd = qi * charge[j]
+          energy += chargeProd * inverseR
+          let dEdR = chargeProd * inverseR
+          const eps = ei * epsilonFactor[j]
+          if (eps !== 0) {
+            const sigma = si + halfSigma[j]
+            const sig2 = sigma * sigma * inverseR2
+            const sig6 = sig2 * sig2 * sig2
+            energy += eps * (sig6 - 1) * sig6
+            dEdR += eps * (12 * sig6 - 6) * sig6
+          }
+          dEdR *= inverseR2
+          const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
+          fxi -= fx; fyi -= fy; fzi -= fz
+          forcesOut[j3] += fx; forcesOut[j3 + 1] += fy; forcesOut[j3 + 2] += fz
         }
-        dEdR *= inverseR2
-        const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
-        fxi -= fx; fyi -= fy; fzi -= fz
-        forcesOut[j3] += fx; forcesOut[j3 + 1] += fy; forcesOut[j3 + 2] += fz
+        j = runEnd + 1
       }
       forcesOut[i3] += fxi; forcesOut[i3 + 1] += fyi; forcesOut[i3 + 2] += fzi
     }

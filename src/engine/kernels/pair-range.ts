@@ -10,21 +10,30 @@
  * Each home's partners come in two runs (see searchPairRange): up to
  * pairedStart[h], pairs within the cutoff (at the list build) where one of
  * the two has no Lennard-Jones, computed by a Coulomb-only loop; then the
- * rest, by the general loop, which stops after shell `shellLimit` of the
- * partners that were beyond the cutoff at the build (the later shells cannot
- * have come within the cutoff yet; see NeighborList.shellLimit).
+ * rest, by the general loop, which stops after shell `shellLimits[h]` of
+ * the partners that were beyond the cutoff at the build (the later shells
+ * cannot have come within the cutoff yet; see NeighborList.homeShellLimit).
  *
- * Arrays are per neighbour-list image (see NeighborList): `image` holds 6
- * numbers per image, [x, y, z (nm), charge * sqrt(ONE_4PI_EPS0), sigma/2 (nm),
- * 2 sqrt(epsilon)], so that one partner is one cache line; forces
- * (kJ/mol/nm, 3 per image) are added into `imageForce`. `settings` = [cutoff^2 nm^2, krf, crf, useSwitch (0/1),
- * switching distance nm, 1/(cutoff - switching distance)].
- * Energies (kJ/mol) are written to energyOut[0] (LJ) and energyOut[1] (Coulomb).
+ * `image` holds IMAGE_STRIDE (12) numbers per neighbour-list image (see
+ * NeighborList): [x, y, z (nm), charge * sqrt(ONE_4PI_EPS0), sigma/2 (nm),
+ * 2 sqrt(epsilon), then two force triples (kJ/mol/nm), one per part of the
+ * pair loop], so that a partner's position and the force added to it share
+ * cache lines; the forces of this range are added into the triple at
+ * `forceOffset` (PART_ONE_FORCE or PART_TWO_FORCE). `settings` = [cutoff^2
+ * nm^2, krf, crf, useSwitch (0/1), switching distance nm, 1/(cutoff -
+ * switching distance)]. Energies (kJ/mol) are added to energyOut[0] (LJ)
+ * and energyOut[1] (Coulomb).
  */
+/** Numbers per image in the pair loop's image array (see computePairRange). */
+export const IMAGE_STRIDE = 12
+/** Offsets of the two force triples within an image's numbers. */
+export const PART_ONE_FORCE = 6
+export const PART_TWO_FORCE = 9
+
 export function computePairRange (
   homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, pairedStart: Int32Array, shellEnd: Int32Array,
-  shellLimit: number, neighbors: Int32Array,
-  image: Float64Array, imageForce: Float64Array, settings: Float64Array, energyOut: Float64Array,
+  shellLimits: Int32Array, neighbors: Int32Array,
+  image: Float64Array, forceOffset: number, settings: Float64Array, energyOut: Float64Array,
 ): void {
   const cutoff2 = settings[0]
   const krf = settings[1]
@@ -37,48 +46,48 @@ export function computePairRange (
   let energyCoulomb = 0
   for (let h = homeFrom; h < homeTo; h++) {
     const si = homeImage[h]
-    const i3 = 3 * si
-    const i6 = 6 * si
-    const xi = image[i6]; const yi = image[i6 + 1]; const zi = image[i6 + 2]
-    const qi = image[i6 + 3]; const sigmaI = image[i6 + 4]; const ei = image[i6 + 5]
+    const i12 = 12 * si
+    const iForce = i12 + forceOffset
+    const xi = image[i12]; const yi = image[i12 + 1]; const zi = image[i12 + 2]
+    const qi = image[i12 + 3]; const sigmaI = image[i12 + 4]; const ei = image[i12 + 5]
     let fxi = 0; let fyi = 0; let fzi = 0
     // Coulomb only (no Lennard-Jones for one of the two)
     const paired = pairedStart[h]
     for (let k = start[h]; k < paired; k++) {
       const s = neighbors[k]
-      const s6 = 6 * s
-      const dx = image[s6] - xi
-      const dy = image[s6 + 1] - yi
-      const dz = image[s6 + 2] - zi
+      const s12 = 12 * s
+      const dx = image[s12] - xi
+      const dy = image[s12 + 1] - yi
+      const dz = image[s12 + 2] - zi
       const r2 = dx * dx + dy * dy + dz * dz
       if (r2 >= cutoff2) continue
       const inverseR = 1 / Math.sqrt(r2)
-      const chargeProd = qi * image[s6 + 3]
+      const chargeProd = qi * image[s12 + 3]
       energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
       const dEdR = chargeProd * (inverseR - twoKrf * r2) * (inverseR * inverseR)
       const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
       fxi -= fx; fyi -= fy; fzi -= fz
-      const s3 = 3 * s
-      imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
+      const sForce = s12 + forceOffset
+      image[sForce] += fx; image[sForce + 1] += fy; image[sForce + 2] += fz
     }
-    const end = shellEnd[4 * h + shellLimit]
+    const end = shellEnd[4 * h + shellLimits[h]]
     for (let k = paired; k < end; k++) {
       const s = neighbors[k]
-      const s6 = 6 * s
-      const dx = image[s6] - xi
-      const dy = image[s6 + 1] - yi
-      const dz = image[s6 + 2] - zi
+      const s12 = 12 * s
+      const dx = image[s12] - xi
+      const dy = image[s12 + 1] - yi
+      const dz = image[s12 + 2] - zi
       const r2 = dx * dx + dy * dy + dz * dz
       if (r2 >= cutoff2) continue
       const inverseR = 1 / Math.sqrt(r2)
       const inverseR2 = inverseR * inverseR
-      const chargeProd = qi * image[s6 + 3]
+      const chargeProd = qi * image[s12 + 3]
       energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
       // dEdR is -(dE/dr)/r as in OpenMM; the force on i is -dEdR (x_j - x_i)
       let dEdR = chargeProd * (inverseR - twoKrf * r2)
-      const eps = ei * image[s6 + 5]
+      const eps = ei * image[s12 + 5]
       if (eps !== 0) {
-        const sigma = sigmaI + image[s6 + 4]
+        const sigma = sigmaI + image[s12 + 4]
         const sig2 = sigma * sigma * inverseR2
         const sig6 = sig2 * sig2 * sig2
         let lj = eps * (sig6 - 1) * sig6
@@ -99,11 +108,73 @@ export function computePairRange (
       dEdR *= inverseR2
       const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
       fxi -= fx; fyi -= fy; fzi -= fz
-      const s3 = 3 * s
-      imageForce[s3] += fx; imageForce[s3 + 1] += fy; imageForce[s3 + 2] += fz
+      const sForce = s12 + forceOffset
+      image[sForce] += fx; image[sForce + 1] += fy; image[sForce + 2] += fz
     }
-    imageForce[i3] += fxi; imageForce[i3 + 1] += fyi; imageForce[i3 + 2] += fzi
+    image[iForce] += fxi; image[iForce + 1] += fyi; image[iForce + 2] += fzi
   }
-  energyOut[0] = energyLJ
-  energyOut[1] = energyCoulomb
+  energyOut[0] += energyLJ
+  energyOut[1] += energyCoulomb
+}
+
+/**
+ * computePairRange over homes [homeFrom, homeTo) in chunks of 64 homes, in
+ * order, energies summed chunk by chunk into energyOut (zeroed first). Many
+ * short calls let the JIT optimize computePairRange as a whole early (one
+ * long call per step would run in on-stack-replaced code, deoptimized and
+ * slow for thousands of steps). Self-contained except for computePairRange,
+ * which the helper thread defines too.
+ */
+export function computePairRangeInChunks (
+  homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, pairedStart: Int32Array, shellEnd: Int32Array,
+  shellLimits: Int32Array, neighbors: Int32Array,
+  image: Float64Array, forceOffset: number, settings: Float64Array, energyOut: Float64Array,
+): void {
+  energyOut[0] = 0
+  energyOut[1] = 0
+  for (let from = homeFrom; from < homeTo; from += 64) {
+    computePairRange(from, Math.min(from + 64, homeTo), homeImage, start, pairedStart, shellEnd, shellLimits, neighbors, image, forceOffset,
+      settings, energyOut)
+  }
+}
+
+/**
+ * Writes the position of images [0, imageCount) into `image` (slots 0..2 of
+ * IMAGE_STRIDE = 12 per image: x_atom + offset, see NeighborList) and zeroes
+ * both force triples (slots 6..11); the parameters (slots 3..5) are left as
+ * they are. Self-contained, like computePairRange (the helper thread runs
+ * its source text too).
+ */
+export function fillImagePositions (imageCount: number, positionsNm: Float64Array, imageAtom: Int32Array, imageOffsetNm: Float64Array,
+  image: Float64Array): void {
+  for (let s = 0; s < imageCount; s++) {
+    const a3 = 3 * imageAtom[s]
+    const s3 = 3 * s
+    const s12 = 12 * s
+    image[s12] = positionsNm[a3] + imageOffsetNm[s3]
+    image[s12 + 1] = positionsNm[a3 + 1] + imageOffsetNm[s3 + 1]
+    image[s12 + 2] = positionsNm[a3 + 2] + imageOffsetNm[s3 + 2]
+    image[s12 + 6] = 0; image[s12 + 7] = 0; image[s12 + 8] = 0
+    image[s12 + 9] = 0; image[s12 + 10] = 0; image[s12 + 11] = 0
+  }
+}
+
+/**
+ * Sums the force triple at `forceOffset` (PART_ONE_FORCE or PART_TWO_FORCE)
+ * of images [0, imageCount) of `image` per atom into `atomForce` (kJ/mol/nm,
+ * 3 per atom, [0, 3 particleCount) zeroed first), in image order, so that
+ * each part of the pair loop reduces its own forces on its own thread and
+ * only one triple per atom crosses to the calling thread. Self-contained,
+ * like computePairRange.
+ */
+export function reduceImageForces (imageCount: number, particleCount: number, imageAtom: Int32Array, image: Float64Array,
+  forceOffset: number, atomForce: Float64Array): void {
+  atomForce.fill(0, 0, 3 * particleCount)
+  for (let s = 0; s < imageCount; s++) {
+    const a3 = 3 * imageAtom[s]
+    const f = 12 * s + forceOffset
+    atomForce[a3] += image[f]
+    atomForce[a3 + 1] += image[f + 1]
+    atomForce[a3 + 2] += image[f + 2]
+  }
 }
