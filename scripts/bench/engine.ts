@@ -3,7 +3,10 @@
  * same run: steady-state ns/day after a warm-up (JIT, neighbour lists), with
  * start-up (reading inputs, building the context, first step) shown apart.
  *
- *   npx tsx scripts/bench/engine.ts [--quick] [--only ala2-vacuum|ala2-tip3p|ala2-tip3p-pme|villin-pme] [--no-openmm]
+ *   npx tsx scripts/bench/engine.ts [--quick] [--only ala2-vacuum|ala2-tip3p|ala2-tip3p-pme|villin-pme] [--no-openmm] [--rounds N]
+ *
+ * --rounds N times every engine N times, alternating, and reports each
+ * engine's median round (on a shared machine, speed drifts over minutes).
  *
  * Systems (examples/): alanine dipeptide in vacuum (22 atoms, NoCutoff,
  * HBonds) and alanine dipeptide in 750 TIP3P waters (2,272 atoms, reaction
@@ -133,6 +136,7 @@ function main (): void {
       quick: { type: 'boolean' },
       only: { type: 'string' },
       'no-openmm': { type: 'boolean' },
+      rounds: { type: 'string' },
     },
     strict: true,
   })
@@ -142,19 +146,31 @@ function main (): void {
 
   const rows: string[][] = []
   const problems: string[] = []
+  const rounds = Number(values.rounds ?? '1')
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a whole number of at least 1')
+  const roundNotes: string[] = []
   for (const system of systems) {
-    process.stderr.write(`${system.name}: builtin...`)
-    const builtin = measureBuiltin(system, durations)
-    const measurements: Measurement[] = [builtin]
-    if (values['no-openmm'] !== true) {
-      for (const platform of ['Reference', 'CPU'] as const) {
-        process.stderr.write(` OpenMM ${platform}...`)
-        const measurement = measureOpenMM(system, platform, durations)
-        if (typeof measurement === 'string') problems.push(`${system.name}: ${measurement}`)
-        else measurements.push(measurement)
+    // Each round times every engine once, one after another; several rounds alternate them, so a slow spell of a
+    // shared machine does not fall on one engine only. Each engine's median round is reported.
+    const byEngine: Measurement[][] = [[], [], []]
+    for (let round = 0; round < rounds; round++) {
+      process.stderr.write(`${system.name}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}: builtin...`)
+      byEngine[0].push(measureBuiltin(system, durations))
+      if (values['no-openmm'] !== true) {
+        for (const [k, platform] of (['Reference', 'CPU'] as const).entries()) {
+          process.stderr.write(` OpenMM ${platform}...`)
+          const measurement = measureOpenMM(system, platform, durations)
+          if (typeof measurement === 'string') problems.push(`${system.name}: ${measurement}`)
+          else byEngine[k + 1].push(measurement)
+        }
       }
+      process.stderr.write(' done\n')
     }
-    process.stderr.write(' done\n')
+    const measurements = byEngine.filter((list) => list.length > 0).map(medianMeasurement)
+    const builtin = measurements[0]
+    if (rounds > 1 && byEngine[2].length === rounds) {
+      roundNotes.push(`${system.name} builtin/CPU by round: ${byEngine[0].map((m, r) => formatNumber(m.nsPerDay / byEngine[2][r].nsPerDay)).join(' ')}`)
+    }
     const reference = measurements.find((m) => m.engine.endsWith('Reference'))
     const cpu = measurements.find((m) => m.engine.endsWith('CPU'))
     for (const m of measurements) {
@@ -174,7 +190,14 @@ function main (): void {
     `start-up = reading inputs, building the context, first step. Node ${process.version}; ` +
     `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; builtin force threads: ` +
     `${process.env.MDSWARM_FORCE_THREADS ?? 'auto'}.\n`)
+  if (rounds > 1) process.stdout.write(`${rounds} rounds, engines alternating; each row is that engine's median round.\n${roundNotes.join('\n')}${roundNotes.length > 0 ? '\n' : ''}`)
   for (const problem of problems) process.stdout.write(`note: ${problem}\n`)
+}
+
+/** The measurement with the median ns/day (the lower middle one of an even count). */
+function medianMeasurement (list: readonly Measurement[]): Measurement {
+  const sorted = [...list].sort((a, b) => a.nsPerDay - b.nsPerDay)
+  return sorted[Math.floor((sorted.length - 1) / 2)]
 }
 
 main()
