@@ -100,6 +100,64 @@ export function tripletRuns (kinds: Uint8Array, geometryOf: Uint8Array): Triplet
 }
 
 /**
+ * The second atom's local frame, written to basis[0..8] (e1, e2, e3) and
+ * basis[9] (the step): e1 along its previous offset u from the head, read
+ * from `relative` at `r2` ((1, 0, 0) in frame 0), e2 along h × u for the
+ * coordinate axis h least aligned with u, e3 = e1 × e2. Both norms are taken
+ * from u so their square roots run in parallel. Encoder and decoder share
+ * it, so their frames are bit-identical.
+ */
+function secondAtomBasis (relative: Float64Array, r2: number, f: number, precision: number, basis: Float64Array): void {
+  let ux = 1; let uy = 0; let uz = 0
+  if (f !== 0) { ux = relative[r2]; uy = relative[(r2 + 1) | 0]; uz = relative[(r2 + 2) | 0] }
+  let lengthSquared = ux * ux + uy * uy + uz * uz
+  if (!(lengthSquared > 1e-24)) { ux = 1; uy = 0; uz = 0; lengthSquared = 1 }
+  // w = h × u without branches (the axis depends on each molecule's orientation, so a
+  // branch would be mispredicted half the time): exactly one of m0, m1, m2 is 1.
+  const absX = Math.abs(ux); const absY = Math.abs(uy); const absZ = Math.abs(uz)
+  const m0 = +(absX <= absY) & +(absX <= absZ)
+  const m1 = (m0 ^ 1) & +(absY <= absZ)
+  const m2 = 1 - m0 - m1
+  const wx = m1 * uz - m2 * uy; const wy = m2 * ux - m0 * uz; const wz = m0 * uy - m1 * ux
+  const inverseU = 1 / Math.sqrt(lengthSquared)
+  const inverseW = 1 / Math.sqrt(wx * wx + wy * wy + wz * wz)
+  storeFrame(ux * inverseU, uy * inverseU, uz * inverseU, wx * inverseW, wy * inverseW, wz * inverseW, precision, basis)
+}
+
+/**
+ * The third atom's local frame, written to `basis` as secondAtomBasis does:
+ * e1 along the second atom's offset a, e2 along the part of the third's
+ * previous offset p (read from `relative` at `r3`; (0, 0, 1) in frame 0)
+ * perpendicular to a, e3 = e1 × e2. The perpendicular part
+ * p − (p·a / a·a) a needs no square root, so both run in parallel.
+ * Degenerate geometry takes basisWithPlane's fallbacks.
+ */
+function thirdAtomBasis (ax: number, ay: number, az: number, relative: Float64Array, r3: number, f: number, precision: number, basis: Float64Array): void {
+  let px = 0; let py = 0; let pz = 1
+  if (f !== 0) { px = relative[r3]; py = relative[(r3 + 1) | 0]; pz = relative[(r3 + 2) | 0] }
+  const axisSquared = ax * ax + ay * ay + az * az
+  const k = (px * ax + py * ay + pz * az) / axisSquared
+  const wx = px - k * ax; const wy = py - k * ay; const wz = pz - k * az
+  const perpendicularSquared = wx * wx + wy * wy + wz * wz
+  if (axisSquared > 1e-24 && perpendicularSquared > 1e-18 * (px * px + py * py + pz * pz)) {
+    const inverseA = 1 / Math.sqrt(axisSquared)
+    const inverseP = 1 / Math.sqrt(perpendicularSquared)
+    storeFrame(ax * inverseA, ay * inverseA, az * inverseA, wx * inverseP, wy * inverseP, wz * inverseP, precision, basis)
+  } else {
+    // Rare (degenerate geometry): the shared function's fallbacks.
+    basisWithPlane(ax, ay, az, px, py, pz, precision, basis)
+  }
+}
+
+/** Stores e1, e2, e3 = e1 × e2 and the step precision / largestRowSum. */
+function storeFrame (e1x: number, e1y: number, e1z: number, e2x: number, e2y: number, e2z: number, precision: number, basis: Float64Array): void {
+  const e3x = e1y * e2z - e1z * e2y; const e3y = e1z * e2x - e1x * e2z; const e3z = e1x * e2y - e1y * e2x
+  basis[0] = e1x; basis[1] = e1y; basis[2] = e1z; basis[3] = e2x; basis[4] = e2y; basis[5] = e2z
+  basis[6] = e3x; basis[7] = e3y; basis[8] = e3z
+  basis[9] = precision / largestRowSum(e1x, e1y, e1z, e2x, e2y, e2z, e3x, e3y, e3z)
+}
+
+/**
  * Encoder: the second and third atoms of every triplet of frame `f`, whose
  * values start at `base` in `coords` (nm) and `lattice` (heads on the
  * lattice of spacing precisionBox[0], nm). Writes each triplet's 8 local
@@ -121,27 +179,9 @@ export function codeTriplets (runs: TripletRuns, f: number, coords: Float32Array
       const ox = lattice[j] * precision; const oy = lattice[(j + 1) | 0] * precision; const oz = lattice[(j + 2) | 0] * precision
       const r2 = (o + 3) | 0
       const r3 = (o + 6) | 0
-      // Second atom: local frame e1 along its previous offset u from the head ((1, 0, 0) in
-      // frame 0), e2 along h × u for the coordinate axis h least aligned with u, e3 = e1 × e2,
-      // step BASIS_STEP. Both norms are taken from u so their square roots run in parallel.
-      let ux = 1; let uy = 0; let uz = 0
-      if (f !== 0) { ux = relative[r2]; uy = relative[(r2 + 1) | 0]; uz = relative[(r2 + 2) | 0] }
-      let lengthSquared = ux * ux + uy * uy + uz * uz
-      if (!(lengthSquared > 1e-24)) { ux = 1; uy = 0; uz = 0; lengthSquared = 1 }
-      // w = h × u without branches (the axis depends on each molecule's orientation, so a
-      // branch would be mispredicted half the time): exactly one of m0, m1, m2 is 1.
-      const absX = Math.abs(ux); const absY = Math.abs(uy); const absZ = Math.abs(uz)
-      const m0 = +(absX <= absY) & +(absX <= absZ)
-      const m1 = (m0 ^ 1) & +(absY <= absZ)
-      const m2 = 1 - m0 - m1
-      let wx = m1 * uz - m2 * uy; let wy = m2 * ux - m0 * uz; let wz = m0 * uy - m1 * ux
-      const inverseU = 1 / Math.sqrt(lengthSquared)
-      const inverseW = 1 / Math.sqrt(wx * wx + wy * wy + wz * wz)
-      let e1x = ux * inverseU; let e1y = uy * inverseU; let e1z = uz * inverseU
-      let e2x = wx * inverseW; let e2y = wy * inverseW; let e2z = wz * inverseW
-      let e3x = e1y * e2z - e1z * e2y; let e3y = e1z * e2x - e1x * e2z; let e3z = e1x * e2y - e1y * e2x
-      let largest = largestRowSum(e1x, e1y, e1z, e2x, e2y, e2z, e3x, e3y, e3z)
-      let step = precision / largest
+      secondAtomBasis(relative, r2, f, precision, basis)
+      let e1x = basis[0]; let e1y = basis[1]; let e1z = basis[2]; let e2x = basis[3]; let e2y = basis[4]; let e2z = basis[5]
+      let e3x = basis[6]; let e3y = basis[7]; let e3z = basis[8]; let step = basis[9]
       let inverseStep = 1 / step
       const vx = coords[(j + 3) | 0] - ox; const vy = coords[(j + 4) | 0] - oy; const vz = coords[(j + 5) | 0] - oz
       const q2 = Math.floor((vx * e2x + vy * e2y + vz * e2z) * inverseStep + 0.5)
@@ -156,30 +196,10 @@ export function codeTriplets (runs: TripletRuns, f: number, coords: Float32Array
       const ax = s1 * e1x + t2 * e2x + t3 * e3x
       const ay = s1 * e1y + t2 * e2y + t3 * e3y
       const az = s1 * e1z + t2 * e2z + t3 * e3z
-      // Third atom: e1 along the second atom's offset a, e2 along the part of the third's
-      // previous offset p ((0, 0, 1) in frame 0) perpendicular to a, e3 = e1 × e2; the
-      // perpendicular part p − (p·a / a·a) a needs no square root, so both run in parallel.
-      let px = 0; let py = 0; let pz = 1
-      if (f !== 0) { px = relative[r3]; py = relative[(r3 + 1) | 0]; pz = relative[(r3 + 2) | 0] }
+      thirdAtomBasis(ax, ay, az, relative, r3, f, precision, basis)
       relative[r2] = ax; relative[(r2 + 1) | 0] = ay; relative[(r2 + 2) | 0] = az
-      const axisSquared = ax * ax + ay * ay + az * az
-      const k = (px * ax + py * ay + pz * az) / axisSquared
-      wx = px - k * ax; wy = py - k * ay; wz = pz - k * az
-      const perpendicularSquared = wx * wx + wy * wy + wz * wz
-      if (axisSquared > 1e-24 && perpendicularSquared > 1e-18 * (px * px + py * py + pz * pz)) {
-        const inverseA = 1 / Math.sqrt(axisSquared)
-        const inverseP = 1 / Math.sqrt(perpendicularSquared)
-        e1x = ax * inverseA; e1y = ay * inverseA; e1z = az * inverseA
-        e2x = wx * inverseP; e2y = wy * inverseP; e2z = wz * inverseP
-        e3x = e1y * e2z - e1z * e2y; e3y = e1z * e2x - e1x * e2z; e3z = e1x * e2y - e1y * e2x
-        largest = largestRowSum(e1x, e1y, e1z, e2x, e2y, e2z, e3x, e3y, e3z)
-        step = precision / largest
-      } else {
-        // Rare (degenerate geometry): the shared function's fallbacks, identical in encoder and decoder.
-        basisWithPlane(ax, ay, az, px, py, pz, precision, basis)
-        e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
-        e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
-      }
+      e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
+      e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
       inverseStep = 1 / step
       const wx3 = coords[(j + 6) | 0] - ox; const wy3 = coords[(j + 7) | 0] - oy; const wz3 = coords[(j + 8) | 0] - oz
       const p3 = Math.floor((wx3 * e3x + wy3 * e3y + wz3 * e3z) * inverseStep + 0.5)
@@ -221,25 +241,9 @@ export function placeTriplets (runs: TripletRuns, f: number, residuals: Int32Arr
       const ox = ring[j] * precision; const oy = ring[(j + 1) | 0] * precision; const oz = ring[(j + 2) | 0] * precision
       const r2 = (o + 3) | 0
       const r3 = (o + 6) | 0
-      // Second atom (see codeTriplets).
-      let ux = 1; let uy = 0; let uz = 0
-      if (f !== 0) { ux = relative[r2]; uy = relative[(r2 + 1) | 0]; uz = relative[(r2 + 2) | 0] }
-      let lengthSquared = ux * ux + uy * uy + uz * uz
-      if (!(lengthSquared > 1e-24)) { ux = 1; uy = 0; uz = 0; lengthSquared = 1 }
-      // w = h × u without branches (the axis depends on each molecule's orientation, so a
-      // branch would be mispredicted half the time): exactly one of m0, m1, m2 is 1.
-      const absX = Math.abs(ux); const absY = Math.abs(uy); const absZ = Math.abs(uz)
-      const m0 = +(absX <= absY) & +(absX <= absZ)
-      const m1 = (m0 ^ 1) & +(absY <= absZ)
-      const m2 = 1 - m0 - m1
-      let wx = m1 * uz - m2 * uy; let wy = m2 * ux - m0 * uz; let wz = m0 * uy - m1 * ux
-      const inverseU = 1 / Math.sqrt(lengthSquared)
-      const inverseW = 1 / Math.sqrt(wx * wx + wy * wy + wz * wz)
-      let e1x = ux * inverseU; let e1y = uy * inverseU; let e1z = uz * inverseU
-      let e2x = wx * inverseW; let e2y = wy * inverseW; let e2z = wz * inverseW
-      let e3x = e1y * e2z - e1z * e2y; let e3y = e1z * e2x - e1x * e2z; let e3z = e1x * e2y - e1y * e2x
-      let largest = largestRowSum(e1x, e1y, e1z, e2x, e2y, e2z, e3x, e3y, e3z)
-      let step = precision / largest
+      secondAtomBasis(relative, r2, f, precision, basis)
+      let e1x = basis[0]; let e1y = basis[1]; let e1z = basis[2]; let e2x = basis[3]; let e2y = basis[4]; let e2z = basis[5]
+      let e3x = basis[6]; let e3y = basis[7]; let e3z = basis[8]; let step = basis[9]
       const q2 = residuals[at]; const q3 = residuals[(at + 1) | 0]
       const folded = residuals[(at + 2) | 0]
       const sign = foldedSign(folded); const q1 = unfoldedValue(folded)
@@ -250,28 +254,11 @@ export function placeTriplets (runs: TripletRuns, f: number, residuals: Int32Arr
       const ax = s1 * e1x + t2 * e2x + t3 * e3x
       const ay = s1 * e1y + t2 * e2y + t3 * e3y
       const az = s1 * e1z + t2 * e2z + t3 * e3z
-      // Third atom (see codeTriplets).
-      let px = 0; let py = 0; let pz = 1
-      if (f !== 0) { px = relative[r3]; py = relative[(r3 + 1) | 0]; pz = relative[(r3 + 2) | 0] }
+      thirdAtomBasis(ax, ay, az, relative, r3, f, precision, basis)
       relative[r2] = ax; relative[(r2 + 1) | 0] = ay; relative[(r2 + 2) | 0] = az
       out[r2] = ox + ax; out[(r2 + 1) | 0] = oy + ay; out[(r2 + 2) | 0] = oz + az
-      const axisSquared = ax * ax + ay * ay + az * az
-      const k = (px * ax + py * ay + pz * az) / axisSquared
-      wx = px - k * ax; wy = py - k * ay; wz = pz - k * az
-      const perpendicularSquared = wx * wx + wy * wy + wz * wz
-      if (axisSquared > 1e-24 && perpendicularSquared > 1e-18 * (px * px + py * py + pz * pz)) {
-        const inverseA = 1 / Math.sqrt(axisSquared)
-        const inverseP = 1 / Math.sqrt(perpendicularSquared)
-        e1x = ax * inverseA; e1y = ay * inverseA; e1z = az * inverseA
-        e2x = wx * inverseP; e2y = wy * inverseP; e2z = wz * inverseP
-        e3x = e1y * e2z - e1z * e2y; e3y = e1z * e2x - e1x * e2z; e3z = e1x * e2y - e1y * e2x
-        largest = largestRowSum(e1x, e1y, e1z, e2x, e2y, e2z, e3x, e3y, e3z)
-        step = precision / largest
-      } else {
-        basisWithPlane(ax, ay, az, px, py, pz, precision, basis)
-        e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
-        e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
-      }
+      e1x = basis[0]; e1y = basis[1]; e1z = basis[2]; e2x = basis[3]; e2y = basis[4]; e2z = basis[5]
+      e3x = basis[6]; e3y = basis[7]; e3z = basis[8]; step = basis[9]
       const p3 = residuals[(at + 3) | 0]; const p1 = residuals[(at + 4) | 0]
       const folded3 = residuals[(at + 5) | 0]
       const sign3 = foldedSign(folded3); const p2 = unfoldedValue(folded3)
