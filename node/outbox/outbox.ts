@@ -101,12 +101,7 @@ export class Outbox {
   async addChunk (chunk: OutboxChunk, progress: Pick<UnitRecord, 'resumeCheckpoint' | 'resumeStep' | 'nextFrame' | 'engineMs'>): Promise<void> {
     const record = await this.requireUnit(chunk.message.unitId)
     const updated: UnitRecord = { ...record, ...progress }
-    const key = chunkKey(chunk.message)
-    await this.db.batch([
-      { type: 'put', sublevel: this.chunks, key, value: encodeValue(chunk) },
-      { type: 'put', sublevel: this.units, key: record.unit.unitId, value: encodeValue(updated) }
-    ] as never)
-    this.noteChunkKey(key)
+    await this.putChunkWithRecord(chunk, updated)
     this.remember(record, updated)
   }
 
@@ -114,17 +109,19 @@ export class Outbox {
   async finishUnit (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number, lastChunk?: { chunk: OutboxChunk, nextFrame: number }): Promise<void> {
     const record = await this.requireUnit(unitId)
     const updated: UnitRecord = { ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step, ...(lastChunk !== undefined ? { nextFrame: lastChunk.nextFrame } : {}) }
-    if (lastChunk === undefined) {
-      await this.units.put(unitId, encodeValue(updated))
-    } else {
-      const key = chunkKey(lastChunk.chunk.message)
-      await this.db.batch([
-        { type: 'put', sublevel: this.chunks, key, value: encodeValue(lastChunk.chunk) },
-        { type: 'put', sublevel: this.units, key: unitId, value: encodeValue(updated) }
-      ] as never)
-      this.noteChunkKey(key)
-    }
+    if (lastChunk === undefined) await this.units.put(unitId, encodeValue(updated))
+    else await this.putChunkWithRecord(lastChunk.chunk, updated)
     this.remember(record, updated)
+  }
+
+  /** Writes a chunk and its unit's updated record in one batch. */
+  private async putChunkWithRecord (chunk: OutboxChunk, updated: UnitRecord): Promise<void> {
+    const key = chunkKey(chunk.message)
+    await this.db.batch([
+      { type: 'put', sublevel: this.chunks, key, value: encodeValue(chunk) },
+      { type: 'put', sublevel: this.units, key: updated.unit.unitId, value: encodeValue(updated) }
+    ] as never)
+    this.noteChunkKey(key)
   }
 
   async failUnit (unitId: string, failure: NonNullable<UnitRecord['failure']>): Promise<void> {

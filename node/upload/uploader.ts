@@ -7,8 +7,9 @@
  * after the final checkpoint is uploaded unless the unit ends its job, so no
  * later unit starts from it): one message and one coordinator write for
  * both. Should the coordinator store the chunk but not the end, or the last
- * chunk was acknowledged before the unit's outcome was known, the uploader
- * says `complete` on its own; a failed unit is reported with `fail`. After a reconnect or a restart it simply starts again from what
+ * chunk have been acknowledged before the unit's outcome was known, the
+ * uploader says `complete` on its own; a failed unit is reported with
+ * `fail`. After a reconnect or a restart it simply starts again from what
  * the outbox still holds.
  */
 import { logger } from '@libp2p/logger'
@@ -16,7 +17,6 @@ import type { CoordinatorLink } from '../link/coordinator-link.ts'
 import type { HeldUnit, HeldUnits } from '../held-units.ts'
 import type { Outbox } from '../outbox/outbox.ts'
 import type { UnitRecord } from '../outbox/records.ts'
-import type { UnitSpec } from '../../src/wire/messages.ts'
 import { WakeSignal } from '../wake-signal.ts'
 import { backoffDelayMs } from '../link/backoff.ts'
 import { second } from '../../src/wire/constants.ts'
@@ -44,11 +44,6 @@ export interface UploaderDeps {
   readonly onReported: (held: HeldUnit, report: UnitReport) => void
   /** A chunk was acknowledged (durably stored by the coordinator). */
   readonly onAcked?: (held: HeldUnit, firstFrame: number, frameCount: number) => void
-}
-
-/** One past the index (within the job) of the unit's last frame: frame i follows step (i+1)·reportEvery. */
-function unitEndFrame (unit: UnitSpec): number {
-  return Math.floor(unit.endStep / unit.reportEvery)
 }
 
 export class Uploader {
@@ -139,11 +134,9 @@ export class Uploader {
       if (held.abandoned || !this.running) return
       const hash = chunk.message.checkpointHash
       if (chunk.checkpoint !== undefined && hash !== undefined && !this.storedCheckpoints.has(hash)) await this.putCheckpoint(chunk.checkpoint, held)
-      // The unit's last chunk carries its end (`complete`), so both are stored in one write; while the
-      // outcome is still being recorded (it follows the last chunk at once), the chunk waits for it.
-      const chunkEnd = chunk.message.firstFrame + chunk.message.frameCount
-      if (before.phase === 'running' && chunkEnd >= unitEndFrame(before.unit)) return
-      const endsUnit = finished !== undefined && chunkEnd >= before.nextFrame
+      // The unit's last chunk carries its end (`complete`), so both are stored in one write (the node
+      // stores that chunk together with the unit's outcome, so it is here once the unit is finished).
+      const endsUnit = finished !== undefined && chunk.message.firstFrame + chunk.message.frameCount >= before.nextFrame
       const message = endsUnit ? { ...chunk.message, complete: { checkpointHash: await this.finalCheckpointHash(before, finished, held), frames } } : chunk.message
       const ack = await link.sendChunk(message)
       if (ack.type === 'ack') {
