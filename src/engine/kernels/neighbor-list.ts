@@ -78,7 +78,6 @@ export class NeighborList {
   readonly particleCount: number
   readonly cutoffNm: number
   private readonly requestedSkinNm: number
-  private readonly exclusions: ExclusionLists
 
   /** Number of images (real atoms + ghosts). */
   imageCount = 0
@@ -168,7 +167,6 @@ export class NeighborList {
     this.particleCount = particleCount
     this.cutoffNm = cutoffNm
     this.requestedSkinNm = skinNm
-    this.exclusions = exclusions
     this.helper = options.helper ?? null
     this.shared = this.helper !== null
     this.start = this.int32(particleCount + 1)

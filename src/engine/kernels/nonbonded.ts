@@ -70,7 +70,6 @@ export class NonbondedKernel implements ForceKernel {
   private readonly exceptionsArePeriodic: boolean
   private readonly cutoffNm: number
   private readonly useSwitch: boolean
-  private readonly switchingDistanceNm: number
   /** Reaction-field constants krf (nm^-3) and crf (nm^-1). */
   private readonly krf: number
   private readonly crf: number
@@ -119,7 +118,6 @@ export class NonbondedKernel implements ForceKernel {
     this.exceptionsArePeriodic = this.periodic && (force as NonbondedForceInput).exceptionsUsePeriodic === true
     this.cutoffNm = force.cutoffNm
     this.useSwitch = this.useCutoff && force.useSwitchingFunction
-    this.switchingDistanceNm = force.switchingDistanceNm
     if (this.useCutoff && !(force.cutoffNm > 0)) {
       throw new InvalidSystemError(`NonbondedForce cutoff must be positive (got ${force.cutoffNm} nm).`)
     }

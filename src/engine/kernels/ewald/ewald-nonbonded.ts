@@ -105,13 +105,11 @@ export class EwaldNonbondedKernel implements ForceKernel {
   readonly dispersionAlphaPerNm: number
   /** Ewald k-space sum (null for PME). */
   readonly ewald: EwaldReciprocal | null
-  private readonly force: NonbondedForce
   private readonly particleCount: number
   private readonly directGroup: number
   private readonly reciprocalGroup: number
   private readonly cutoffNm: number
   private readonly useSwitch: boolean
-  private readonly switchingDistanceNm: number
   private readonly exceptionsArePeriodic: boolean
   private readonly dispersionCoefficient: number
   private readonly selfEnergy: number
@@ -174,14 +172,12 @@ export class EwaldNonbondedKernel implements ForceKernel {
       throw new InvalidSystemError(`NonbondedForce ewaldErrorTolerance must lie between 0 and 0.5 (got ${force.ewaldErrorTolerance}).`)
     }
     this.method = force.method
-    this.force = force
     this.particleCount = n
     this.directGroup = force.forceGroup
     this.reciprocalGroup = force.reciprocalSpaceForceGroup >= 0 ? force.reciprocalSpaceForceGroup : force.forceGroup
     this.cutoffNm = force.cutoffNm
     // OpenMM's Reference platform turns the switching function off for LJPME.
     this.useSwitch = force.useSwitchingFunction && force.method !== 'LJPME'
-    this.switchingDistanceNm = force.switchingDistanceNm
     if (this.useSwitch && !(force.switchingDistanceNm >= 0 && force.switchingDistanceNm < force.cutoffNm)) {
       throw new InvalidSystemError(`NonbondedForce switching distance (${force.switchingDistanceNm} nm) must lie between 0 and the cutoff (${force.cutoffNm} nm).`)
     }
