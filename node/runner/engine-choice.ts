@@ -22,7 +22,7 @@ export interface EnginePreferences {
   readonly python?: string
   /** OpenMM platform when the unit names none (default: the fastest). */
   readonly platform?: string
-  /** Platform properties (CudaPrecision, Threads, DeviceIndex, ...). */
+  /** Platform properties (CudaPrecision, OpenCLPrecision, Threads, DeviceIndex, ...). */
   readonly properties?: Readonly<Record<string, string>>
 }
 
@@ -38,9 +38,11 @@ export function chooseEngine (requirements: Requirements, capabilities: Capabili
   if (!useOpenmm) return { name: 'builtin' }
   const platform = requirements.platform ?? preferences.platform ?? (requirements.gpu === true ? openmmCaps?.platforms.find(p => GPU_PLATFORMS.has(p)) : undefined)
   const properties: Record<string, string> = { ...preferences.properties }
-  const mayRunOnCuda = platform === 'CUDA' || (platform === undefined && openmmCaps?.platforms.includes('CUDA') === true)
-  // The seed's design: CUDA in mixed precision unless told otherwise.
-  if (mayRunOnCuda && properties.CudaPrecision === undefined) properties.CudaPrecision = 'mixed'
+  const mayRunOn = (name: string): boolean => platform === name || (platform === undefined && openmmCaps?.platforms.includes(name) === true)
+  // GPUs in mixed precision unless told otherwise (the seed's design for CUDA; OpenCL alike). Without a named
+  // platform the helper passes each platform only the properties it knows.
+  if (mayRunOn('CUDA') && properties.CudaPrecision === undefined) properties.CudaPrecision = 'mixed'
+  if (mayRunOn('OpenCL') && properties.OpenCLPrecision === undefined) properties.OpenCLPrecision = 'mixed'
   return {
     name: 'openmm',
     ...(preferences.python !== undefined ? { python: preferences.python } : {}),

@@ -51,6 +51,12 @@ test('engine choice: required engines, forces the builtin lacks, platforms, GPUs
   t.deepEqual(chooseEngine({ engine: 'any', platform: 'CPU', forceTypes: [] }, caps(['CPU'])), { name: 'openmm', platform: 'CPU', properties: {} })
   // A node with a GPU runs `any` units on it, in mixed precision as the seed's design did.
   t.deepEqual(chooseEngine({ engine: 'any', forceTypes: [] }, caps(['CUDA', 'CPU'], 2)), { name: 'openmm', properties: { CudaPrecision: 'mixed' } })
+  // OpenCL alike (Debian's OpenMM has OpenCL but no CUDA); with both, each platform gets its own property
+  t.deepEqual(chooseEngine({ engine: 'any', forceTypes: [] }, caps(['OpenCL', 'CPU'], 1)), { name: 'openmm', properties: { OpenCLPrecision: 'mixed' } })
+  t.deepEqual(chooseEngine({ engine: 'any', forceTypes: [] }, caps(['CUDA', 'OpenCL', 'CPU'], 1)),
+    { name: 'openmm', properties: { CudaPrecision: 'mixed', OpenCLPrecision: 'mixed' } })
+  t.deepEqual(chooseEngine({ engine: 'any', platform: 'OpenCL', forceTypes: [] }, caps(['CUDA', 'OpenCL', 'CPU'], 1)),
+    { name: 'openmm', platform: 'OpenCL', properties: { OpenCLPrecision: 'mixed' } })
   t.deepEqual(chooseEngine({ engine: 'any', forceTypes: [] }, caps(['CUDA'], 2), { preferred: 'builtin' }), { name: 'builtin' })
   t.deepEqual(chooseEngine({ engine: 'any', forceTypes: [] }, caps(['CPU']), { preferred: 'openmm', platform: 'CPU', properties: { Threads: '1' } }),
     { name: 'openmm', platform: 'CPU', properties: { Threads: '1' } })
