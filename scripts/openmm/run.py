@@ -3,13 +3,17 @@
 
 Usage:
   /usr/bin/python3 scripts/openmm/run.py --system S.xml --integrator I.xml (--pdb P.pdb | --state ST.xml)
-      --steps N --report-every K [--platform Reference|CPU] [--seed S] --out frames.json
+      --steps N --report-every K [--platform Reference|CPU] [--threads T] [--seed S] --out frames.json
 
 Start: positions (and velocities, box) from --state when given, else positions from the PDB (box from CRYST1,
 else the system default). Without velocities in the state: Maxwell-Boltzmann at the integrator's temperature
 for Langevin integrators (seeded with --seed), zero for Verlet. --seed also sets the integrator's random seed.
 A frame is written after every step that is a multiple of K (the initial state is "initial").
-Output: {"platform", "openmmVersion", "steps", "reportEvery", "stepSizePs", "initial": FRAME, "frames": [FRAME]},
+CPU platform: DeterministicForces=true always; --threads sets its Threads property. Give --threads 1 for a
+bit-reproducible run: with several threads OpenMM 7.7's CPU platform can differ in the last bits (~1e-10 nm
+after 60 steps of alanine dipeptide) from run to run when the machine is busy, DeterministicForces or not.
+Output: {"platform", "properties" (the context's platform properties), "openmmVersion", "steps", "reportEvery",
+"stepSizePs", "initial": FRAME, "frames": [FRAME]},
 FRAME = {"step", "timePs", "positions" (nm), "potentialEnergy", "kineticEnergy" (kJ/mol), "boxVectorsNm"?}.
 Errors: message on stderr, exit status 2.
 """
@@ -38,11 +42,14 @@ def parse_args(argv):
     parser.add_argument("--steps", type=int, required=True)
     parser.add_argument("--report-every", type=int, required=True)
     parser.add_argument("--platform", default="Reference", choices=["Reference", "CPU"])
+    parser.add_argument("--threads", type=int, default=None, help="CPU platform threads (default: OpenMM's choice)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if not args.pdb and not args.state:
         parser.error("give --pdb or --state for the starting positions")
+    if args.threads is not None and (args.threads < 1 or args.platform != "CPU"):
+        parser.error("--threads needs --platform CPU and a count >= 1")
     if args.steps < 0 or args.report_every <= 0:
         parser.error("--steps must be >= 0 and --report-every > 0")
     return args
@@ -79,7 +86,9 @@ def main(argv):
             raise ValueError(f"{args.integrator} does not hold an OpenMM Integrator")
         if args.seed is not None and hasattr(integrator, "setRandomNumberSeed"):
             integrator.setRandomNumberSeed(args.seed)
-        context = make_context(system, integrator, args.platform)
+        context = make_context(system, integrator, args.platform, args.threads)
+        platform = context.getPlatform()
+        properties = {name: platform.getPropertyValue(context, name) for name in platform.getPropertyNames()}
         has_velocities = False
         if args.state:
             state = read_state(args.state)
@@ -117,6 +126,7 @@ def main(argv):
     with open(args.out, "w") as f:
         json.dump({
             "platform": args.platform,
+            "properties": properties,
             "openmmVersion": mm.__version__,
             "steps": args.steps,
             "reportEvery": args.report_every,

@@ -25,16 +25,24 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-openmm-engine-'))
 test.after.always(() => { fs.rmSync(tmp, { recursive: true, force: true }) })
 
 interface DirectFrame { step: number, timePs: number, positions: number[][], potentialEnergy: number, kineticEnergy: number }
+interface DirectRun { properties: Record<string, string>, frames: DirectFrame[] }
 
-/** A direct OpenMM run (scripts/openmm/run.py) of the same inputs. */
-function directOpenmm (integratorFile: string, platform: string, steps: number, reportEvery: number, seed: number): DirectFrame[] {
+/**
+ * CPU platform properties of both runs. One thread: with several, OpenMM 7.7's CPU platform is not
+ * bit-reproducible on a busy machine (DeterministicForces or not; ~1e-10 nm apart after 60 steps).
+ */
+const CPU_THREADS = 1
+const CPU_PROPERTIES = { Threads: String(CPU_THREADS), DeterministicForces: 'true' }
+
+/** A direct OpenMM run (scripts/openmm/run.py) of the same inputs, with the same platform properties. */
+function directOpenmm (integratorFile: string, platform: string, steps: number, reportEvery: number, seed: number): DirectRun {
   const out = path.join(tmp, `direct-${integratorFile}-${platform}.json`)
   const dir = path.join(FIXTURES_DIR, ALA2)
   const result = spawnSync(DEBIAN_PYTHON, [path.join(REPO_ROOT, 'scripts', 'openmm', 'run.py'), '--system', path.join(dir, 'system.xml'),
     '--integrator', path.join(dir, integratorFile), '--state', path.join(dir, 'state.xml'), '--steps', String(steps), '--report-every', String(reportEvery),
-    '--platform', platform, '--seed', String(seed), '--out', out], { encoding: 'utf8' })
+    '--platform', platform, ...(platform === 'CPU' ? ['--threads', String(CPU_THREADS)] : []), '--seed', String(seed), '--out', out], { encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`run.py failed: ${result.stderr}`)
-  return (JSON.parse(fs.readFileSync(out, 'utf8')) as { frames: DirectFrame[] }).frames
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as DirectRun
 }
 
 function maxPositionDifferenceNm (a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -48,15 +56,17 @@ for (const [platform, integratorFile] of [['Reference', 'langevin-middle.xml'], 
     const steps = 60
     const reportEvery = 20
     const seed = 5
-    const direct = directOpenmm(integratorFile, platform, steps, reportEvery, seed)
+    const directRun = directOpenmm(integratorFile, platform, steps, reportEvery, seed)
+    const direct = directRun.frames
     const engine = await OpenmmEngine.start({
       systemXml: fixtureText(ALA2, 'system.xml'),
       integratorXml: fixtureText(ALA2, integratorFile),
       stateXml: fixtureText(ALA2, 'state.xml'),
       seed,
-    }, { platform, properties: platform === 'CPU' ? { Threads: '1', DeterministicForces: 'true' } : {} })
+    }, { platform, properties: platform === 'CPU' ? CPU_PROPERTIES : {} })
     try {
       t.is(engine.platform, platform)
+      t.deepEqual(engine.info.properties, directRun.properties, 'both runs use the same platform properties')
       t.is(engine.info.openmmVersion.split('.')[0], '7')
       const frames: Frame[] = []
       await engine.run({ steps, reportEvery, onFrame: f => frames.push(f) })
@@ -72,7 +82,8 @@ for (const [platform, integratorFile] of [['Reference', 'langevin-middle.xml'], 
       const checkpoint = await engine.checkpoint()
       t.is(checkpoint.step, steps)
       t.is(checkpoint.particleCount, 22)
-      t.true(maxPositionDifferenceNm(checkpoint.positionsNm, direct[direct.length - 1].positions.flat()) < 1e-12)
+      const checkpointDifferenceNm = maxPositionDifferenceNm(checkpoint.positionsNm, direct[direct.length - 1].positions.flat())
+      t.true(checkpointDifferenceNm < 1e-12, `checkpoint positions differ from the direct run by ${checkpointDifferenceNm} nm`)
     } finally {
       await engine.close()
     }
