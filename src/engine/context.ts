@@ -287,6 +287,15 @@ export class Context {
     return this.potentialEnergy
   }
 
+  /**
+   * Starts a new neighbour-list segment: the next evaluation rebuilds the lists from the current positions,
+   * as a context made from a checkpoint of this state does, so that both continue bit for bit alike.
+   */
+  restartNeighborLists (): void {
+    this.evaluator.restartNeighborLists()
+    this.cacheValid = false
+  }
+
   /** Forces the next force request to evaluate again (after editing positions or box in place). */
   invalidateForces (): void {
     this.cacheValid = false

@@ -47,6 +47,11 @@ export class ForceEvaluator {
     return total
   }
 
+  /** Makes every kernel with a neighbour list rebuild it at the next evaluation (see NeighborList.restart). */
+  restartNeighborLists (): void {
+    for (const kernel of this.kernels) kernel.restartNeighborList?.()
+  }
+
   /** Stops helper threads some kernels may hold (see MDSWARM_FORCE_THREADS); the evaluator keeps working on one thread. */
   close (): void {
     for (const kernel of this.kernels) {

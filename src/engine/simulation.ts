@@ -162,9 +162,14 @@ export class Simulation {
     this.context.close()
   }
 
-  /** The current portable state (copies). */
+  /**
+   * The current portable state (copies). Also starts a new neighbour-list segment (Context.restartNeighborLists):
+   * the next step rebuilds the lists from these positions, as a run resumed from this checkpoint does, so the two
+   * continue bit for bit alike (periodic systems too). Costs one list build and one force evaluation.
+   */
   checkpoint (): Checkpoint {
     const context = this.context
+    context.restartNeighborLists()
     return {
       particleCount: this.system.particleCount,
       positionsNm: Float64Array.from(context.positionsNm),

@@ -24,4 +24,6 @@ export interface ForceKernel {
    */
   compute (positionsNm: Float64Array, box: BoxVectors | null, forcesOut: Float64Array,
     energyByGroup: Float64Array, groupsMask: number, withEnergy?: boolean): void
+  /** Kernels with a neighbour list: rebuild it at the next evaluation (see NeighborList.restart). */
+  restartNeighborList? (): void
 }

@@ -190,6 +190,15 @@ export class NeighborList {
     this.exclusionPartners = this.shared ? copyToShared(exclusions.partners) : exclusions.partners
   }
 
+  /**
+   * Makes the next `update` rebuild the list, whatever the displacements. The list's pair order (hence the
+   * rounding of force sums) depends on the positions it was built from: a checkpoint restarts the list so that
+   * a run resumed from it, which builds its list from the checkpoint's positions, follows this run bit for bit.
+   */
+  restart (): void {
+    this.built = false
+  }
+
   /** Rebuilds the list when needed. Returns true when it did. `box` null: no periodicity. */
   update (positionsNm: Float64Array, box: BoxVectors | null): boolean {
     if (!this.needsBuild(positionsNm, box)) return false

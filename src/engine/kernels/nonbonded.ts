@@ -268,6 +268,11 @@ export class NonbondedKernel implements ForceKernel {
   }
 
   /** Stops the helper thread, if any (the kernel still works afterwards, on one thread). */
+  /** Rebuilds the neighbour list at the next evaluation (see NeighborList.restart). */
+  restartNeighborList (): void {
+    this.neighborList?.restart()
+  }
+
   close (): void {
     this.helper?.close()
     this.helper = null

@@ -274,6 +274,11 @@ export class EwaldNonbondedKernel implements ForceKernel {
   }
 
   /** Stops the helper threads, if any (the kernel still works afterwards, on one thread). */
+  /** Rebuilds the neighbour list at the next evaluation (see NeighborList.restart). */
+  restartNeighborList (): void {
+    this.neighborList.restart()
+  }
+
   close (): void {
     this.searchHelper?.close()
     this.searchHelper = null
