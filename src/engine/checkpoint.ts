@@ -16,7 +16,8 @@
  *   40      24N f64   positions, nm
  *   ..      24N f64   velocities, nm/ps
  *   ..      72  f64   box vectors a, b, c (nm), only when flagged
- *   ..      4R  u32   rng state words, only when flagged
+ *   ..      4R  u32   rng state words, only when flagged: the stochastic integrator's generator
+ *                     (7 words) and/or the barostat's state (13 words; see Context.rngState)
  *   end-4   4  u32    CRC-32 (IEEE) of every byte before it
  *
  * @example
@@ -35,7 +36,7 @@ export interface Checkpoint {
   box: BoxVectors | null
   step: number
   timePs: number
-  /** Random generator state of a stochastic integrator, or null. */
+  /** Random state: a stochastic integrator's generator and/or a barostat's state (see Context.rngState), or null. */
   rngState: Uint32Array | null
 }
 

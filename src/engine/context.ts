@@ -18,7 +18,7 @@
  * context.stepIntegrator(1000)
  * const { potentialEnergy } = context.computeForces()
  */
-import { MonteCarloBarostatUpdater } from './barostat/monte-carlo-barostat.ts'
+import { BAROSTAT_STATE_WORDS, MonteCarloBarostatUpdater } from './barostat/monte-carlo-barostat.ts'
 import { ConstraintSet } from './constraints/constraint-set.ts'
 import { ConstraintFailureError, ParticleCountMismatchError, SimulationBlowUpError } from './errors.ts'
 import { ForceEvaluator } from './force-evaluator.ts'
@@ -28,7 +28,7 @@ import { ALL_FORCE_GROUPS, FORCE_GROUP_COUNT } from './kernels/kernel.ts'
 import {
   BOLTZMANN_KJ_PER_MOL_K, degreesOfFreedom, kineticEnergyTimeShiftPs, shiftedKineticEnergy, temperatureFromKineticEnergy,
 } from './kinetic.ts'
-import { Rng } from './rng.ts'
+import { Rng, RNG_STATE_WORDS } from './rng.ts'
 import type { SimulationState } from './state.ts'
 import type { BoxVectors, CMMotionRemover, MonteCarloBarostat, System } from './system.ts'
 
@@ -265,14 +265,40 @@ export class Context {
     this.evaluator.close()
   }
 
-  /** The stochastic integrator's generator state (for checkpoints), or null for Verlet. */
+  /**
+   * The random state of the run, for checkpoints: the stochastic integrator's generator (RNG_STATE_WORDS
+   * words) when it has one, then the barostat's state (BAROSTAT_STATE_WORDS words) when there is one; null
+   * with neither. The sections' lengths differ, so the total tells which are present.
+   */
   rngState (): Uint32Array | null {
-    return this.rng === null ? null : this.rng.state()
+    const integrator = this.rng?.state() ?? null
+    const barostat = this.barostat?.state() ?? null
+    if (barostat === null) return integrator
+    if (integrator === null) return barostat
+    const both = new Uint32Array(integrator.length + barostat.length)
+    both.set(integrator)
+    both.set(barostat, integrator.length)
+    return both
   }
 
-  /** Continues the stochastic integrator's random stream from a saved `rngState()`. Ignored for Verlet. */
+  /**
+   * Continues the random streams from a saved `rngState()`: each section this context has a use for (a
+   * section it lacks, e.g. the barostat's in a checkpoint of a run that had none, is ignored; a part it needs
+   * but the state lacks continues from its seed). RangeError for a length no checkpoint has.
+   */
   setRngState (state: Uint32Array): void {
-    if (this.rng !== null) this.rng.setState(state)
+    let integrator: Uint32Array | null = null
+    let barostat: Uint32Array | null = null
+    if (state.length === RNG_STATE_WORDS) integrator = state
+    else if (state.length === BAROSTAT_STATE_WORDS) barostat = state
+    else if (state.length === RNG_STATE_WORDS + BAROSTAT_STATE_WORDS) {
+      integrator = state.subarray(0, RNG_STATE_WORDS)
+      barostat = state.subarray(RNG_STATE_WORDS)
+    } else {
+      throw new RangeError(`A saved random state has ${RNG_STATE_WORDS}, ${BAROSTAT_STATE_WORDS} or ${RNG_STATE_WORDS + BAROSTAT_STATE_WORDS} words, got ${state.length}`)
+    }
+    if (integrator !== null && this.rng !== null) this.rng.setState(integrator)
+    if (barostat !== null && this.barostat !== null) this.barostat.setState(barostat)
   }
 
   /** The barostat's move for this step (OpenMM: updateContextState at the start of the step). */

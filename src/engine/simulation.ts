@@ -115,7 +115,14 @@ export class Simulation {
     }
 
     const context = new Context(loaded.system, integrator, state, { seed, threads: inputs.threads })
-    if (checkpoint?.rngState != null) context.setRngState(checkpoint.rngState)
+    if (checkpoint?.rngState != null) {
+      try {
+        context.setRngState(checkpoint.rngState)
+      } catch (error) {
+        context.close()
+        throw new CheckpointError(`The checkpoint's random state does not fit this run (${(error as Error).message}); it belongs to another kind of run.`)
+      }
+    }
     if (checkpoint === null && state.velocitiesNmPerPs === null && isStochastic(integrator) && 'temperatureK' in integrator) {
       const velocitySeed = seed === undefined ? undefined : (Math.trunc(seed) ^ VELOCITY_SEED_SALT) >>> 0
       context.setVelocitiesToTemperature(integrator.temperatureK, velocitySeed)

@@ -12,11 +12,14 @@ import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MonteCarloBarostatUpdater } from '../../src/engine/barostat/monte-carlo-barostat.ts'
+import { BAROSTAT_STATE_WORDS, MonteCarloBarostatUpdater } from '../../src/engine/barostat/monte-carlo-barostat.ts'
+import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import { findMolecules } from '../../src/engine/barostat/molecules.ts'
 import { Context } from '../../src/engine/context.ts'
 import { ForceEvaluator } from '../../src/engine/force-evaluator.ts'
 import { BOLTZMANN_KJ_PER_MOL_K } from '../../src/engine/kinetic.ts'
+import { RNG_STATE_WORDS } from '../../src/engine/rng.ts'
+import { Simulation } from '../../src/engine/simulation.ts'
 import type { MonteCarloBarostat, NonbondedForce, System } from '../../src/engine/system.ts'
 import { parseIntegratorXml } from '../../src/engine/xml/integrator-xml.ts'
 import { parseStateXml } from '../../src/engine/xml/state-xml.ts'
@@ -145,4 +148,30 @@ test('barostat-water: the average density under PME + barostat matches OpenMM', 
   t.log(`density ${density.toFixed(4)} g/cm3 over ${(steps - warmup) * 0.002} ps, OpenMM ${reference.barostat.averageDensityGPerCm3.toFixed(4)} +- ${reference.barostat.densityStandardError.toFixed(4)}; barostat accepted ${context.barostat!.totalAccepted}/${context.barostat!.totalAttempted}`)
   t.true(context.barostat!.totalAttempted === Math.floor(steps / 25))
   t.true(Math.abs(density - reference.barostat.averageDensityGPerCm3) < tolerance)
+})
+
+test('barostat-water: checkpoint resume continues the barostat exactly (its generator, volume range and counters travel in the checkpoint)', t => {
+  const inputs = { systemXml: fixture('barostat-water', 'system.xml'), integratorXml: fixture('barostat-water', 'integrator.xml'), stateXml: fixture('barostat-water', 'state.xml'), seed: 99, threads: 1 as const }
+  const uninterrupted = Simulation.fromInputs(inputs)
+  let resumed: Simulation | undefined
+  try {
+    uninterrupted.run({ steps: 60, reportEvery: 30 })
+    const checkpoint = uninterrupted.checkpoint()
+    t.is(checkpoint.rngState?.length, RNG_STATE_WORDS + BAROSTAT_STATE_WORDS, 'integrator and barostat states')
+    uninterrupted.run({ steps: 60, reportEvery: 30 })
+    resumed = Simulation.fromInputs({ ...inputs, seed: 1, checkpoint: encodeCheckpoint(checkpoint) })
+    resumed.run({ steps: 60, reportEvery: 30 })
+    t.deepEqual(resumed.context.box, uninterrupted.context.box)
+    t.deepEqual(resumed.context.positionsNm, uninterrupted.context.positionsNm)
+    t.deepEqual(resumed.context.velocitiesNmPerPs, uninterrupted.context.velocitiesNmPerPs)
+    t.true(uninterrupted.context.barostat!.totalAttempted >= 4)
+
+    // a random state of a length no checkpoint has is a CheckpointError
+    const odd = { ...checkpoint, rngState: checkpoint.rngState!.subarray(0, 9) }
+    const error = t.throws(() => Simulation.fromInputs({ ...inputs, checkpoint: encodeCheckpoint(odd) }))
+    t.is(error?.name, 'CheckpointError')
+  } finally {
+    uninterrupted.close()
+    resumed?.close()
+  }
 })

@@ -26,7 +26,7 @@ import { InvalidSystemError } from '../errors.ts'
 import type { ForceEvaluator } from '../force-evaluator.ts'
 import { FORCE_GROUP_COUNT } from '../kernels/kernel.ts'
 import { BOLTZMANN_KJ_PER_MOL_K } from '../kinetic.ts'
-import { Rng } from '../rng.ts'
+import { Rng, RNG_STATE_WORDS } from '../rng.ts'
 import { usesPeriodicBoundaryConditions, type BoxVectors, type MonteCarloBarostat, type System } from '../system.ts'
 import { findMolecules, type Molecules } from './molecules.ts'
 
@@ -34,6 +34,10 @@ import { findMolecules, type Molecules } from './molecules.ts'
 export const BAR_TO_KJ_PER_MOL_NM3 = 6.02214076e23 * 1e-25
 /** Attempts between adjustments of the trial volume range. */
 const ADAPT_EVERY = 10
+/** First word of a saved barostat state ("BARO"). */
+const BAROSTAT_STATE_TAG = 0x4241524f
+/** Words of a saved barostat state: the tag, the generator, the trial volume range (f64), attempted, accepted, steps since the last attempt. */
+export const BAROSTAT_STATE_WORDS = 1 + RNG_STATE_WORDS + 2 + 3
 
 export class MonteCarloBarostatUpdater {
   readonly frequency: number
@@ -114,6 +118,38 @@ export class MonteCarloBarostatUpdater {
       }
     }
     return accepted
+  }
+
+  /**
+   * Everything a resumed run needs to continue this barostat's moves exactly (BAROSTAT_STATE_WORDS words):
+   * its random generator, the adapted trial volume range, the attempt counters.
+   */
+  state (): Uint32Array {
+    const out = new Uint32Array(BAROSTAT_STATE_WORDS)
+    out[0] = BAROSTAT_STATE_TAG
+    out.set(this.rng.state(), 1)
+    const at = 1 + RNG_STATE_WORDS
+    new Float64Array(out.buffer, 4 * at, 1)[0] = this.volumeScaleNm3
+    out[at + 2] = this.attempted
+    out[at + 3] = this.accepted
+    out[at + 4] = this.stepsSinceAttempt
+    return out
+  }
+
+  /** Continues from a saved `state()`. RangeError when `words` is not one. */
+  setState (words: Uint32Array): void {
+    if (words.length !== BAROSTAT_STATE_WORDS || words[0] !== BAROSTAT_STATE_TAG) {
+      throw new RangeError(`A saved barostat state has ${BAROSTAT_STATE_WORDS} words and starts with its tag.`)
+    }
+    const at = 1 + RNG_STATE_WORDS
+    const copy = Uint32Array.from(words)
+    const volumeScaleNm3 = new Float64Array(copy.buffer, 4 * at, 1)[0]
+    if (!(Number.isFinite(volumeScaleNm3) && volumeScaleNm3 >= 0)) throw new RangeError(`A saved barostat volume range must be finite and >= 0, got ${volumeScaleNm3}`)
+    this.rng.setState(copy.subarray(1, at))
+    this.volumeScaleNm3 = volumeScaleNm3
+    this.attempted = copy[at + 2]
+    this.accepted = copy[at + 3]
+    this.stepsSinceAttempt = copy[at + 4]
   }
 
   /** Moves every molecule rigidly so that its centre is multiplied by `scale`. */
