@@ -98,8 +98,6 @@ export class Context {
   private readonly cachedBox = new Float64Array(9)
   private cachedHasBox = false
   private cacheValid = false
-  /** Whether the cached evaluation computed energies (plain steps skip them, see ensureForces). */
-  private cacheHasEnergy = false
   private readonly scratch: Float64Array
 
   constructor (system: System, integrator: IntegratorSpec, state: SimulationState, options: ContextOptions = {}) {
@@ -249,8 +247,7 @@ export class Context {
     for (let s = 0; s < n; s++) {
       if (this.barostat !== null && this.box !== null) this.applyBarostat()
       if (this.cmMotionFrequency > 0 && this.step % this.cmMotionFrequency === 0) this.removeCenterOfMassMotion()
-      // forces only: energies are computed when a report or the barostat asks for them
-      this.ensureForces(false)
+      this.ensureForces()
       this.checkForces()
       const converged = this.kernel.step(this.positionsNm, this.velocitiesNmPerPs, this.forces)
       this.cacheValid = false
@@ -327,11 +324,9 @@ export class Context {
     this.cacheValid = false
   }
 
-  /** Fills the force cache at the current positions and box; `withEnergy` false skips the energies (for a plain step). */
-  private ensureForces (withEnergy = true): void {
-    if (this.cacheValid && (this.cacheHasEnergy || !withEnergy) && this.cacheMatchesState()) return
-    this.potentialEnergy = this.evaluator.evaluate(this.positionsNm, this.box, this.forces, this.energyByGroup, ALL_FORCE_GROUPS, withEnergy)
-    this.cacheHasEnergy = withEnergy
+  private ensureForces (): void {
+    if (this.cacheValid && this.cacheMatchesState()) return
+    this.potentialEnergy = this.evaluator.evaluate(this.positionsNm, this.box, this.forces, this.energyByGroup, ALL_FORCE_GROUPS)
     this.cachedPositions.set(this.positionsNm)
     this.cachedHasBox = this.box !== null
     if (this.box !== null) this.cachedBox.set(this.box)
@@ -374,7 +369,7 @@ export class Context {
   }
 
   private checkForces (): void {
-    if (this.cacheHasEnergy && !Number.isFinite(this.potentialEnergy)) {
+    if (!Number.isFinite(this.potentialEnergy)) {
       throw new SimulationBlowUpError(this.step, `the potential energy is ${this.potentialEnergy}`)
     }
     const forces = this.forces

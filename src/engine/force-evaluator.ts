@@ -29,17 +29,12 @@ export class ForceEvaluator {
     this.kernels = createKernels(system, options)
   }
 
-  /**
-   * Zeroes forcesOut (3N) and energyByGroup (32), computes all kernels for groupsMask. Returns total potential
-   * energy kJ/mol of the selected groups; with `withEnergy` false (forces only, for a plain step) returns NaN and
-   * leaves energyByGroup unspecified.
-   */
+  /** Zeroes forcesOut (3N) and energyByGroup (32), computes all kernels for groupsMask. Returns total potential energy kJ/mol of the selected groups. */
   evaluate (positionsNm: Float64Array, box: BoxVectors | null, forcesOut: Float64Array, energyByGroup: Float64Array,
-    groupsMask: number = ALL_FORCE_GROUPS, withEnergy = true): number {
+    groupsMask: number = ALL_FORCE_GROUPS): number {
     forcesOut.fill(0)
     energyByGroup.fill(0)
-    for (const kernel of this.kernels) kernel.compute(positionsNm, box, forcesOut, energyByGroup, groupsMask, withEnergy)
-    if (!withEnergy) return NaN
+    for (const kernel of this.kernels) kernel.compute(positionsNm, box, forcesOut, energyByGroup, groupsMask)
     let total = 0
     for (let group = 0; group < FORCE_GROUP_COUNT; group++) {
       if ((groupsMask & (1 << group)) !== 0) total += energyByGroup[group]

@@ -18,12 +18,9 @@ export interface ForceKernel {
    * the groups selected by `groupsMask` (bit g = group g), and adds its
    * energies (kJ/mol) into `energyByGroup[group]` (length 32).
    * `positionsNm` has length 3N; `box` is the current periodic box or null.
-   * `withEnergy` false (a plain integration step) lets a kernel skip its
-   * energies, leaving what it adds to `energyByGroup` unspecified; its forces
-   * must be the same bits either way. Kernels whose energy is cheap ignore it.
    */
   compute (positionsNm: Float64Array, box: BoxVectors | null, forcesOut: Float64Array,
-    energyByGroup: Float64Array, groupsMask: number, withEnergy?: boolean): void
+    energyByGroup: Float64Array, groupsMask: number): void
   /** Kernels with a neighbour list: rebuild it at the next evaluation (see NeighborList.restart). */
   restartNeighborList? (): void
 }

@@ -97,7 +97,7 @@ export class NonbondedKernel implements ForceKernel {
   private readonly partOneAtomForce: Float64Array
   private readonly partTwoAtomForce: Float64Array
   private parametersForBuild = -1
-  /** [cutoff^2, krf, crf, useSwitch, switching distance, 1/(cutoff - switching distance), withEnergy] for computePairRange. */
+  /** [cutoff^2, krf, crf, useSwitch, switching distance, 1/(cutoff - switching distance)] for computePairRange. */
   private readonly pairSettings: Float64Array
   private readonly pairEnergy = new Float64Array(2)
   private readonly secondPartEnergy = new Float64Array(2)
@@ -157,9 +157,9 @@ export class NonbondedKernel implements ForceKernel {
     this.sharedPositions = this.helper !== null ? sharedFloat64(3 * particleCount) : new Float64Array(0)
     this.partOneAtomForce = new Float64Array(3 * particleCount)
     this.partTwoAtomForce = this.helper !== null ? sharedFloat64(3 * particleCount) : new Float64Array(3 * particleCount)
-    this.pairSettings = this.helper !== null ? sharedFloat64(7) : new Float64Array(7)
+    this.pairSettings = this.helper !== null ? sharedFloat64(6) : new Float64Array(6)
     this.pairSettings.set([force.cutoffNm * force.cutoffNm, this.krf, this.crf, this.useSwitch ? 1 : 0,
-      force.switchingDistanceNm, 1 / (force.cutoffNm - force.switchingDistanceNm), 1])
+      force.switchingDistanceNm, 1 / (force.cutoffNm - force.switchingDistanceNm)])
   }
 
   /** Neighbour-list builds so far (0 for NoCutoff). */
@@ -168,10 +168,9 @@ export class NonbondedKernel implements ForceKernel {
   }
 
   compute (positionsNm: Float64Array, box: BoxVectors | null, forcesOut: Float64Array,
-    energyByGroup: Float64Array, groupsMask: number, withEnergy = true): void {
+    energyByGroup: Float64Array, groupsMask: number): void {
     const group = this.force.forceGroup
     if ((groupsMask & (1 << group)) === 0) return
-    this.pairSettings[6] = withEnergy ? 1 : 0
     let energy: number
     if (this.periodic) {
       if (box === null) {

@@ -21,10 +21,8 @@
  * cache lines; the forces of this range are added into the triple at
  * `forceOffset` (PART_ONE_FORCE or PART_TWO_FORCE). `settings` = [cutoff^2
  * nm^2, krf, crf, useSwitch (0/1), switching distance nm, 1/(cutoff -
- * switching distance), withEnergy (0/1)]. Energies (kJ/mol) are added to
- * energyOut[0] (LJ) and energyOut[1] (Coulomb) when withEnergy is 1; with 0
- * (a step that needs forces only) they are skipped and the forces are the
- * same bits.
+ * switching distance)]. Energies (kJ/mol) are added to energyOut[0] (LJ)
+ * and energyOut[1] (Coulomb).
  */
 /** Numbers per image in the pair loop's image array (see computePairRange). */
 export const IMAGE_STRIDE = 12
@@ -44,7 +42,6 @@ export function computePairRange (
   const useSwitch = settings[3] !== 0
   const switchStart = settings[4]
   const switchInverseWidth = settings[5]
-  const withEnergy = settings[6] !== 0
   let energyLJ = 0
   let energyCoulomb = 0
   for (let h = homeFrom; h < homeTo; h++) {
@@ -66,7 +63,7 @@ export function computePairRange (
       if (r2 >= cutoff2) continue
       const inverseR = 1 / Math.sqrt(r2)
       const chargeProd = qi * image[s12 + 3]
-      if (withEnergy) energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
+      energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
       const dEdR = chargeProd * (inverseR - twoKrf * r2) * (inverseR * inverseR)
       const fx = dEdR * dx; const fy = dEdR * dy; const fz = dEdR * dz
       fxi -= fx; fyi -= fy; fzi -= fz
@@ -85,7 +82,7 @@ export function computePairRange (
       const inverseR = 1 / Math.sqrt(r2)
       const inverseR2 = inverseR * inverseR
       const chargeProd = qi * image[s12 + 3]
-      if (withEnergy) energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
+      energyCoulomb += chargeProd * (inverseR + krf * r2 - crf)
       // dEdR is -(dE/dr)/r as in OpenMM; the force on i is -dEdR (x_j - x_i)
       let dEdR = chargeProd * (inverseR - twoKrf * r2)
       const eps = ei * image[s12 + 5]
@@ -105,7 +102,7 @@ export function computePairRange (
             lj *= switchValue
           }
         }
-        if (withEnergy) energyLJ += lj
+        energyLJ += lj
         dEdR += ljDerivative
       }
       dEdR *= inverseR2
