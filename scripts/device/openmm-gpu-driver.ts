@@ -256,6 +256,16 @@ async function main (): Promise<void> {
   log(`chooseEngine(any unit) on this node: ${JSON.stringify(choice)}`)
   const gpuPlatform = node.openmm?.platforms.find(p => p === 'CUDA' || p === 'OpenCL')
   const systems = SYSTEMS.map(loadSystem).filter((s): s is SystemInputs => s !== null)
+  if (choice.name === 'openmm' && systems.length > 0) {
+    // what the node's choice gives once OpenMM has made its context (the helper maps CudaPrecision/OpenCLPrecision to Precision)
+    try {
+      const engine = await OpenmmEngine.start({ ...systems[0], seed: 1 }, { python: PYTHON, platform: choice.platform, properties: choice.properties })
+      log(`the node's choice makes a context on ${engine.platform} with ${JSON.stringify(pick(engine.info.properties, ['Precision', 'DeviceIndex', 'DeviceName', 'Threads']))}`)
+      await engine.close()
+    } catch (err) {
+      log(`the node's choice failed to make a context: ${(err as Error).name}: ${(err as Error).message}`)
+    }
+  }
   if (node.openmm !== null) {
     await platformSection(systems, node.openmm.platforms.includes('OpenCL'))
     if (systems.length > 0) await unitSection(systems[0], gpuPlatform)

@@ -56,6 +56,33 @@ GAS_CONSTANT_KJ = 0.00831446261815324
 PROTOCOL_FD = None
 
 
+#: Prefix of each GPU platform's own property names before OpenMM 7.5 (CudaPrecision); later versions list the
+#: bare name (Precision) and accept the old one.
+PLATFORM_PROPERTY_PREFIX = {"CUDA": "Cuda", "OpenCL": "OpenCL", "HIP": "Hip"}
+
+
+def platform_properties(platform, properties, keep_unknown):
+    """The properties meant for `platform`, under the names it lists: a platform-prefixed name (CudaPrecision)
+    only for that platform, as the bare name where the platform lists that (OpenMM >= 7.5), and a bare name as
+    the prefixed one where only that is listed (older OpenMM). Names for other platforms are dropped; other
+    unknown names are kept only with keep_unknown (OpenMM then refuses them with its own message)."""
+    names = set(platform.getPropertyNames())
+    own_prefix = PLATFORM_PROPERTY_PREFIX.get(platform.getName())
+    usable = {}
+    for key, value in properties.items():
+        if key in names:
+            usable[key] = value
+            continue
+        prefix = next((p for p in PLATFORM_PROPERTY_PREFIX.values() if key.startswith(p) and len(key) > len(p)), None)
+        if prefix is not None and prefix == own_prefix and key[len(prefix):] in names:
+            usable.setdefault(key[len(prefix):], value)
+        elif prefix is None and own_prefix is not None and own_prefix + key in names:
+            usable.setdefault(own_prefix + key, value)
+        elif prefix is None and keep_unknown:
+            usable[key] = value
+    return usable
+
+
 class HelperInputError(Exception):
     """The inputs are wrong (not OpenMM's failure): a mismatch, a missing field."""
 
@@ -266,7 +293,8 @@ class Run:
         properties = {str(k): str(v) for k, v in (config.get("properties") or {}).items()}
         if platform_name:
             platform = mm.Platform.getPlatformByName(platform_name)
-            self.context = mm.Context(self.system, self.integrator, platform, properties)
+            # names the platform does not know stay, so that OpenMM refuses a misspelt property
+            self.context = mm.Context(self.system, self.integrator, platform, platform_properties(platform, properties, keep_unknown=True))
         else:
             self.context = self._fastest_context(properties)
         platform = self.context.getPlatform()
@@ -343,7 +371,7 @@ class Run:
                 platform = mm.Platform.getPlatformByName(name)
             except Exception:
                 continue
-            usable = {k: v for k, v in properties.items() if k in platform.getPropertyNames()}
+            usable = platform_properties(platform, properties, keep_unknown=False)
             try:
                 return mm.Context(self.system, self.integrator, platform, usable)
             except Exception as error:
