@@ -46,13 +46,15 @@ import { ONE_4PI_EPS0 } from '../constants.ts'
 import { dispersionCorrectionCoefficient } from '../dispersion-correction.ts'
 import { buildExclusionLists, type ExclusionLists } from '../exclusions.ts'
 import type { ForceKernel } from '../kernel.ts'
-import { homeIndexAtPair, NeighborList } from '../neighbor-list.ts'
+import { NeighborList } from '../neighbor-list.ts'
+import { PairChunks } from '../pair-chunks.ts'
 import { minimumImageInPlace } from '../periodic.ts'
 import { ExceptionPairs } from '../exception-pairs.ts'
-import { ForceHelperThread, sharedFloat64, sharedInt32 } from '../parallel-pairs.ts'
+import { ForceHelperThread, sharedFloat64 } from '../parallel-pairs.ts'
 import { HelperChoice, PARALLEL_MIN_ATOMS, resolveForceThreads } from '../force-threads.ts'
 import { erf, ErfcTable } from './erfc.ts'
-import { computeEwaldChunks, computeEwaldPairRange, fillImagePositions } from './ewald-pair-range.ts'
+import { computeEwaldChunks, computeEwaldPairRange } from './ewald-pair-range.ts'
+import { fillImagePositions, fillImagePositionsOnce, IMAGE_STRIDE } from '../image-positions.ts'
 import { SharedFunctionThread } from './shared-function-thread.ts'
 import { ewaldParameters, ljpmeParameters, pmeParameters } from './ewald-parameters.ts'
 import { EwaldReciprocal } from './ewald-reciprocal.ts'
@@ -63,16 +65,8 @@ const MIN_BOX_WIDTH_IN_CUTOFFS = 1.999999
 const SQRT_PI = Math.sqrt(Math.PI)
 /** Table intervals per unit of alpha r. */
 const ERFC_TABLE_RESOLUTION = 256
-/** Numbers per neighbour-list image in the pair loop's array (see computeEwaldPairRange). */
-const IMAGE_STRIDE = 8
 /** Below this many listed pairs the helper thread is not woken (it costs more than it saves). */
 const PARALLEL_MIN_PAIRS = 20_000
-/**
- * The direct-space pair loop is cut into about one chunk per this many
- * listed pairs, at most MAX_PAIR_CHUNKS, of decreasing size (see refreshChunks).
- */
-const PAIRS_PER_CHUNK = 60_000
-const MAX_PAIR_CHUNKS = 16
 /** The helper thread's function index for computeEwaldChunks. */
 const TASK_CHUNKS = 2
 
@@ -105,7 +99,6 @@ export class EwaldNonbondedKernel implements ForceKernel {
   readonly dispersionAlphaPerNm: number
   /** Ewald k-space sum (null for PME). */
   readonly ewald: EwaldReciprocal | null
-  private readonly particleCount: number
   private readonly directGroup: number
   private readonly reciprocalGroup: number
   private readonly cutoffNm: number
@@ -137,20 +130,8 @@ export class EwaldNonbondedKernel implements ForceKernel {
   /** See computeEwaldPairRange. */
   private readonly pairSettings: Float64Array
   private readonly erfcCoefficients: Float64Array
-  /**
-   * The pair loop's chunks (see computeEwaldChunks), set after each
-   * neighbour-list build: home bounds, touched image range, per-chunk forces
-   * per image (kJ/mol/nm, `chunkStride` apart) and energies [LJ, Coulomb].
-   */
-  private chunkCount = 0
-  private readonly chunkHome: Int32Array
-  private readonly chunkImageLow: Int32Array
-  private readonly chunkImageHigh: Int32Array
-  private chunkForce: Float64Array = new Float64Array(0)
-  private chunkStride = 0
-  private readonly chunkEnergy: Float64Array
-  private readonly chunkTicket: Int32Array
-  private chunksForBuild = -1
+  /** The pair loop's chunks (see computeEwaldChunks and PairChunks), set after each neighbour-list build. */
+  private readonly chunks: PairChunks
   private readonly chunkArgs: ChunkArguments
   /** This step's positions (nm) and the images' offsets (nm, see NeighborList), where the helper thread can read them. */
   private readonly positionsCopy: Float64Array
@@ -172,7 +153,6 @@ export class EwaldNonbondedKernel implements ForceKernel {
       throw new InvalidSystemError(`NonbondedForce ewaldErrorTolerance must lie between 0 and 0.5 (got ${force.ewaldErrorTolerance}).`)
     }
     this.method = force.method
-    this.particleCount = n
     this.directGroup = force.forceGroup
     this.reciprocalGroup = force.reciprocalSpaceForceGroup >= 0 ? force.reciprocalSpaceForceGroup : force.forceGroup
     this.cutoffNm = force.cutoffNm
@@ -238,7 +218,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
     const threads = resolveForceThreads(options.threads)
     if (threads === 2 || (threads === 'auto' && n >= PARALLEL_MIN_ATOMS)) {
       this.searchHelper = new ForceHelperThread()
-      this.pairHelper = new SharedFunctionThread([computeEwaldPairRange, fillImagePositions, computeEwaldChunks])
+      this.pairHelper = new SharedFunctionThread([computeEwaldPairRange, fillImagePositions, computeEwaldChunks, fillImagePositionsOnce])
     }
     this.helperChoice = new HelperChoice(this.pairHelper === null ? 1 : threads)
     const shared = this.pairHelper !== null
@@ -252,11 +232,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
     const table = this.erfcTable.coefficients
     this.erfcCoefficients = shared ? sharedFloat64(table.length) : table
     if (shared) this.erfcCoefficients.set(table)
-    this.chunkHome = shared ? sharedInt32(MAX_PAIR_CHUNKS + 1) : new Int32Array(MAX_PAIR_CHUNKS + 1)
-    this.chunkImageLow = shared ? sharedInt32(MAX_PAIR_CHUNKS) : new Int32Array(MAX_PAIR_CHUNKS)
-    this.chunkImageHigh = shared ? sharedInt32(MAX_PAIR_CHUNKS) : new Int32Array(MAX_PAIR_CHUNKS)
-    this.chunkEnergy = shared ? sharedFloat64(2 * MAX_PAIR_CHUNKS) : new Float64Array(2 * MAX_PAIR_CHUNKS)
-    this.chunkTicket = shared ? sharedInt32(3) : new Int32Array(3)
+    this.chunks = new PairChunks(shared)
     this.positionsCopy = shared ? sharedFloat64(3 * n) : new Float64Array(3 * n)
     const cutoff2 = force.cutoffNm * force.cutoffNm
     const dispersionAlpha2 = this.dispersionAlphaPerNm * this.dispersionAlphaPerNm
@@ -268,17 +244,18 @@ export class EwaldNonbondedKernel implements ForceKernel {
       // 1 - exp(-a^2)(1 + a^2 + a^4/2) at the cutoff
       1 - Math.exp(-cutoffA2) * (1 + cutoffA2 + 0.5 * cutoffA2 * cutoffA2),
     ])
-    this.chunkArgs = [this.chunkTicket, 0, this.chunkHome, this.chunkImageLow, this.chunkImageHigh, this.chunkHome, this.chunkHome,
-      this.chunkHome, this.chunkHome, 0, this.chunkHome, this.imageData, this.chunkForce, 0, this.pairSettings, this.erfcCoefficients,
-      this.chunkEnergy, this.positionsCopy, this.chunkHome, this.imageOffsetCopy, 0]
+    const chunks = this.chunks
+    this.chunkArgs = [chunks.ticket, 0, chunks.home, chunks.imageLow, chunks.imageHigh, chunks.home, chunks.home,
+      chunks.home, chunks.home, 0, chunks.home, this.imageData, chunks.force, 0, this.pairSettings, this.erfcCoefficients,
+      chunks.energy, this.positionsCopy, chunks.home, this.imageOffsetCopy, 0]
   }
 
-  /** Stops the helper threads, if any (the kernel still works afterwards, on one thread). */
   /** Rebuilds the neighbour list at the next evaluation (see NeighborList.restart). */
   restartNeighborList (): void {
     this.neighborList.restart()
   }
 
+  /** Stops the helper threads, if any (the kernel still works afterwards, on one thread). */
   close (): void {
     this.searchHelper?.close()
     this.searchHelper = null
@@ -329,7 +306,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
       if (this.pairHelper !== null && includeReciprocal && this.neighborList.pairCount >= PARALLEL_MIN_PAIRS) {
         this.helperChoice.record(performance.now() - startedAt)
       }
-      let energy = this.sumChunks(forcesOut)
+      let energy = this.chunks.sum(this.neighborList.imageAtom, forcesOut)
       energy += this.computeExclusionCorrections(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
       energy += this.exceptionPairs.compute(positionsNm, this.exceptionsArePeriodic ? box : null, forcesOut)
       energy += this.dispersionCoefficient / (box[0] * box[4] * box[8])
@@ -363,53 +340,6 @@ export class EwaldNonbondedKernel implements ForceKernel {
   }
 
   /**
-   * The pair loop's chunks and the range of images each can touch, after a
-   * neighbour-list build. Their number and bounds depend on the list only,
-   * never on threads or timing. Sizes decrease linearly (chunk c ends at the
-   * fraction 1 - (1 - (c+1)/K)^2 of the pairs): the last ones are small, so
-   * that neither thread is left waiting long for the other's last chunk (a
-   * helper thread slowed by other work on the machine, say).
-   */
-  private refreshChunks (list: NeighborList): void {
-    const homeCount = this.particleCount
-    const count = Math.max(1, Math.min(MAX_PAIR_CHUNKS, Math.round(list.pairCount / PAIRS_PER_CHUNK)))
-    const chunkHome = this.chunkHome
-    chunkHome[0] = 0
-    for (let c = 1; c < count; c++) {
-      const remaining = 1 - c / count
-      chunkHome[c] = homeIndexAtPair(list.start, homeCount, Math.round(list.pairCount * (1 - remaining * remaining)))
-    }
-    chunkHome[count] = homeCount
-    const { homeImage, start, neighbors } = list
-    for (let c = 0; c < count; c++) {
-      let low = list.imageCount
-      let high = 0
-      for (let h = chunkHome[c]; h < chunkHome[c + 1]; h++) {
-        const si = homeImage[h]
-        if (si < low) low = si
-        if (si > high) high = si
-        for (let k = start[h]; k < start[h + 1]; k++) {
-          const s = neighbors[k]
-          if (s < low) low = s
-          if (s > high) high = s
-        }
-      }
-      this.chunkImageLow[c] = low < high + 1 ? low : 0
-      this.chunkImageHigh[c] = low < high + 1 ? high + 1 : 0
-    }
-    this.chunkCount = count
-    const stride = 3 * list.imageCount
-    if (this.chunkForce.length < count * stride) {
-      const capacity = 3 * Math.ceil(list.imageCount * 1.25)
-      this.chunkForce = this.pairHelper !== null ? sharedFloat64(count * capacity) : new Float64Array(count * capacity)
-      this.chunkStride = capacity
-    } else {
-      this.chunkStride = Math.floor(this.chunkForce.length / count)
-    }
-    this.chunksForBuild = list.buildCount
-  }
-
-  /**
    * Updates the neighbour list (its search split with the helper thread when
    * it pays), the image positions and the chunks; resets the chunk ticket.
    * Returns the helper thread to use for the pair loop, or null.
@@ -420,44 +350,23 @@ export class EwaldNonbondedKernel implements ForceKernel {
     list.helperEnabled = wantHelper
     list.update(positionsNm, box)
     if (this.parametersForBuild !== list.buildCount) this.refreshImageParameters(list)
-    if (this.chunksForBuild !== list.buildCount) this.refreshChunks(list)
+    if (this.chunks.forBuild !== list.buildCount) this.chunks.refresh(list)
     // the image positions are written by computeEwaldChunks (on the helper thread, when there is one)
     this.positionsCopy.set(positionsNm)
-    this.chunkTicket.fill(0)
-    return wantHelper && list.pairCount >= PARALLEL_MIN_PAIRS && this.chunkCount > 1 ? this.pairHelper : null
+    this.chunks.resetTicket()
+    return wantHelper && list.pairCount >= PARALLEL_MIN_PAIRS && this.chunks.count > 1 ? this.pairHelper : null
   }
 
   /** The arguments of computeEwaldChunks for the current list (one array, refilled). */
   private chunkArguments (): ChunkArguments {
     const list = this.neighborList
     const args = this.chunkArgs
-    args[1] = this.chunkCount
+    args[1] = this.chunks.count
     args[5] = list.homeImage; args[6] = list.start; args[7] = list.pairedStart; args[8] = list.shellEnd
     args[9] = list.shellLimit(); args[10] = list.neighbors
-    args[11] = this.imageData; args[12] = this.chunkForce; args[13] = this.chunkStride
+    args[11] = this.imageData; args[12] = this.chunks.force; args[13] = this.chunks.stride
     args[18] = list.imageAtom; args[19] = this.imageOffsetCopy; args[20] = list.imageCount
     return args
-  }
-
-  /** Adds the chunks' forces, in chunk order, into forcesOut; returns their energy (kJ/mol). */
-  private sumChunks (forcesOut: Float64Array): number {
-    const imageAtom = this.neighborList.imageAtom
-    const force = this.chunkForce
-    const energies = this.chunkEnergy
-    let energy = 0
-    for (let c = 0; c < this.chunkCount; c++) {
-      energy += energies[2 * c] + energies[2 * c + 1]
-      const offset = c * this.chunkStride
-      const high = this.chunkImageHigh[c]
-      for (let s = this.chunkImageLow[c]; s < high; s++) {
-        const a3 = 3 * imageAtom[s]
-        const s3 = offset + 3 * s
-        forcesOut[a3] += force[s3]
-        forcesOut[a3 + 1] += force[s3 + 1]
-        forcesOut[a3 + 2] += force[s3 + 2]
-      }
-    }
-    return energy
   }
 
   /** Removes the erf-screened Coulomb of every exception pair, which reciprocal space includes. Returns kJ/mol. */

@@ -29,6 +29,8 @@
  * Energies (kJ/mol) are written to energyOut[energyOffset] (LJ) and
  * energyOut[energyOffset + 1] (Coulomb).
  */
+import { fillImagePositionsOnce } from '../image-positions.ts'
+
 export function computeEwaldPairRange (
   homeFrom: number, homeTo: number, homeImage: Int32Array, start: Int32Array, pairedStart: Int32Array, shellEnd: Int32Array,
   shellLimit: number, neighbors: Int32Array,
@@ -156,23 +158,6 @@ export function computeEwaldPairRange (
 }
 
 /**
- * Image positions (slots 0..2 of `image`, see computeEwaldPairRange):
- * x_atom + imageOffset (nm; the atom's wrap shift plus the image's lattice
- * shift, see NeighborList), for images [0, imageCount).
- */
-export function fillImagePositions (positionsNm: Float64Array, imageAtom: Int32Array, imageOffsetNm: Float64Array, imageCount: number,
-  image: Float64Array): void {
-  for (let s = 0; s < imageCount; s++) {
-    const a3 = (3 * imageAtom[s]) | 0
-    const s3 = (3 * s) | 0
-    const s8 = s << 3
-    image[s8] = positionsNm[a3] + imageOffsetNm[s3]
-    image[(s8 + 1) | 0] = positionsNm[(a3 + 1) | 0] + imageOffsetNm[(s3 + 1) | 0]
-    image[(s8 + 2) | 0] = positionsNm[(a3 + 2) | 0] + imageOffsetNm[(s3 + 2) | 0]
-  }
-}
-
-/**
  * The pair loop cut into chunks of homes, [chunkHome[c], chunkHome[c + 1]),
  * which the calling thread and a helper thread take in turn (whoever comes
  * first, through `ticket[0]`, an atomic counter) until none is left. Chunk c
@@ -189,7 +174,7 @@ export function fillImagePositions (positionsNm: Float64Array, imageAtom: Int32A
  * the helper, while the calling thread does reciprocal space, and the image
  * array stays in the cache of the core that reads it most. `ticket` must be
  * zeroed before each call. Self-contained but for computeEwaldPairRange and
- * fillImagePositions (the helper thread has them).
+ * fillImagePositionsOnce (image-positions.ts; the helper thread has them).
  */
 export function computeEwaldChunks (
   ticket: Int32Array, chunkCount: number, chunkHome: Int32Array, chunkImageLow: Int32Array, chunkImageHigh: Int32Array,
@@ -197,14 +182,7 @@ export function computeEwaldChunks (
   image: Float64Array, chunkForce: Float64Array, chunkStride: number, settings: Float64Array, erfcTable: Float64Array, chunkEnergy: Float64Array,
   positionsNm: Float64Array, imageAtom: Int32Array, imageOffsetNm: Float64Array, imageCount: number,
 ): void {
-  if (Atomics.compareExchange(ticket, 1, 0, 1) === 0) {
-    fillImagePositions(positionsNm, imageAtom, imageOffsetNm, imageCount, image)
-    Atomics.store(ticket, 2, 1)
-    Atomics.notify(ticket, 2)
-  } else if (Atomics.load(ticket, 2) === 0 && Atomics.wait(ticket, 2, 0, 1) === 'timed-out' && Atomics.load(ticket, 2) === 0) {
-    // the other thread is late (descheduled, or failed): write the same positions here too
-    fillImagePositions(positionsNm, imageAtom, imageOffsetNm, imageCount, image)
-  }
+  fillImagePositionsOnce(ticket, positionsNm, imageAtom, imageOffsetNm, imageCount, image)
   for (;;) {
     const c = Atomics.add(ticket, 0, 1)
     if (c >= chunkCount) return
