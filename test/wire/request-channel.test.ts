@@ -62,14 +62,18 @@ test('a stream quiet for maxIdleMs is replaced, so a request never meets the ser
   const channel = new RequestChannel<Echo>(PROTOCOL, open, validateEcho, { maxIdleMs: 1000 })
   t.teardown(() => { channel.close() })
   t.is((await channel.request({ n: 1 }, AbortSignal.timeout(10_000))).n, 10)
+  const firstAnsweredAt = performance.now()
   t.is((await channel.request({ n: 2 }, AbortSignal.timeout(10_000))).n, 20)
-  t.is(served.streams, 1, 'a busy stream is reused')
+  // (on a machine stalled for over maxIdleMs between the two, replacing the stream is right too)
+  const stalled = performance.now() - firstAnsweredAt >= 1000
+  t.is(served.streams, stalled ? 2 : 1, 'a busy stream is reused')
+  const streamsBefore = served.streams
   await new Promise(resolve => setTimeout(resolve, 1200))
   t.is((await channel.request({ n: 3 }, AbortSignal.timeout(10_000))).n, 30)
-  t.is(served.streams, 2, 'a quiet one is not')
+  t.is(served.streams, streamsBefore + 1, 'a quiet one is not')
   await new Promise(resolve => setTimeout(resolve, 2800)) // past the server's idle timeout: it ended that stream
   t.is((await channel.request({ n: 4 }, AbortSignal.timeout(10_000))).n, 40)
-  t.is(served.streams, 3)
+  t.is(served.streams, streamsBefore + 2)
 })
 
 test('a reserved stream is handed out negotiated, the next one opened behind it; a stale one is replaced', async t => {
