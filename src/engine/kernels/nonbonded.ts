@@ -266,12 +266,12 @@ export class NonbondedKernel implements ForceKernel {
     return total
   }
 
-  /** Stops the helper thread, if any (the kernel still works afterwards, on one thread). */
   /** Rebuilds the neighbour list at the next evaluation (see NeighborList.restart). */
   restartNeighborList (): void {
     this.neighborList?.restart()
   }
 
+  /** Stops the helper thread, if any (the kernel still works afterwards, on one thread). */
   close (): void {
     this.helper?.close()
     this.helper = null
