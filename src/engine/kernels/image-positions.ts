@@ -1,6 +1,6 @@
 /**
- * The image array of the cutoff pair loops (reaction field: pair-range.ts;
- * Ewald/PME direct space: ewald/ewald-pair-range.ts): 8 numbers per
+ * The image array of the Ewald/PME direct-space pair loop
+ * (ewald/ewald-pair-range.ts): 8 numbers per
  * neighbour-list image, [x, y, z (nm), charge sqrt(ONE_4PI_EPS0),
  * sigma/2 (nm), 2 sqrt(epsilon), c6 (LJPME, else 0), 0], one cache line
  * per partner. The parameters are refreshed after each neighbour-list build
