@@ -7,7 +7,6 @@
  * nothing was stored. More: `npx tsx scripts/fuzz-soak.ts --messages 200000`.
  */
 import test from 'ava'
-import fs from 'node:fs'
 import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { encode } from 'cborg'
@@ -18,16 +17,12 @@ import { CoordinatorStore } from '../../coordinator/store/coordinator-store.ts'
 import { COORDINATOR_DB_DIR } from '../../coordinator/daemon.ts'
 import { runProtocolFuzz, FUZZED_STREAM_PROTOCOLS } from '../../scripts/fuzz/protocol-fuzzer.ts'
 import { startCoordinator, startNode, tempDir } from '../swarm/helpers/processes.ts'
+import { assertDaemonsSurvived, daemonMemory } from './helpers/daemon-health.ts'
 import { framed, rawExchange } from '../swarm/helpers/raw-peer.ts'
 
 const MESSAGES = 10_000
 const FUZZ_PEERS = 4
 
-/** Resident memory of a process, MiB (Linux /proc). */
-function rssMiB (pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return match === null ? Number.NaN : Number(match[1]) / 1024
-}
 
 async function fuzzPeers (count: number): Promise<MdswarmPeer[]> {
   return await Promise.all(Array.from({ length: count }, async () => await createPeer({ privateKey: await generateKeyPair('Ed25519'), network: 'default', role: 'client' })))
@@ -52,7 +47,7 @@ test('10,000 hostile messages on every protocol: no crash, bounded memory, nothi
 
   const target = { coordinator: coordinator.address, gossipTargets: [nodeAddress] }
   await runProtocolFuzz(target, { messages: 400, peers, seed: 1 })
-  const before = { coordinator: rssMiB(coordinator.proc.child.pid!), node: rssMiB(node.proc.child.pid!) }
+  const before = daemonMemory(coordinator, node)
 
   const stats = await runProtocolFuzz(target, { messages: MESSAGES, peers, seed: 2 })
   t.log(`sent ${stats.messages} messages on ${stats.streams} streams: ${JSON.stringify(stats.byProtocol)}`)
@@ -69,13 +64,7 @@ test('10,000 hostile messages on every protocol: no crash, bounded memory, nothi
   t.is(stats.responses['control:submitted'] ?? 0, 0)
   t.is(stats.responses['control:blob-stored'] ?? 0, 0)
 
-  t.true(coordinator.proc.alive, coordinator.proc.tail())
-  t.true(node.proc.alive, node.proc.tail())
-  await new Promise(resolve => setTimeout(resolve, 1000))
-  const after = { coordinator: rssMiB(coordinator.proc.child.pid!), node: rssMiB(node.proc.child.pid!) }
-  t.log(`RSS coordinator ${before.coordinator.toFixed(0)} → ${after.coordinator.toFixed(0)} MiB, node ${before.node.toFixed(0)} → ${after.node.toFixed(0)} MiB`)
-  t.true(after.coordinator - before.coordinator < 200, 'coordinator memory stays bounded')
-  t.true(after.node - before.node < 100, 'node memory stays bounded')
+  await assertDaemonsSurvived(t, coordinator, node, before, { coordinator: 200, node: 100 })
 
   // Every protocol still answers a well-formed request from a newcomer.
   const [probe] = await fuzzPeers(1)

@@ -8,7 +8,6 @@
  * ping and the coordinator its owner's requests.
  */
 import test from 'ava'
-import fs from 'node:fs'
 import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -17,16 +16,13 @@ import { createPeer, parseMultiaddr, type MdswarmPeer } from '../../src/p2p/crea
 import { BLOB_PROTOCOL, CLAIM_PROTOCOL, CONTROL_PROTOCOL, FRAMES_PROTOCOL } from '../../src/wire/constants.ts'
 import { FuzzRandom } from '../../scripts/fuzz/protocol-fuzzer.ts'
 import { startCoordinator, startNode, tempDir } from '../swarm/helpers/processes.ts'
+import { assertDaemonsSurvived, daemonMemory } from './helpers/daemon-health.ts'
 import { concat, varint } from '../swarm/helpers/raw-peer.ts'
 
 /** Streams per protocol and daemon. */
 const CASES_PER_PROTOCOL = 120
 const OURS = new Set<string>([CLAIM_PROTOCOL, BLOB_PROTOCOL, FRAMES_PROTOCOL, CONTROL_PROTOCOL])
 
-function rssMiB (pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return match === null ? Number.NaN : Number(match[1]) / 1024
-}
 
 /** One hostile payload for a length-prefixed protobuf protocol (what identify, the DHT and meshsub speak). */
 function hostilePayload (r: FuzzRandom): Uint8Array {
@@ -86,7 +82,7 @@ test('garbage on every libp2p protocol the daemons serve (identify, ping, DHT, g
   t.teardown(async () => { await peer.stop() })
   const r = new FuzzRandom(7)
 
-  const before = { coordinator: rssMiB(coordinator.proc.child.pid!), node: rssMiB(node.proc.child.pid!) }
+  const before = daemonMemory(coordinator, node)
   for (const [label, address] of [['coordinator', coordinator.address], ['node', nodeAddress]] as const) {
     const protocols = (await protocolsOf(peer, address)).filter(p => !OURS.has(p))
     t.log(`${label} serves ${protocols.join(', ')}`)
@@ -100,13 +96,7 @@ test('garbage on every libp2p protocol the daemons serve (identify, ping, DHT, g
     }
   }
 
-  t.true(coordinator.proc.alive, coordinator.proc.tail())
-  t.true(node.proc.alive, node.proc.tail())
-  await new Promise(resolve => setTimeout(resolve, 1000))
-  const after = { coordinator: rssMiB(coordinator.proc.child.pid!), node: rssMiB(node.proc.child.pid!) }
-  t.log(`RSS coordinator ${before.coordinator.toFixed(0)} → ${after.coordinator.toFixed(0)} MiB, node ${before.node.toFixed(0)} → ${after.node.toFixed(0)} MiB`)
-  t.true(after.coordinator - before.coordinator < 200, 'coordinator memory stays bounded')
-  t.true(after.node - before.node < 200, 'node memory stays bounded')
+  await assertDaemonsSurvived(t, coordinator, node, before, { coordinator: 200, node: 200 })
 
   // Both still answer: a ping from a newcomer, and the owner's requests.
   const probe = await createPeer({ privateKey: await generateKeyPair('Ed25519'), network: 'default', role: 'client' })
