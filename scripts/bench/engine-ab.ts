@@ -18,16 +18,10 @@ import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { loadavg } from 'node:os'
 import { Simulation } from '../../src/engine/simulation.ts'
+import { benchSystem, readInputs, type BenchSystem } from './support/engine-systems.ts'
 import { median, printTable } from './support/table.ts'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
-const SYSTEMS: Record<string, { folder: string, pdb: string }> = {
-  'ala2-vacuum': { folder: 'examples/ala2', pdb: 'ala2.pdb' },
-  'ala2-tip3p': { folder: 'examples/ala2-tip3p', pdb: 'ala2-tip3p.pdb' },
-  'ala2-tip3p-pme': { folder: 'test/fixtures/pme-cubic', pdb: 'structure.pdb' },
-  'villin-pme': { folder: 'test/fixtures/pme-villin', pdb: 'structure.pdb' },
-}
-
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
@@ -41,9 +35,11 @@ if (values.base === undefined || !fs.existsSync(path.join(values.base, 'src', 'e
   console.error('usage: npx tsx scripts/bench/engine-ab.ts --base DIR (a checkout of the revision to compare against, e.g. made by git worktree add)')
   process.exit(2)
 }
-const system = SYSTEMS[values.system!]
-if (system === undefined) {
-  console.error(`unknown --system ${values.system}; one of ${Object.keys(SYSTEMS).join(', ')}`)
+let system: BenchSystem
+try {
+  system = benchSystem(values.system!)
+} catch (err) {
+  console.error((err as Error).message)
   process.exit(2)
 }
 const threads: number | 'auto' = values.threads === 'auto' ? 'auto' : Number(values.threads)
@@ -55,9 +51,7 @@ if (!(threads === 'auto' || threads === 1 || threads === 2) || !(rounds >= 1) ||
 }
 
 const base = await import(pathToFileURL(path.join(path.resolve(values.base), 'src', 'engine', 'simulation.ts')).href) as { Simulation: typeof Simulation }
-const folder = path.join(REPO_ROOT, system.folder)
-const read = (file: string): string => fs.readFileSync(path.join(folder, file), 'utf8')
-const inputs = { systemXml: read('system.xml'), integratorXml: read('integrator.xml'), stateXml: read('state.xml'), pdb: read(system.pdb), seed: 1, threads }
+const inputs = { ...readInputs(system, REPO_ROOT), seed: 1, threads }
 const engines = [
   { label: 'this tree', simulation: Simulation.fromInputs(inputs) },
   { label: `base (${values.base})`, simulation: base.Simulation.fromInputs(inputs) as Simulation },

@@ -15,7 +15,6 @@
  * scripts/bench/openmm_engine.py. Times depend on whatever else the machine
  * runs; nothing here asserts on them.
  */
-import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -23,25 +22,11 @@ import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { availableParallelism, loadavg } from 'node:os'
 import { Simulation } from '../../src/engine/simulation.ts'
+import { ENGINE_BENCH_SYSTEMS, inputPaths, readInputs, type BenchSystem } from './support/engine-systems.ts'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const DEBIAN_PYTHON = '/usr/bin/python3'
 const OPENMM_SCRIPT = path.join(REPO_ROOT, 'scripts', 'bench', 'openmm_engine.py')
-
-interface BenchSystem {
-  readonly name: string
-  readonly folder: string
-  readonly pdb: string
-}
-
-const SYSTEMS: readonly BenchSystem[] = [
-  { name: 'ala2-vacuum', folder: 'examples/ala2', pdb: 'ala2.pdb' },
-  { name: 'ala2-tip3p', folder: 'examples/ala2-tip3p', pdb: 'ala2-tip3p.pdb' },
-  // PME (issue 7): alanine dipeptide in 750 TIP3P waters (2,272 atoms, PME 0.9 nm, grid 26^3) and villin in water
-  // (8,867 atoms, PME 0.9 nm), LangevinMiddleIntegrator 2 fs, from the fixtures of scripts/fixtures/build_systems_part2.py.
-  { name: 'ala2-tip3p-pme', folder: 'test/fixtures/pme-cubic', pdb: 'structure.pdb' },
-  { name: 'villin-pme', folder: 'test/fixtures/pme-villin', pdb: 'structure.pdb' },
-]
 
 interface Measurement {
   readonly engine: string
@@ -55,16 +40,6 @@ interface Measurement {
 }
 
 interface Durations { warmupS: number, measureS: number }
-
-function inputPaths (system: BenchSystem): { system: string, integrator: string, state: string, pdb: string } {
-  const folder = path.join(REPO_ROOT, system.folder)
-  return {
-    system: path.join(folder, 'system.xml'),
-    integrator: path.join(folder, 'integrator.xml'),
-    state: path.join(folder, 'state.xml'),
-    pdb: path.join(folder, system.pdb),
-  }
-}
 
 /** Steps in growing blocks until `seconds` of wall time have passed. */
 function stepFor (simulation: Simulation, seconds: number, firstBlock: number): { steps: number, seconds: number } {
@@ -82,15 +57,8 @@ function stepFor (simulation: Simulation, seconds: number, firstBlock: number): 
 }
 
 function measureBuiltin (system: BenchSystem, durations: Durations): Measurement {
-  const files = inputPaths(system)
   const startedAt = performance.now()
-  const simulation = Simulation.fromInputs({
-    systemXml: fs.readFileSync(files.system, 'utf8'),
-    integratorXml: fs.readFileSync(files.integrator, 'utf8'),
-    pdb: fs.readFileSync(files.pdb, 'utf8'),
-    stateXml: fs.readFileSync(files.state, 'utf8'),
-    seed: 1,
-  })
+  const simulation = Simulation.fromInputs({ ...readInputs(system, REPO_ROOT), seed: 1 })
   simulation.run({ steps: 1, reportEvery: Number.MAX_SAFE_INTEGER })
   const startupS = (performance.now() - startedAt) / 1000
   const warmup = stepFor(simulation, durations.warmupS, 1)
@@ -107,7 +75,7 @@ function measureBuiltin (system: BenchSystem, durations: Durations): Measurement
 }
 
 function measureOpenMM (system: BenchSystem, platform: 'Reference' | 'CPU', durations: Durations): Measurement | string {
-  const files = inputPaths(system)
+  const files = inputPaths(system, REPO_ROOT)
   const result = spawnSync(DEBIAN_PYTHON, [OPENMM_SCRIPT, '--system', files.system, '--integrator', files.integrator, '--state', files.state,
     '--platform', platform, '--warmup-s', String(durations.warmupS), '--measure-s', String(durations.measureS)], { encoding: 'utf8' })
   if (result.error !== undefined) return `could not start ${DEBIAN_PYTHON}: ${result.error.message}`
@@ -141,8 +109,8 @@ function main (): void {
     strict: true,
   })
   const durations: Durations = values.quick === true ? { warmupS: 0.5, measureS: 1.5 } : { warmupS: 2, measureS: 5 }
-  const systems = SYSTEMS.filter((system) => values.only === undefined || system.name === values.only)
-  if (systems.length === 0) throw new Error(`--only must be one of ${SYSTEMS.map((s) => s.name).join(', ')}`)
+  const systems = ENGINE_BENCH_SYSTEMS.filter((system) => values.only === undefined || system.name === values.only)
+  if (systems.length === 0) throw new Error(`--only must be one of ${ENGINE_BENCH_SYSTEMS.map((s) => s.name).join(', ')}`)
 
   const rows: string[][] = []
   const problems: string[] = []

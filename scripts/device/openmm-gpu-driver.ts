@@ -12,7 +12,6 @@
  *
  * Units: kJ/mol, ns/day, s. Times depend on the machine; nothing asserts on them.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
@@ -22,6 +21,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../src/engine/checkpoint.
 import { detectNodeEngines } from '../../node/capabilities.ts'
 import { chooseEngine } from '../../node/runner/engine-choice.ts'
 import { runUnit, type FrameBatch, type UnitWorkInput } from '../../node/runner/unit-runner.ts'
+import { benchSystem, readInputs } from '../bench/support/engine-systems.ts'
 
 interface SystemInputs {
   readonly name: string
@@ -53,22 +53,21 @@ const REPO = path.resolve(values.repo ?? process.cwd())
 const MEASURE_S = Number(values['measure-s'] ?? '4')
 const WARMUP_S = Number(values['warmup-s'] ?? '1')
 
-const SYSTEMS: ReadonlyArray<{ name: string, folder: string, pdb: string }> = [
-  { name: 'ala2-tip3p (2,272 atoms, RF 0.9 nm)', folder: 'examples/ala2-tip3p', pdb: 'ala2-tip3p.pdb' },
-  { name: 'villin-pme (8,867 atoms, PME 0.9 nm)', folder: 'test/fixtures/pme-villin', pdb: 'structure.pdb' },
+/** Engine benchmark systems (scripts/bench/support/engine-systems.ts) run here, with their labels. */
+const SYSTEMS: ReadonlyArray<{ name: string, label: string }> = [
+  { name: 'ala2-tip3p', label: 'ala2-tip3p (2,272 atoms, RF 0.9 nm)' },
+  { name: 'villin-pme', label: 'villin-pme (8,867 atoms, PME 0.9 nm)' },
 ]
 
 function log (line: string): void {
   process.stdout.write(line + '\n')
 }
 
-function loadSystem (entry: { name: string, folder: string, pdb: string }): SystemInputs | null {
-  const folder = path.join(REPO, entry.folder)
-  const read = (file: string): string => fs.readFileSync(path.join(folder, file), 'utf8')
+function loadSystem (entry: { name: string, label: string }): SystemInputs | null {
   try {
-    return { name: entry.name, systemXml: read('system.xml'), integratorXml: read('integrator.xml'), pdb: read(entry.pdb), stateXml: read('state.xml') }
+    return { name: entry.label, ...readInputs(benchSystem(entry.name), REPO) }
   } catch (err) {
-    log(`skip ${entry.name}: ${(err as Error).message}`)
+    log(`skip ${entry.label}: ${(err as Error).message}`)
     return null
   }
 }
