@@ -21,13 +21,12 @@
  * ... both threads run the kernel's chunk function with chunks.ticket, chunks.home, ... ...
  * const energy = chunks.sum(list.imageAtom, forcesOut)
  */
-import type { NeighborList } from './neighbor-list.ts'
-import { homeIndexAtPair } from './neighbor-list.ts'
+import { homeIndexAtPair, type NeighborList } from './neighbor-list.ts'
 import { sharedFloat64, sharedInt32 } from './parallel-pairs.ts'
 
 /** About one chunk per this many listed pairs, at most MAX_PAIR_CHUNKS. */
-export const PAIRS_PER_CHUNK = 60_000
-export const MAX_PAIR_CHUNKS = 16
+const PAIRS_PER_CHUNK = 60_000
+const MAX_PAIR_CHUNKS = 16
 
 export class PairChunks {
   /** Number of chunks of the current list. */
