@@ -6,7 +6,7 @@
  * to eclipse D; trans is +-pi.
  */
 import type { BoxVectors } from '../system.ts'
-import { minimumImageInPlace } from './periodic.ts'
+import { displacementInto } from './periodic.ts'
 
 export class DihedralGeometry {
   /** Scratch for the periodic minimum image (nm): A-B [0..2], C-B [3..5], C-D [6..8]. */
@@ -29,28 +29,16 @@ export class DihedralGeometry {
   measure (positionsNm: Float64Array, atomA: number, atomB: number, atomC: number, atomD: number,
     periodicBox: BoxVectors | null): void {
     const a = 3 * atomA; const b = 3 * atomB; const c = 3 * atomC; const d = 3 * atomD
-    let x0 = positionsNm[a] - positionsNm[b]
-    let y0 = positionsNm[a + 1] - positionsNm[b + 1]
-    let z0 = positionsNm[a + 2] - positionsNm[b + 2]
-    let x1 = positionsNm[c] - positionsNm[b]
-    let y1 = positionsNm[c + 1] - positionsNm[b + 1]
-    let z1 = positionsNm[c + 2] - positionsNm[b + 2]
-    let x2 = positionsNm[c] - positionsNm[d]
-    let y2 = positionsNm[c + 1] - positionsNm[d + 1]
-    let z2 = positionsNm[c + 2] - positionsNm[d + 2]
-    if (periodicBox !== null) {
-      const v = this.delta
-      v[0] = x0; v[1] = y0; v[2] = z0; v[3] = x1; v[4] = y1; v[5] = z1; v[6] = x2; v[7] = y2; v[8] = z2
-      minimumImageInPlace(v, 0, periodicBox)
-      minimumImageInPlace(v, 3, periodicBox)
-      minimumImageInPlace(v, 6, periodicBox)
-      x0 = v[0]; y0 = v[1]; z0 = v[2]; x1 = v[3]; y1 = v[4]; z1 = v[5]; x2 = v[6]; y2 = v[7]; z2 = v[8]
-    }
+    const v = this.delta
+    displacementInto(positionsNm, b, a, periodicBox, v, 0)
+    const r2BC = displacementInto(positionsNm, b, c, periodicBox, v, 3)
+    displacementInto(positionsNm, d, c, periodicBox, v, 6)
+    const x0 = v[0]; const y0 = v[1]; const z0 = v[2]; const x1 = v[3]; const y1 = v[4]; const z1 = v[5]
+    const x2 = v[6]; const y2 = v[7]; const z2 = v[8]
     const c0x = y0 * z1 - z0 * y1; const c0y = z0 * x1 - x0 * z1; const c0z = x0 * y1 - y0 * x1
     const c1x = y1 * z2 - z1 * y2; const c1y = z1 * x2 - x1 * z2; const c1z = x1 * y2 - y1 * x2
     const norm0 = c0x * c0x + c0y * c0y + c0z * c0z
     const norm1 = c1x * c1x + c1y * c1y + c1z * c1z
-    const r2BC = x1 * x1 + y1 * y1 + z1 * z1
     const lengthBC = Math.sqrt(r2BC)
     if (norm0 * norm1 > 0) {
       // cos(phi) ~ cross0.cross1 and sin(phi) ~ |BC| (A-B).cross1, both over |cross0||cross1|; that

@@ -6,7 +6,7 @@
  * exclusions and are left out here (the kernels skip them in their pair loops).
  */
 import { ONE_4PI_EPS0 } from './constants.ts'
-import { minimumImageInPlace } from './periodic.ts'
+import { displacementInto } from './periodic.ts'
 import type { BoxVectors, NonbondedForce } from '../system.ts'
 
 export class ExceptionPairs {
@@ -56,15 +56,8 @@ export class ExceptionPairs {
     for (let e = 0; e < p1.length; e++) {
       const a = 3 * p1[e]
       const b = 3 * p2[e]
-      let dx = positionsNm[b] - positionsNm[a]
-      let dy = positionsNm[b + 1] - positionsNm[a + 1]
-      let dz = positionsNm[b + 2] - positionsNm[a + 2]
-      if (periodicBox !== null) {
-        delta[0] = dx; delta[1] = dy; delta[2] = dz
-        minimumImageInPlace(delta, 0, periodicBox)
-        dx = delta[0]; dy = delta[1]; dz = delta[2]
-      }
-      const r2 = dx * dx + dy * dy + dz * dz
+      const r2 = displacementInto(positionsNm, a, b, periodicBox, delta, 0)
+      const dx = delta[0]; const dy = delta[1]; const dz = delta[2]
       const inverseR = 1 / Math.sqrt(r2)
       const inverseR2 = inverseR * inverseR
       const sig2 = sigma[e] * sigma[e] * inverseR2

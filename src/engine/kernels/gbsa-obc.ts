@@ -22,7 +22,7 @@ import { InvalidBoxError, InvalidSystemError } from '../errors.ts'
 import type { BoxVectors, GBSAOBCForce } from '../system.ts'
 import { ONE_4PI_EPS0 } from './constants.ts'
 import type { ForceKernel } from './kernel.ts'
-import { minimumImageInPlace } from './periodic.ts'
+import { displacementInto } from './periodic.ts'
 
 const DIELECTRIC_OFFSET_NM = 0.009
 const PROBE_RADIUS_NM = 0.14
@@ -93,12 +93,7 @@ export class GbsaObcKernel implements ForceKernel {
 
   /** j - i (nm) into this.delta, minimum image when periodic; returns r^2. */
   private separation (positionsNm: Float64Array, i: number, j: number, box: BoxVectors | null): number {
-    const d = this.delta
-    d[0] = positionsNm[3 * j] - positionsNm[3 * i]
-    d[1] = positionsNm[3 * j + 1] - positionsNm[3 * i + 1]
-    d[2] = positionsNm[3 * j + 2] - positionsNm[3 * i + 2]
-    if (box !== null) return minimumImageInPlace(d, 0, box)
-    return d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+    return displacementInto(positionsNm, 3 * i, 3 * j, box, this.delta, 0)
   }
 
   private computeBornRadii (positionsNm: Float64Array, box: BoxVectors | null): void {

@@ -5,7 +5,7 @@
  */
 import type { BoxVectors, HarmonicAngleForce } from '../system.ts'
 import type { ForceKernel } from './kernel.ts'
-import { minimumImageInPlace } from './periodic.ts'
+import { displacementInto } from './periodic.ts'
 
 /** OpenMM clamps |p1-p2 x p3-p2| to this (nm^2) for collinear atoms. */
 const MIN_CROSS_NORM = 1.0e-6
@@ -33,20 +33,9 @@ export class HarmonicAngleKernel implements ForceKernel {
       const b = 3 * p2[n]
       const c = 3 * p3[n]
       // OpenMM: deltaR[0] = B - A (u), deltaR[1] = B - C (v)
-      let ux = positionsNm[b] - positionsNm[a]
-      let uy = positionsNm[b + 1] - positionsNm[a + 1]
-      let uz = positionsNm[b + 2] - positionsNm[a + 2]
-      let vx = positionsNm[b] - positionsNm[c]
-      let vy = positionsNm[b + 1] - positionsNm[c + 1]
-      let vz = positionsNm[b + 2] - positionsNm[c + 2]
-      if (periodicBox !== null) {
-        d[0] = ux; d[1] = uy; d[2] = uz; d[3] = vx; d[4] = vy; d[5] = vz
-        minimumImageInPlace(d, 0, periodicBox)
-        minimumImageInPlace(d, 3, periodicBox)
-        ux = d[0]; uy = d[1]; uz = d[2]; vx = d[3]; vy = d[4]; vz = d[5]
-      }
-      const r2ab = ux * ux + uy * uy + uz * uz
-      const r2cb = vx * vx + vy * vy + vz * vz
+      const r2ab = displacementInto(positionsNm, a, b, periodicBox, d, 0)
+      const r2cb = displacementInto(positionsNm, c, b, periodicBox, d, 3)
+      const ux = d[0]; const uy = d[1]; const uz = d[2]; const vx = d[3]; const vy = d[4]; const vz = d[5]
       // p = u x v
       const px = uy * vz - uz * vy
       const py = uz * vx - ux * vz

@@ -5,7 +5,7 @@
  */
 import type { BoxVectors, HarmonicBondForce } from '../system.ts'
 import type { ForceKernel } from './kernel.ts'
-import { minimumImageInPlace } from './periodic.ts'
+import { displacementInto } from './periodic.ts'
 
 export class HarmonicBondKernel implements ForceKernel {
   readonly forceType = 'HarmonicBondForce'
@@ -28,15 +28,8 @@ export class HarmonicBondKernel implements ForceKernel {
     for (let n = 0; n < p1.length; n++) {
       const a = 3 * p1[n]
       const b = 3 * p2[n]
-      let dx = positionsNm[b] - positionsNm[a]
-      let dy = positionsNm[b + 1] - positionsNm[a + 1]
-      let dz = positionsNm[b + 2] - positionsNm[a + 2]
-      if (periodicBox !== null) {
-        delta[0] = dx; delta[1] = dy; delta[2] = dz
-        minimumImageInPlace(delta, 0, periodicBox)
-        dx = delta[0]; dy = delta[1]; dz = delta[2]
-      }
-      const r2 = dx * dx + dy * dy + dz * dz
+      const r2 = displacementInto(positionsNm, a, b, periodicBox, delta, 0)
+      const dx = delta[0]; const dy = delta[1]; const dz = delta[2]
       const r = Math.sqrt(r2)
       const stretch = r - lengthNm[n]
       energy += 0.5 * k[n] * stretch * stretch

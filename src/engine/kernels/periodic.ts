@@ -33,6 +33,22 @@ export function minimumImageInPlace (delta: Float64Array, offset: number, box: B
   return dx * dx + dy * dy + dz * dz
 }
 
+/**
+ * The separation positionsNm[to3..] - positionsNm[from3..] (nm; `from3`, `to3` are 3 × the atom index),
+ * reduced to its minimum image when `box` is given (null: plain difference), written to out[offset..offset+2].
+ * Returns its squared length, nm^2.
+ */
+export function displacementInto (positionsNm: Float64Array, from3: number, to3: number, box: BoxVectors | null,
+  out: Float64Array, offset: number): number {
+  const dx = positionsNm[to3] - positionsNm[from3]
+  const dy = positionsNm[to3 + 1] - positionsNm[from3 + 1]
+  const dz = positionsNm[to3 + 2] - positionsNm[from3 + 2]
+  out[offset] = dx
+  out[offset + 1] = dy
+  out[offset + 2] = dz
+  return box === null ? dx * dx + dy * dy + dz * dz : minimumImageInPlace(out, offset, box)
+}
+
 /** Box volume ax*by*cz, nm^3 (reduced form). */
 export function reducedBoxVolumeNm3 (box: BoxVectors): number {
   return box[0] * box[4] * box[8]

@@ -48,7 +48,7 @@ import { buildExclusionLists, type ExclusionLists } from '../exclusions.ts'
 import type { ForceKernel } from '../kernel.ts'
 import { NeighborList } from '../neighbor-list.ts'
 import { PairChunks } from '../pair-chunks.ts'
-import { minimumImageInPlace } from '../periodic.ts'
+import { displacementInto } from '../periodic.ts'
 import { ExceptionPairs } from '../exception-pairs.ts'
 import { ForceHelperThread, sharedFloat64 } from '../parallel-pairs.ts'
 import { HelperChoice, PARALLEL_MIN_ATOMS, resolveForceThreads } from '../force-threads.ts'
@@ -382,12 +382,7 @@ export class EwaldNonbondedKernel implements ForceKernel {
       if (chargeProd === 0 && c6ij === 0) continue
       const a = 3 * exclusionP1[e]
       const b = 3 * exclusionP2[e]
-      delta[0] = positionsNm[b] - positionsNm[a]
-      delta[1] = positionsNm[b + 1] - positionsNm[a + 1]
-      delta[2] = positionsNm[b + 2] - positionsNm[a + 2]
-      const r2 = periodicBox === null
-        ? delta[0] * delta[0] + delta[1] * delta[1] + delta[2] * delta[2]
-        : minimumImageInPlace(delta, 0, periodicBox)
+      const r2 = displacementInto(positionsNm, a, b, periodicBox, delta, 0)
       const r = Math.sqrt(r2)
       const alphaR = alpha * r
       const erfValue = erf(alphaR)
