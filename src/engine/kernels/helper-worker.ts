@@ -44,8 +44,10 @@ function workerSource (parts: HelperWorkerSource, stopRequest: number, spinMs: n
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
 const control = new Int32Array(workerData.control)
 const port = workerData.port
-${parts.setup}
-for (;;) {
+// Waits for the next request and consumes it (the word back to 0) before its task runs: the caller hands over the
+// next request as soon as it sees DONE, so a reset after DONE could land on that request, and lose it, if this
+// thread were descheduled between the two stores. The stop request stays in the word.
+function takeRequest () {
   if (${spinMs} > 0 && Atomics.load(control, ${REQUEST_WORD}) === 0) {
     // the next request usually comes soon (the next step): watch for it a while before sleeping (a wake-up costs more)
     const until = performance.now() + ${spinMs}
@@ -53,19 +55,33 @@ for (;;) {
   }
   Atomics.wait(control, ${REQUEST_WORD}, 0)
   const request = Atomics.load(control, ${REQUEST_WORD})
-  if (request === ${stopRequest}) break
-  try {
-    for (let received = receiveMessageOnPort(port); received !== undefined; received = receiveMessageOnPort(port)) {
-      const message = received.message
-      ${parts.takeMessage}
-    }
-    ${parts.runTask}
-    Atomics.store(control, ${DONE_WORD}, 1)
-  } catch (error) {
-    Atomics.store(control, ${DONE_WORD}, 2)
-  }
-  Atomics.store(control, ${REQUEST_WORD}, 0)
+  if (request !== ${stopRequest}) Atomics.compareExchange(control, ${REQUEST_WORD}, request, 0)
+  return request
+}
+function report (state) {
+  Atomics.store(control, ${DONE_WORD}, state)
   Atomics.notify(control, ${DONE_WORD})
+}
+let ready = false
+try {
+  ${parts.setup}
+  ready = true
+  for (let request = takeRequest(); request !== ${stopRequest}; request = takeRequest()) {
+    try {
+      for (let received = receiveMessageOnPort(port); received !== undefined; received = receiveMessageOnPort(port)) {
+        const message = received.message
+        ${parts.takeMessage}
+      }
+      ${parts.runTask}
+      report(1)
+    } catch (error) {
+      report(2)
+    }
+  }
+} catch (error) {
+  if (ready) throw error
+  // the setup failed: answer every request "failed" until stopped, so the caller gets an error at once, not a timeout
+  for (let request = takeRequest(); request !== ${stopRequest}; request = takeRequest()) report(2)
 }
 `
 }
