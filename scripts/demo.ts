@@ -6,7 +6,8 @@
  * stops everything cleanly.
  *
  *   npm start                      # 8 replicas × 10 000 steps (20 ps), 2 segments each
- *   npm start -- --replicas 4 --steps 5000 --out ./out
+ *   npm start -- --replicas 4 --steps 5000 --out ./out   # 2 segments of 2500 steps
+ *   npm start -- --help
  */
 import '../src/polyfill.ts'
 import fs from 'node:fs'
@@ -20,21 +21,56 @@ import { nodeEvents, repoRoot, startLocalSwarm, type LocalSwarm } from './local-
 
 const example = path.join(repoRoot, 'examples', 'ala2')
 
-const { values: flags } = parseArgs({
-  options: {
-    replicas: { type: 'string', default: '8' },
-    steps: { type: 'string', default: '10000' },
-    'report-every': { type: 'string', default: '100' },
-    'segment-steps': { type: 'string', default: '5000' },
-    out: { type: 'string', default: path.join(process.cwd(), 'out') },
-    seed: { type: 'string', default: '2024' }
+const USAGE = `npm start [-- options]: a coordinator and two node daemons on this machine run an alanine dipeptide
+ensemble (examples/ala2/) and write one DCD per replica, plus the topology PDB, to the output folder.
+
+  --replicas N        replicas (independent trajectories)            default 8
+  --steps N           steps per replica (2 fs each)                   default 10000
+  --report-every K    a frame every K steps                           default 100
+  --segment-steps N   steps per segment: each segment is one work unit, so a replica can move between nodes
+                      at segment ends                                 default half of --steps
+  --out DIR           where the DCDs go                               default ./out
+  --seed N            random seed of the first replica                default 2024
+  --help              this text`
+
+function parseFlags (): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({
+      options: {
+        replicas: { type: 'string', default: '8' },
+        steps: { type: 'string', default: '10000' },
+        'report-every': { type: 'string', default: '100' },
+        'segment-steps': { type: 'string' },
+        out: { type: 'string', default: path.join(process.cwd(), 'out') },
+        seed: { type: 'string', default: '2024' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values
+  } catch (error) {
+    process.stderr.write(`npm start: ${(error as Error).message}\n\n${USAGE}\n`)
+    process.exit(2)
   }
-})
-const replicas = Number(flags.replicas)
-const steps = Number(flags.steps)
-const reportEvery = Number(flags['report-every'])
-const segmentSteps = Number(flags['segment-steps'])
-const outDir = path.resolve(flags.out)
+}
+const flags = parseFlags()
+if (flags.help === true) {
+  process.stdout.write(`${USAGE}\n`)
+  process.exit(0)
+}
+/** A whole number >= minimum from option `name`, or exit with a one-line message. */
+function wholeNumber (name: string, minimum: number, fallback?: number): number {
+  const text = flags[name]
+  const value = typeof text === 'string' ? Number(text) : fallback
+  if (value === undefined || !Number.isSafeInteger(value) || value < minimum) {
+    process.stderr.write(`npm start: --${name} must be a whole number of at least ${minimum} (got ${String(text)})\n`)
+    process.exit(2)
+  }
+  return value
+}
+const replicas = wholeNumber('replicas', 1)
+const steps = wholeNumber('steps', 1)
+const reportEvery = wholeNumber('report-every', 1)
+const segmentSteps = wholeNumber('segment-steps', 1, Math.max(1, Math.ceil(steps / 2)))
+const outDir = path.resolve(String(flags.out))
 
 let swarm: LocalSwarm | null = null
 

@@ -34,6 +34,10 @@ export function printRunSummary (summary: RunSummary): number {
     `Trajectory: ${summary.outputPath} (${summary.framesWritten} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
+  if (stepsDone === 0 && summary.interruptedBy === undefined && summary.finalStep >= summary.endStep) {
+    process.stderr.write(`Nothing to run: the run is already at step ${summary.finalStep}, its end (--steps counts from the starting ` +
+      'state, also with --resume). To extend it, give a larger --steps with --resume.\n')
+  }
   if (summary.interruptedBy !== undefined) {
     process.stderr.write(`Interrupted (${String(summary.interruptedBy)}) at step ${summary.finalStep} of ${summary.endStep}. ` +
       (checkpointPath === undefined

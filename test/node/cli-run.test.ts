@@ -122,6 +122,14 @@ test('checkpoint + resume continues the same trajectory as one uninterrupted run
   const third = await runBinary([...ala2Args('langevin-middle.xml', 40, 10, split), '--seed', '7', '--resume', stepTwentyCheckpoint])
   t.is(third.status, 0, third.stderr)
   t.deepEqual(readDcd(fs.readFileSync(split)).positionsAngstrom, expected.positionsAngstrom)
+
+  // Resuming a finished run with the same --steps runs nothing, and says how to extend it; the DCD is untouched.
+  const before = fs.readFileSync(split)
+  const again = await runBinary([...ala2Args('langevin-middle.xml', 40, 10, split), '--seed', '7', '--resume', splitCheckpoint])
+  t.is(again.status, 0, again.stderr)
+  t.regex(again.stdout, /Ran 0 steps/)
+  t.regex(again.stderr, /Nothing to run: the run is already at step 40.*larger --steps/)
+  t.deepEqual(fs.readFileSync(split), before)
 })
 
 test('SIGINT writes the checkpoint, leaves a valid DCD and exits with 130; the run resumes from it', async (t) => {
