@@ -105,14 +105,14 @@ function drawJob (status) {
     cell(u.segmentIndex, { class: 'num' }),
     cell([badge(u.state)]),
     cell(`${number(u.startStep)}–${number(u.endStep)}`),
-    cell(number(u.resumeStep), { class: 'num' }),
+    cell(u.state === 'done' ? '–' : number(u.resumeStep), { class: 'num' }),
     cell(`${number(u.nextFrame - u.firstFrame)} / ${number(u.endFrame - u.firstFrame)}`, { class: 'num' }),
     cell(u.attempts, { class: 'num' }),
     cell(u.failures, { class: 'num' }),
     cell(u.lease ? `${shortId(u.lease.peerId)} #${u.lease.attempt} at step ${number(u.lease.step)}` : ''),
     cell(u.lastError ? `${u.lastError.errorName}: ${u.lastError.reason}` : '', { class: 'note failed' })
   ], { 'data-unit-id': u.unitId })))
-  $('detail-events').replaceChildren(...status.events.slice().reverse().map((e) => el('li', `${new Date(e.at).toLocaleTimeString()} ${e.kind}: ${e.message}`)))
+  $('detail-events').replaceChildren(...status.events.slice().reverse().map((e) => el('li', `${new Date(e.at).toLocaleTimeString()} ${e.message}`, { class: e.kind })))
   $('job-detail').hidden = false
 }
 
