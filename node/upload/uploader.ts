@@ -11,6 +11,16 @@
  * uploader says `complete` on its own; a failed unit is reported with
  * `fail`. After a reconnect or a restart it simply starts again from what
  * the outbox still holds.
+ *
+ * A refusal saying this node no longer holds the unit (its job was
+ * cancelled, its lease lost or given to another attempt) gives the unit up
+ * at once, through `abandon`: its worker stops, its outbox entries go, and
+ * nothing of it is sent again. A refusal by a coordinator that still wants
+ * the unit (a checkpoint it lacks, say) is retried a few times, the
+ * checkpoint uploaded again, before the unit is given up (its lease then
+ * lapses and the coordinator hands it out again from what it stored). Any
+ * other failure (link down, timeout) is retried with a backoff of the
+ * unit's own, so one unit's trouble neither hurries nor stalls another.
  */
 import { logger } from '@libp2p/logger'
 import type { CoordinatorLink } from '../link/coordinator-link.ts'
@@ -18,8 +28,10 @@ import type { HeldUnit, HeldUnits } from '../held-units.ts'
 import type { Outbox } from '../outbox/outbox.ts'
 import type { UnitRecord } from '../outbox/records.ts'
 import { WakeSignal } from '../wake-signal.ts'
-import { backoffDelayMs } from '../link/backoff.ts'
 import { second } from '../../src/wire/constants.ts'
+import type { ChunkAck, ClaimResponse } from '../../src/wire/messages.ts'
+import { UnitBackoff } from './unit-backoff.ts'
+import { UploadRefusedError } from './errors.ts'
 
 const log = logger('mdswarm:node:uploader')
 
@@ -27,18 +39,30 @@ const log = logger('mdswarm:node:uploader')
 export const UPLOAD_IDLE_INTERVAL_MS = 1 * second
 /** Checkpoint hashes remembered as already stored by the coordinator. */
 const MAX_REMEMBERED_CHECKPOINTS = 10_000
+/** Refusals of one unit by a coordinator that still wants it, before the unit is given up. */
+export const MAX_UPLOAD_REFUSALS_PER_UNIT = 3
+
+/** Chunk nack codes that say this node's attempt no longer holds the unit. */
+const HOLDER_LOST_CHUNK_CODES: ReadonlySet<Extract<ChunkAck, { type: 'nack' }>['code']> = new Set(['not-holder', 'stale-attempt', 'cancelled'])
+/** Claim refusal codes (answering complete or fail) that say the same. */
+const HOLDER_LOST_CLAIM_CODES: ReadonlySet<Extract<ClaimResponse, { type: 'refused' }>['code']> = new Set(['stale'])
+/** Blob refusal codes (answering a checkpoint put) that say the same (coordinator/protocols/blob-handler.ts). */
+const HOLDER_LOST_BLOB_CODES: ReadonlySet<string> = new Set(['not-holder'])
 
 export type UnitReport =
   | { readonly kind: 'completed', readonly frames: number, readonly engineMs: number }
   | { readonly kind: 'failed', readonly errorName: string, readonly reason: string }
-  /** The coordinator no longer wants this attempt (lease lost, cancelled, refused). */
+  /**
+   * The coordinator no longer wants this attempt (lease lost, cancelled, refused).
+   * Not sent by the uploader: it gives such units up through `abandon`, which reports them.
+   */
   | { readonly kind: 'rejected', readonly code: string, readonly reason: string }
 
 export interface UploaderDeps {
   readonly link: CoordinatorLink
   readonly outbox: Outbox
   readonly held: HeldUnits
-  /** Gives a unit up: stops its worker and forgets it. */
+  /** Gives a unit up: stops its worker, drops its outbox entries, forgets it, and says so (once). */
   readonly abandon: (held: HeldUnit, reason: string) => Promise<void>
   /** The coordinator accepted the unit's end (or rejected the attempt). */
   readonly onReported: (held: HeldUnit, report: UnitReport) => void
@@ -54,12 +78,14 @@ export class Uploader {
   private readonly draining = new Map<string, Promise<void>>()
   /** Units with news (a chunk, an outcome) since their drain began. */
   private readonly dirty = new Set<string>()
-  private failures = 0
+  /** Per-unit retry delays after failed uploads. */
+  private readonly backoff: UnitBackoff
   private running = false
   private loopDone: Promise<void> = Promise.resolve()
 
-  constructor (deps: UploaderDeps) {
+  constructor (deps: UploaderDeps, backoff: UnitBackoff = new UnitBackoff({ initialMs: 250, maxMs: 5 * second })) {
     this.deps = deps
+    this.backoff = backoff
   }
 
   start (): void {
@@ -75,20 +101,30 @@ export class Uploader {
     await Promise.allSettled([...this.draining.values()])
   }
 
-  /** News for one unit (or, without an ID, for all): send what is new. */
+  /**
+   * News for one unit (a new chunk, its outcome): send what is new, once its
+   * backoff (if any) is over. Without an ID (the link is back): every unit,
+   * now, backoffs cut short.
+   */
   wake (unitId?: string): void {
-    if (unitId === undefined) for (const held of this.deps.held.all()) this.dirty.add(held.unitId)
-    else this.dirty.add(unitId)
+    if (unitId === undefined) {
+      for (const held of this.deps.held.all()) this.dirty.add(held.unitId)
+      this.backoff.allDue()
+    } else {
+      this.dirty.add(unitId)
+    }
     this.wakeSignal.wake()
   }
 
   private async loop (): Promise<void> {
     while (this.running) {
-      await this.wakeSignal.sleep(this.failures > 0 ? backoffDelayMs(this.failures, 250, 5 * second) : UPLOAD_IDLE_INTERVAL_MS)
+      await this.wakeSignal.sleep(Math.min(UPLOAD_IDLE_INTERVAL_MS, this.backoff.msUntilNextDue() ?? UPLOAD_IDLE_INTERVAL_MS))
       if (!this.running) break
       if (!this.deps.link.connected) continue
+      this.backoff.prune(unitId => this.deps.held.get(unitId)?.abandoned === false)
+      const nowMs = performance.now()
       for (const held of this.deps.held.all()) {
-        if (!held.abandoned && !this.draining.has(held.unitId)) this.startDrain(held)
+        if (!held.abandoned && !this.draining.has(held.unitId) && this.backoff.isDue(held.unitId, nowMs)) this.startDrain(held)
       }
     }
   }
@@ -102,11 +138,9 @@ export class Uploader {
           this.dirty.delete(held.unitId)
           await this.drain(held)
         } while (this.running && !held.abandoned && this.dirty.has(held.unitId) && this.deps.link.connected)
-        this.failures = 0
+        this.backoff.succeeded(held.unitId)
       } catch (err) {
-        this.failures += 1
-        log('upload of %s interrupted (%s: %s); retrying', held.unitId, (err as Error).name, (err as Error).message)
-        this.wakeSignal.wake()
+        await this.onDrainError(held, err as Error)
       } finally {
         this.draining.delete(held.unitId)
         if (this.dirty.has(held.unitId) && !held.abandoned) this.wakeSignal.wake()
@@ -115,11 +149,60 @@ export class Uploader {
     this.draining.set(held.unitId, drained)
   }
 
+  /**
+   * A drain failed: a unit this node no longer holds is given up (once); a
+   * refusal by a coordinator that still wants the unit is retried a few
+   * times, checkpoints uploaded again; anything else is retried after the
+   * unit's own backoff.
+   */
+  private async onDrainError (held: HeldUnit, err: Error): Promise<void> {
+    if (held.abandoned || !this.running) return
+    if (err instanceof UploadRefusedError) {
+      if (err.holderLost) {
+        await this.giveUp(held, err)
+        return
+      }
+      const refusals = this.backoff.refused(held.unitId)
+      if (refusals >= MAX_UPLOAD_REFUSALS_PER_UNIT) {
+        await this.giveUp(held, err)
+        return
+      }
+      log('upload of %s refused (%s: %s); trying again (%d of %d)', held.unitId, err.code, err.reason, refusals, MAX_UPLOAD_REFUSALS_PER_UNIT)
+    } else {
+      const delayMs = this.backoff.failed(held.unitId)
+      log('upload of %s interrupted (%s: %s); retrying in %d ms', held.unitId, err.name, err.message, delayMs)
+    }
+    // The loop sleeps until the earliest unit is due again.
+    this.wakeSignal.wake()
+  }
+
+  /** Gives the unit up: `abandon` stops its worker, drops its outbox entries and says so, once. */
+  private async giveUp (held: HeldUnit, refusal: UploadRefusedError): Promise<void> {
+    this.dirty.delete(held.unitId)
+    this.backoff.succeeded(held.unitId)
+    try {
+      await this.deps.abandon(held, `${refusal.code}: ${refusal.reason}`)
+    } catch (err) {
+      log.error('giving up unit %s failed: %s', held.unitId, (err as Error).message)
+    }
+  }
+
   private async putCheckpoint (bytes: Uint8Array, held: HeldUnit): Promise<string> {
-    const hash = await this.deps.link.blobPut(bytes, held.unitId, held.attempt)
+    const hash = await this.blobPut(bytes, held)
     if (this.storedCheckpoints.size >= MAX_REMEMBERED_CHECKPOINTS) this.storedCheckpoints.clear()
     this.storedCheckpoints.add(hash)
     return hash
+  }
+
+  /** Puts a checkpoint; a refusal becomes an UploadRefusedError. */
+  private async blobPut (bytes: Uint8Array, held: HeldUnit): Promise<string> {
+    try {
+      return await this.deps.link.blobPut(bytes, held.unitId, held.attempt)
+    } catch (err) {
+      if ((err as Error).name !== 'BlobRefusedError') throw err
+      const code = (err as Error & { code: string }).code
+      throw new UploadRefusedError(held.unitId, 'checkpoint', code, (err as Error).message, HOLDER_LOST_BLOB_CODES.has(code))
+    }
   }
 
   /** Sends the unit's pending chunks, then reports its end if it has one. */
@@ -150,10 +233,9 @@ export class Uploader {
         await outbox.ackChunk(chunk.message)
         continue
       }
-      log('chunk %s@%d refused: %s (%s)', held.unitId, chunk.message.firstFrame, ack.code, ack.reason)
-      await this.deps.abandon(held, `${ack.code}: ${ack.reason}`)
-      this.deps.onReported(held, { kind: 'rejected', code: ack.code, reason: ack.reason })
-      return
+      // The coordinator may lack the checkpoint this node thought stored (bad-request): the next try sends it again.
+      if (hash !== undefined) this.storedCheckpoints.delete(hash)
+      throw new UploadRefusedError(held.unitId, `frames from ${chunk.message.firstFrame}`, ack.code, ack.reason, HOLDER_LOST_CHUNK_CODES.has(ack.code))
     }
     const record = before
     if (held.abandoned) return
@@ -164,9 +246,8 @@ export class Uploader {
         await this.forget(held)
         this.deps.onReported(held, { kind: 'completed', frames, engineMs: record.engineMs })
       } else if (response.type === 'refused') {
-        log('complete of %s refused: %s (%s)', held.unitId, response.code, response.reason)
-        await this.deps.abandon(held, `${response.code}: ${response.reason}`)
-        this.deps.onReported(held, { kind: 'rejected', code: response.code, reason: response.reason })
+        this.storedCheckpoints.delete(checkpointHash)
+        throw new UploadRefusedError(held.unitId, 'end', response.code, response.reason, HOLDER_LOST_CLAIM_CODES.has(response.code))
       }
     } else if (record.phase === 'failed' && record.failure !== undefined) {
       const { errorName, reason, retryable } = record.failure

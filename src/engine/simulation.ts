@@ -61,11 +61,14 @@ export class Simulation {
   readonly system: System
   readonly integrator: IntegratorSpec
   private readonly maxSteps: number
+  /** Whether the System uses periodic boundary conditions: only then do frames carry a box. */
+  private readonly periodic: boolean
 
   constructor (context: Context, topology: Topology, limits?: Partial<InputLimits>) {
     this.context = context
     this.topology = topology
     this.system = context.system
+    this.periodic = usesPeriodicBoundaryConditions(context.system)
     this.integrator = context.integrator
     this.maxSteps = resolveLimits(limits).maxSteps
   }
@@ -188,7 +191,13 @@ export class Simulation {
     }
   }
 
-  /** The current frame: positions (float32 copy), box, energies and temperature. */
+  /**
+   * The current frame: positions (float32 copy), box, energies and
+   * temperature. A System without periodic boundary conditions gives frames
+   * no box (as OpenMM's reporters and the openmm engine do), even though its
+   * context keeps the System's default box vectors: trajectories written from
+   * them then carry no unit cell that analysis tools would minimum-image.
+   */
   frame (): Frame {
     const context = this.context
     const { potentialEnergy } = context.computeForces()
@@ -200,7 +209,7 @@ export class Simulation {
       step: context.step,
       timePs: context.timePs,
       positionsNm: Float32Array.from(context.positionsNm),
-      box: context.box === null ? null : Float64Array.from(context.box),
+      box: this.periodic && context.box !== null ? Float64Array.from(context.box) : null,
       potentialEnergy,
       kineticEnergy,
       temperatureK: temperatureFromKineticEnergy(kineticEnergy, context.degreesOfFreedom()),
