@@ -20,7 +20,34 @@ export class UsageError extends Error {
   }
 }
 
+let daemonOutput = false
+
+/**
+ * A daemon calls this when it starts: its output going to a closed pipe (a
+ * `| tee` that died) then loses the log lines but never stops the daemon
+ * (an exit, even 0, would stop the work it holds).
+ */
+export function keepRunningOnClosedPipe (): void {
+  daemonOutput = true
+}
+
+/**
+ * Output to a closed pipe (`mdswarm status JOB | head -n 1`) ends the
+ * command quietly with exit code 0, as SIGPIPE ends a C program: the reader
+ * has all it wanted; a daemon keeps running (keepRunningOnClosedPipe).
+ * Other stream errors stay errors.
+ */
+function endQuietlyOnClosedPipe (): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+      if (!daemonOutput) process.exit(0)
+    })
+  }
+}
+
 export async function runCli (binary: string, commands: CommandTable, argv: string[]): Promise<void> {
+  endQuietlyOnClosedPipe()
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`usage: ${binary} <command> [options]\n\ncommands:\n`)

@@ -20,6 +20,7 @@ import { subsetTopology } from '../../../src/formats/atom-selection.ts'
 import { chunkFrames, decodeFrames, DEFAULT_PRECISION_NM, type DecodedChunk } from '../../../src/trajectory/index.ts'
 import { CLIENT_FLAGS, parseFlags, requireFlag } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
+import { checkOutputFolder } from '../output-path.ts'
 
 export const summary = 'Download a job\'s trajectory (finished or partial) as .xtc, .dcd, .pdb or .mdsw, optionally its topology as PDB'
 
@@ -42,6 +43,9 @@ export async function run (args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`give exactly one job id.\nusage: ${USAGE}`)
   const output = requireFlag(values.output, 'output', USAGE)
   const format = formatOfPath(output)
+  // Before downloading: a missing folder is named as the user wrote it, not as the temporary file.
+  checkOutputFolder(output)
+  if (values.topology !== undefined) checkOutputFolder(values.topology)
   return await withClient(values, async (client) => {
     const status = await client.status(positionals[0])
     const job = status.job

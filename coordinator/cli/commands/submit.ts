@@ -4,6 +4,9 @@
  *   [--keep protein|all|0-21,30] [--precision NM] [--lossless]`
  * `--json` → `{"jobs": [{"id": ...}, ...]}`. `--keep` is resolved here against the PDB (src/formats/atom-selection.ts);
  * the job carries the atom indices, and every trajectory chunk holds only those atoms.
+ * Inputs no node could run (a PDB of another system; `--engine builtin` with a force the builtin
+ * engine lacks) are refused here, before anything is uploaded (../../submit/input-facts.ts),
+ * and again by the coordinator.
  */
 import fs from 'node:fs'
 import { UsageError } from '../../../src/cli/run-command.ts'
@@ -11,12 +14,56 @@ import { CLIENT_FLAGS, integerFlag, parseFlags, requireFlag } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
 import { selectAtoms } from '../../../src/formats/atom-selection.ts'
 import { readPdb } from '../../../src/engine/pdb/read-pdb.ts'
+import { DEFAULT_INPUT_LIMITS } from '../../../src/engine/limits.ts'
+import { DEFAULT_PRECISION_NM } from '../../../src/trajectory/index.ts'
+import { DEFAULT_MAX_ATTEMPTS, MAX_REPLICAS } from '../../queue/constants.ts'
+import { readInputFacts, refuseUnrunnable } from '../../submit/input-facts.ts'
 
 export const summary = 'Submit a simulation (or an ensemble of replicas) to the coordinator'
 
 const USAGE = 'mdswarm submit --system S.xml --integrator I.xml --pdb P.pdb [--state ST.xml] --steps N --report-every K ' +
   '[--segment-steps M] [--replicas R] [--seed X] [--priority P] [--name NAME] [--engine builtin|openmm|any] [--platform NAME] [--gpu] ' +
   '[--max-attempts N] [--keep protein|all|0-21,30] [--precision NM] [--lossless] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
+
+const HELP = `usage: ${USAGE}
+
+${summary}. Prints the job ids (one job per replica).
+inputs (OpenMM XmlSerializer files):
+  --system S.xml       the System (forces, particles); its particle count must match the PDB's atoms
+  --integrator I.xml   the Integrator (step size, temperature, friction)
+  --pdb P.pdb          starting positions and the topology of the trajectory
+  --state ST.xml       starting positions, velocities and box instead of the PDB's (optional)
+length and output:
+  --steps N            steps per job (required)
+  --report-every K     steps between trajectory frames (required; at most N)
+  --segment-steps M    steps per work unit: a job runs in segments of M steps, each possibly on another
+                       node, continuing from the last checkpoint (default: N, the whole job in one unit)
+  --keep SELECTION     atoms stored in the trajectory: protein (no water or ions), all, or indices
+                       such as 0-21,30 (0-based, PDB order); default all
+  --precision NM       trajectory coordinate precision, nm (default ${DEFAULT_PRECISION_NM}, as XTC)
+  --lossless           keep coordinates exact (float32 bit for bit) instead of rounding them
+  Trajectories are stored in the swarm at ${DEFAULT_PRECISION_NM} nm precision by default; --lossless keeps
+  them exact (larger chunks).
+ensembles and scheduling:
+  --replicas R         R independent jobs of the same inputs, seeds X, X+1, ... (default 1, at most ${MAX_REPLICAS})
+  --seed X             random seed of the first replica (default: random)
+  --priority P         higher runs first (default 0; from -1000000 to 1000000)
+  --name NAME          job name (replicas get NAME-0, NAME-1, ...; default 'job')
+  --max-attempts N     failed attempts of a unit before its job fails (default: the coordinator's, ${DEFAULT_MAX_ATTEMPTS})
+where it runs:
+  --engine E           builtin, openmm or any (default any). builtin refuses a system with a force it
+                       lacks (e.g. CMAPTorsionForce) at once; openmm and any let OpenMM nodes run it
+  --platform NAME      OpenMM platform the job needs (CUDA, OpenCL, CPU, Reference)
+  --gpu                only nodes with a GPU
+coordinator:
+  --coordinator MULTIADDR  the coordinator to use (default: <home>/coordinator.json)
+  --home DIR           home folder (default $MDSWARM_HOME or ~/.mdswarm): your client key
+  --swarm-key FILE     private network key (default <home>/swarm.key if present)
+  --json               print {"jobs": [...]} (each job's summary) instead of lines
+
+Inputs are checked before submitting: a PDB and System of different sizes, or --engine builtin with a
+force the builtin engine lacks, are refused with nothing queued.
+`
 
 const FLAGS = {
   ...CLIENT_FLAGS,
@@ -56,9 +103,21 @@ function readInput (flag: string, file: string): Uint8Array {
   }
 }
 
+/**
+ * The coordinator's checks of what no node could run, here before uploading;
+ * this machine's files are sized by themselves (the coordinator applies its limits).
+ */
+function refuseUnrunnableInputs (files: { systemXml: Uint8Array, integratorXml: Uint8Array, pdb: Uint8Array, stateXml: Uint8Array | undefined }, engine: 'builtin' | 'openmm' | 'any'): void {
+  const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
+  const largest = Math.max(files.systemXml.length, files.integratorXml.length, files.pdb.length, files.stateXml?.length ?? 0) + 1
+  const limits = { ...DEFAULT_INPUT_LIMITS, maxXmlBytes: largest, maxPdbBytes: largest, maxAtoms: Number.MAX_SAFE_INTEGER }
+  const facts = readInputFacts({ systemXml: text(files.systemXml), integratorXml: text(files.integratorXml), pdb: text(files.pdb), ...(files.stateXml !== undefined ? { stateXml: text(files.stateXml) } : {}) }, limits)
+  refuseUnrunnable(facts, engine)
+}
+
 export async function run (args: string[]): Promise<number> {
   const { values } = parseFlags(args, FLAGS, USAGE)
-  if (values.help === true) { process.stdout.write(`usage: ${USAGE}\n`); return 0 }
+  if (values.help === true) { process.stdout.write(HELP); return 0 }
   const steps = requireFlag(integerFlag(values.steps, 'steps', 1), 'steps', USAGE)
   const reportEvery = requireFlag(integerFlag(values['report-every'], 'report-every', 1), 'report-every', USAGE)
   const segmentSteps = integerFlag(values['segment-steps'], 'segment-steps', 1)
@@ -72,6 +131,7 @@ export async function run (args: string[]): Promise<number> {
   const integratorXml = readInput('integrator', requireFlag(values.integrator, 'integrator', USAGE))
   const pdb = readInput('pdb', requireFlag(values.pdb, 'pdb', USAGE))
   const stateXml = values.state !== undefined ? readInput('state', values.state) : undefined
+  refuseUnrunnableInputs({ systemXml, integratorXml, pdb, stateXml }, engine ?? 'any')
   const keepAtoms = values.keep !== undefined ? selectAtoms(values.keep, readPdb(new TextDecoder().decode(pdb), { maxPdbBytes: pdb.length + 1 }).topology) : undefined
   let precisionNm: number | undefined
   if (values.precision !== undefined) {

@@ -1,14 +1,15 @@
 /**
  * `mdswarm whoami [--home DIR] [--json]`: this home's client peer ID, the
  * one a coordinator operator adds with `mdswarm coordinator allow PEERID`.
- * Creates the client key if the home has none yet.
+ * Creates the client key if the home has none yet (and the home folder,
+ * only inside a folder that exists: home-flag.ts).
  */
 import path from 'node:path'
-import { resolveHome } from '../../../src/p2p/home.ts'
 import { loadOrCreatePrivateKey, peerIdStringOf } from '../../../src/p2p/identity.ts'
 import { HOME_CLIENT_DIR } from '../../daemon.ts'
 import { parseFlags } from '../flags.ts'
 import { printJson } from '../client-session.ts'
+import { clientHome } from '../home-flag.ts'
 
 export const summary = "Print this home's client peer ID (what a coordinator's allow-list holds)"
 
@@ -23,7 +24,7 @@ const FLAGS = {
 export async function run (args: string[]): Promise<number> {
   const { values } = parseFlags(args, FLAGS, USAGE)
   if (values.help === true) { process.stdout.write(`usage: ${USAGE}\n`); return 0 }
-  const home = resolveHome(values.home)
+  const home = clientHome(values.home)
   const peerId = peerIdStringOf(await loadOrCreatePrivateKey(path.join(home, HOME_CLIENT_DIR)))
   if (values.json === true) printJson({ peerId })
   else process.stdout.write(`${peerId}\n`)
