@@ -2,8 +2,9 @@
  * The coordinator daemon: one libp2p peer serving claim, blob, frames and
  * control; the job queue on LevelDB under `<home>/coordinator-db`; a lease
  * sweeper; gossip offers; a peers table from heartbeats. Writes
- * `<home>/coordinator.json` `{ peerId, multiaddrs, network }` so client
- * commands with the same home need no flags.
+ * `<home>/coordinator.json` `{ peerId, multiaddrs, network, privateNetwork?,
+ * swarmKeyFile? }` so client commands and nodes with the same home need no
+ * flags. Logs (event 'network-mismatch') a connected peer on another network.
  *
  * @example
  * ```ts
@@ -21,7 +22,8 @@ import { createPeer, type MdswarmPeer } from '../src/p2p/create-peer.ts'
 import { loadOrCreatePrivateKey, peerIdStringOf } from '../src/p2p/identity.ts'
 import { resolveHome } from '../src/p2p/home.ts'
 import { DEFAULT_NETWORK, statusTopic } from '../src/p2p/topics.ts'
-import { resolveSwarmKey } from '../src/p2p/swarm-key.ts'
+import { readSwarmKeyFile, resolveSwarmKeyFile } from '../src/p2p/swarm-key.ts'
+import { reportForeignNetworks } from '../src/p2p/network-watch.ts'
 import type { ConnectionLimits } from '../src/p2p/connection-limits.ts'
 import type { InputLimits } from '../src/engine/limits.ts'
 import { subscribeGossip } from '../src/p2p/gossip.ts'
@@ -90,7 +92,12 @@ interface DaemonEvents {
   'lease-expired': [string[]]
   /** Something refused for security reasons (rate-limited in reporting: see RefusalLog). */
   'refusal': [Refusal]
+  /** A connected node (or other peer) is on another network name: its heartbeats and our offers never reach each other. Once per peer and name. */
+  'network-mismatch': [{ peerId: string, network: string }]
 }
+
+/** How long a peer on another network may take to switch (a node that learns the network from us) before it is reported, ms. */
+export const NETWORK_MISMATCH_SETTLE_MS = 3 * second
 
 export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
   readonly home: string
@@ -107,14 +114,21 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
   private readonly abort = new AbortController()
   private readonly announcer: OfferAnnouncer
   private readonly unsubscribeStatus: () => void
+  private readonly stopNetworkWatch: () => void
+  /** True when the network is private (pnet swarm key). */
+  readonly privateNetwork: boolean
+  /** Absolute path of the swarm key file read, if any (recorded in coordinator.json for clients of this home). */
+  readonly swarmKeyFile: string | undefined
   private sweeper: NodeJS.Timeout | null = null
   private stopping: Promise<void> | null = null
   private dashboard: DashboardServer | null = null
   /** ms since the epoch. */
   readonly startedAt = Date.now()
 
-  private constructor (parts: { home: string, network: string, peer: MdswarmPeer, store: CoordinatorStore, queue: WorkQueue, peers: PeerTable, offerIntervalMs: number, allowList: AllowList, options: CoordinatorOptions }) {
+  private constructor (parts: { home: string, network: string, peer: MdswarmPeer, store: CoordinatorStore, queue: WorkQueue, peers: PeerTable, offerIntervalMs: number, allowList: AllowList, options: CoordinatorOptions, privateNetwork: boolean, swarmKeyFile: string | undefined }) {
     super()
+    this.privateNetwork = parts.privateNetwork
+    this.swarmKeyFile = parts.swarmKeyFile
     this.allowList = parts.allowList
     this.options = parts.options
     this.refusals.on('refusal', (refusal) => { this.emit('refusal', refusal) })
@@ -132,6 +146,10 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
       onMessage: (status, from) => { if (this.peer.getConnections().some((c) => c.remotePeer.toString() === from)) this.peers.noteStatus(from, status) },
       onInvalid: (err, from) => { log('bad heartbeat from %s: %s', from, err.message) },
     })
+    this.stopNetworkWatch = reportForeignNetworks(this.peer, this.network, (peerId, network) => {
+      log('peer %s is on network %s, not %s', peerId, network, this.network)
+      this.emit('network-mismatch', { peerId, network })
+    }, NETWORK_MISMATCH_SETTLE_MS)
   }
 
   static async start (options: CoordinatorOptions = {}): Promise<CoordinatorDaemon> {
@@ -152,7 +170,8 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
       const queue = new WorkQueue(store, { leaseTtlMs, defaultMaxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, chunkInspector })
       const recovered = await queue.recoverLeases()
       if (recovered > 0) log('recovered %d lease(s); their nodes have %d ms to renew', recovered, leaseTtlMs)
-      const swarmKey = options.swarmKey ?? resolveSwarmKey({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}) })
+      const swarmKeyFile = options.swarmKey !== undefined ? undefined : resolveSwarmKeyFile({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}) })
+      const swarmKey = options.swarmKey ?? (swarmKeyFile !== undefined ? readSwarmKeyFile(swarmKeyFile) : undefined)
       // The first start allows the client key of this home (created here if absent): the user who started it.
       const allowList = await AllowList.open(store.db, peerIdStringOf(await loadOrCreatePrivateKey(path.join(home, HOME_CLIENT_DIR))))
       peer = await createPeer({
@@ -164,7 +183,7 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
         ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
       })
       const peers = new PeerTable({ liveForMs: Math.max(3 * leaseTtlMs, 30 * second) })
-      const daemon = new CoordinatorDaemon({ home, network, peer, store, queue, peers, offerIntervalMs: options.offerIntervalMs ?? 10 * second, allowList, options })
+      const daemon = new CoordinatorDaemon({ home, network, peer, store, queue, peers, offerIntervalMs: options.offerIntervalMs ?? 10 * second, allowList, options, privateNetwork: swarmKey !== undefined, swarmKeyFile })
       await daemon.serve(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS)
       return daemon
     } catch (err) {
@@ -246,7 +265,15 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
 
   /** `<home>/coordinator.json`, written atomically. */
   private writeInfoFile (): void {
-    const info: CoordinatorInfo = { peerId: this.peerId, multiaddrs: this.multiaddrs, network: this.network, ...(this.dashboard !== null ? { dashboard: this.dashboard.url } : {}) }
+    const info: CoordinatorInfo = {
+      peerId: this.peerId,
+      multiaddrs: this.multiaddrs,
+      network: this.network,
+      ...(this.dashboard !== null ? { dashboard: this.dashboard.url } : {}),
+      // Clients and nodes of this home then use the same key without flags (and say plainly when they have none).
+      ...(this.privateNetwork ? { privateNetwork: true } : {}),
+      ...(this.swarmKeyFile !== undefined ? { swarmKeyFile: this.swarmKeyFile } : {}),
+    }
     const file = path.join(this.home, COORDINATOR_FILE_NAME)
     const tmp = `${file}.${process.pid}.tmp`
     fs.writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`)
@@ -261,6 +288,7 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
       this.announcer.stop()
       try { await this.dashboard?.stop() } catch (err) { log('dashboard stop: %s', (err as Error).message) }
       try { this.unsubscribeStatus() } catch {}
+      this.stopNetworkWatch()
       try { await this.peer.stop() } catch (err) { log('peer stop: %s', (err as Error).message) }
       await this.store.close()
     })()

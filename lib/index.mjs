@@ -14,6 +14,8 @@ export const {
   CoordinatorUnreachableError,
   CoordinatorError,
   UnexpectedResponseError,
+  PrivateNetworkError,
+  SwarmKeyMismatchError,
   readCoordinatorInfo,
   COORDINATOR_FILE_NAME,
 } = library

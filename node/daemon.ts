@@ -14,7 +14,7 @@
 import '../src/polyfill.ts'
 import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
-import { createPeer, type MdswarmPeer } from '../src/p2p/create-peer.ts'
+import { advertiseNetwork, createPeer, withdrawNetwork, type MdswarmPeer } from '../src/p2p/create-peer.ts'
 import { loadOrCreatePrivateKey } from '../src/p2p/identity.ts'
 import { DEFAULT_NETWORK, offersTopic, statusTopic } from '../src/p2p/topics.ts'
 import { subscribeGossip } from '../src/p2p/gossip.ts'
@@ -45,6 +45,11 @@ export interface NodeDaemonOptions {
   readonly coordinator: string
   /** Units run at once (default: one per CPU core). */
   readonly concurrency?: number
+  /**
+   * Network name. Absent: the node starts on 'default' and switches to the
+   * coordinator's network when it connects ('network-adopted'); given and
+   * different from the coordinator's: 'network-mismatch'.
+   */
   readonly network?: string
   /** Addresses to listen on (default: loopback, any port). The node also dials out, so it works behind NAT. */
   readonly listen?: string[]
@@ -70,6 +75,12 @@ export interface NodeDaemonEvents {
   'unit-abandoned': [{ unitId: string, jobId: string, attempt: number, reason: string }]
   /** Offers signed by a peer that is not our coordinator were ignored: the first from each peer, then every 100th. */
   'offers-ignored': [{ from: string, count: number, total: number }]
+  /** No --network was given: the node switched to its coordinator's network (gossip topics; the DHT keeps `from`'s protocol until restart). */
+  'network-adopted': [{ from: string, to: string }]
+  /** The network given differs from the coordinator's: heartbeats and offers never reach each other (units still run). Once per connection. */
+  'network-mismatch': [{ network: string, coordinatorNetwork: string }]
+  /** Dials to the coordinator fail because of the swarm key (PrivateNetworkError, SwarmKeyMismatchError). */
+  'refused': [{ errorName: string, message: string }]
 }
 
 /** Frames per trajectory chunk: the codec predicts each frame from earlier ones, so longer chunks compress better (a chunk also closes after DEFAULT_MAX_CHUNK_MS). */
@@ -95,6 +106,12 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   private readonly pool: WorkerPool
   private readonly executionDeps: Parameters<typeof executeUnit>[1]
   private unsubscribeOffers: (() => void) | null = null
+  private currentNetwork: string
+  /** True when the network was given (options.network): never switched, only reported when it differs. */
+  private readonly networkGiven: boolean
+  private networkSwitch: Promise<void> = Promise.resolve()
+  /** The coordinator network last reported as a mismatch on this connection (reported once). */
+  private reportedMismatch: string | null = null
   private stopping: Promise<void> | null = null
   private begun = false
 
@@ -106,8 +123,10 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
       concurrency: options.concurrency,
       ...(options.enginePreferences?.python !== undefined ? { openmm: { python: options.enginePreferences.python } } : {})
     })
-    this.link = new CoordinatorLink(peer, options.coordinator)
+    this.link = new CoordinatorLink(peer, options.coordinator, { hasSwarmKey: options.swarmKey !== undefined })
     const network = options.network ?? DEFAULT_NETWORK
+    this.currentNetwork = network
+    this.networkGiven = options.network !== undefined
     const abandon = async (held: HeldUnit, reason: string): Promise<void> => { await this.abandon(held, reason) }
     this.uploader = new Uploader({
       link: this.link,
@@ -148,9 +167,23 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     })
     this.link.on('disconnected', () => {
       log('coordinator %s went away; redialling', this.link.coordinatorPeerIdString)
+      this.reportedMismatch = null
       this.emit('disconnected')
     })
-    this.unsubscribeOffers = subscribeGossip<OfferMessage>(peer, offersTopic(network), {
+    this.link.on('network', coordinatorNetwork => { this.onCoordinatorNetwork(coordinatorNetwork) })
+    this.link.on('refused', err => {
+      log('coordinator refused: %s', err.message)
+      this.emit('refused', { errorName: err.name, message: err.message })
+    })
+    this.subscribeOffers(network)
+  }
+
+  /** The network name the node is on now (its coordinator's when none was given). */
+  get network (): string { return this.currentNetwork }
+
+  private subscribeOffers (network: string): void {
+    this.unsubscribeOffers?.()
+    this.unsubscribeOffers = subscribeGossip<OfferMessage>(this.peer, offersTopic(network), {
       validate: validateOfferMessage,
       // Only our coordinator's offers count; others are dropped, not forwarded, and counted.
       acceptFrom: (from) => from === this.link.coordinatorPeerIdString,
@@ -160,6 +193,29 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
         if (offerFits(offer, this.capabilities)) this.claims.wake()
       }
     })
+  }
+
+  /** The coordinator said (identify) which network it is on: switch to it, or report the mismatch. */
+  private onCoordinatorNetwork (coordinatorNetwork: string): void {
+    if (coordinatorNetwork === this.currentNetwork || this.stopping !== null) return
+    if (this.networkGiven) {
+      if (this.reportedMismatch === coordinatorNetwork) return
+      this.reportedMismatch = coordinatorNetwork
+      log('network %s differs from the coordinator\'s %s', this.currentNetwork, coordinatorNetwork)
+      this.emit('network-mismatch', { network: this.currentNetwork, coordinatorNetwork })
+      return
+    }
+    const from = this.currentNetwork
+    this.currentNetwork = coordinatorNetwork
+    this.subscribeOffers(coordinatorNetwork)
+    this.heartbeat.retarget(statusTopic(coordinatorNetwork))
+    // Identify then tells the coordinator (push) that this node is on its network now.
+    this.networkSwitch = this.networkSwitch.then(async () => {
+      await withdrawNetwork(this.peer, from)
+      await advertiseNetwork(this.peer, coordinatorNetwork)
+    }).catch(err => { log('network marker not updated: %s', (err as Error).message) })
+    log('switched from network %s to the coordinator\'s %s', from, coordinatorNetwork)
+    this.emit('network-adopted', { from, to: coordinatorNetwork })
   }
 
   /** Offers ignored so far, by signer (peers that are not this node's coordinator). */
@@ -366,6 +422,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     await this.uploader.stop()
     this.link.stop()
     this.unsubscribeOffers?.()
+    await this.networkSwitch
     await this.peer.stop()
     await this.outbox.close()
   }

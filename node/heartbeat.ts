@@ -31,7 +31,7 @@ export class Heartbeat {
 
   constructor (
     private readonly peer: MdswarmPeer,
-    private readonly topic: string,
+    private topic: string,
     private readonly capabilities: Capabilities,
     private readonly held: HeldUnits,
     private readonly intervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS
@@ -46,6 +46,12 @@ export class Heartbeat {
   stop (): void {
     if (this.timer !== null) clearInterval(this.timer)
     this.timer = null
+  }
+
+  /** Publishes on `topic` from now on (the node switched to its coordinator's network), and at once. */
+  retarget (topic: string): void {
+    this.topic = topic
+    if (this.timer !== null) void this.beat()
   }
 
   /** Publishes one heartbeat now. */

@@ -4,9 +4,12 @@
  * /mdswarm/claim/1, /mdswarm/blob/1 and /mdswarm/frames/1, each on one
  * long-lived stream with pipelined requests (request-channel.ts). The node
  * always dials out, so it works behind NAT. Every call is bounded by a timeout.
+ * It also reports the coordinator's network name (from identify) and, when
+ * dials fail because of the swarm key, why (network-probe.ts).
  *
  * @example
- * const link = new CoordinatorLink(peer, '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...')
+ * const link = new CoordinatorLink(peer, '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...', { hasSwarmKey: false })
+ * link.on('refused', err => console.log(err.message))   // e.g. PrivateNetworkError: the coordinator needs a swarm key
  * link.start()
  * const response = await link.claim({ type: 'claim', capabilities })
  */
@@ -24,12 +27,27 @@ import { backoffDelayMs } from './backoff.ts'
 import { DIAL_ATTEMPT_TIMEOUT_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from './constants.ts'
 import { BlobRefusedError, CoordinatorAddressError, LinkClosedError, UnexpectedResponseError } from './errors.ts'
 import { RequestChannel } from '../../src/wire/request-channel.ts'
+import { explainDialFailure } from '../../src/p2p/network-probe.ts'
+import { watchPeerNetworks } from '../../src/p2p/network-watch.ts'
 
 interface LinkEvents {
   /** A connection to the coordinator is up (first time or after a reconnect). */
   connected: []
   /** The last connection to the coordinator closed. */
   disconnected: []
+  /** The network name the coordinator says it is on (identify), after each connect. */
+  network: [string]
+  /**
+   * Dials fail because of the swarm key (PrivateNetworkError: the coordinator
+   * is private and this node has no key; SwarmKeyMismatchError). Once per
+   * kind of failure until a connection succeeds.
+   */
+  refused: [Error]
+}
+
+export interface CoordinatorLinkOptions {
+  /** Whether this node's peer uses a swarm key (private network); used to explain failed dials. */
+  readonly hasSwarmKey?: boolean
 }
 
 export class CoordinatorLink extends EventEmitter<LinkEvents> {
@@ -39,6 +57,10 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
   private running = false
   private wake: (() => void) | null = null
   private readonly stopController = new AbortController()
+  private readonly hasSwarmKey: boolean
+  private stopNetworkWatch: (() => void) | null = null
+  /** Name of the dial failure last reported with 'refused' (reset on connect). */
+  private lastRefusal: string | null = null
   private readonly claims = new RequestChannel<ClaimResponse>(CLAIM_PROTOCOL, async signal => await this.openStream(CLAIM_PROTOCOL, signal), validateClaimResponse)
   /** Claims for work get a stream of their own: the coordinator may hold one until work arrives (long poll). */
   private readonly workClaims = new RequestChannel<ClaimResponse>(CLAIM_PROTOCOL, async signal => await this.openStream(CLAIM_PROTOCOL, signal), validateClaimResponse)
@@ -47,9 +69,10 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
   private readonly frames = new RequestChannel<ChunkAck>(FRAMES_PROTOCOL, async signal => await this.openStream(FRAMES_PROTOCOL, signal), validateChunkAck,
     { weigh: m => (m as ChunkMessage).data.byteLength + 512 })
 
-  constructor (peer: MdswarmPeer, coordinatorAddress: string) {
+  constructor (peer: MdswarmPeer, coordinatorAddress: string, options: CoordinatorLinkOptions = {}) {
     super()
     this.peer = peer
+    this.hasSwarmKey = options.hasSwarmKey === true
     this.address = parseMultiaddr(coordinatorAddress)
     const id = this.address.getComponents().findLast(c => c.name === 'p2p')?.value
     if (id === undefined) throw new CoordinatorAddressError(coordinatorAddress)
@@ -68,6 +91,9 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
     this.running = true
     this.peer.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.peer.addEventListener('peer:connect', this.onPeerConnect)
+    this.stopNetworkWatch = watchPeerNetworks(this.peer, (peerId, network) => {
+      if (peerId === this.coordinatorPeerIdString) this.emit('network', network)
+    })
     void this.keepConnected()
   }
 
@@ -76,6 +102,8 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
     this.stopController.abort(new LinkClosedError())
     this.peer.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     this.peer.removeEventListener('peer:connect', this.onPeerConnect)
+    this.stopNetworkWatch?.()
+    this.stopNetworkWatch = null
     this.closeChannels(new LinkClosedError())
     this.wake?.()
   }
@@ -96,6 +124,7 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
 
   private readonly onPeerConnect = (event: CustomEvent<PeerId>): void => {
     if (!event.detail.equals(this.coordinatorPeerId)) return
+    this.lastRefusal = null
     this.emit('connected')
   }
 
@@ -109,6 +138,8 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
           failures = 0
         } catch {
           failures += 1
+          // The first failure of a run, then every tenth: is the swarm key the reason?
+          if (failures === 1 || failures % 10 === 0) await this.explainFailure()
         }
       }
       if (!this.running) break
@@ -119,6 +150,14 @@ export class CoordinatorLink extends EventEmitter<LinkEvents> {
       })
       this.wake = null
     }
+  }
+
+  private async explainFailure (): Promise<void> {
+    if (!this.running) return
+    const explained = await explainDialFailure(this.address, { hasSwarmKey: this.hasSwarmKey })
+    if (explained === null || !this.running || this.connected || explained.name === this.lastRefusal) return
+    this.lastRefusal = explained.name
+    this.emit('refused', explained)
   }
 
   private async dial (): Promise<Connection> {

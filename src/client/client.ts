@@ -31,7 +31,9 @@ import { sha256Hex } from '../wire/hash.ts'
 import type { Frame } from '../engine/frame.ts'
 import { CONTROL_STREAM_MAX_BYTES, TERMINAL_JOB_STATES, type AllowedClientSummary, type ControlRequest, type ControlResponse, type JobStatus, type JobSummary, type PeerSummary, type SubmitRequestSpec } from './control-messages.ts'
 import { validateControlResponse } from './control-validate.ts'
-import { dialOrder, readCoordinatorInfo } from './coordinator-info.ts'
+import { dialOrder, homeCoordinatorFor, readCoordinatorInfo } from './coordinator-info.ts'
+import { explainDialFailure } from '../p2p/network-probe.ts'
+import { PrivateNetworkError } from '../p2p/errors.ts'
 import { CoordinatorError, CoordinatorUnreachableError, UnexpectedResponseError } from './errors.ts'
 
 export interface ConnectOptions {
@@ -41,7 +43,7 @@ export interface ConnectOptions {
   readonly home?: string
   /** Network name; default: coordinator.json's, else 'default'. */
   readonly network?: string
-  /** Swarm key file of a private network; default `<home>/swarm.key` when present. */
+  /** Swarm key file of a private network; default: the key file the home's coordinator.json names, else `<home>/swarm.key` when present. */
   readonly swarmKeyFile?: string
 }
 
@@ -176,11 +178,15 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
   /** Streams for requests answered by a stream of updates (watch, frames): one kept negotiated ahead. */
   private readonly streams = new StreamReserve(async signal => await this.openStream(signal), IDLE_STREAM_TIMEOUT_MS / 2)
 
-  constructor (peer: MdswarmPeer, home: string, fixedAddress: string | undefined) {
+  /** Whether this client's peer uses a swarm key (a private network). */
+  private readonly hasSwarmKey: boolean
+
+  constructor (peer: MdswarmPeer, home: string, fixedAddress: string | undefined, hasSwarmKey = false) {
     super()
     this.peer = peer
     this.home = home
     this.fixedAddress = fixedAddress
+    this.hasSwarmKey = hasSwarmKey
   }
 
   /** The coordinator's addresses: the one given, or coordinator.json's (re-read, so a restarted coordinator is found). */
@@ -207,6 +213,9 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
         if ((err as Error).name === 'InvalidMultiaddrError') throw err
       }
     }
+    // A swarm key that does not match the coordinator's (or none) fails in the handshake with a cryptic error: say so plainly.
+    const explained = addresses.length > 0 && !signal.aborted ? await explainDialFailure(addresses[0], { hasSwarmKey: this.hasSwarmKey }) : null
+    if (explained !== null) throw explained
     throw new CoordinatorUnreachableError(addresses, lastError)
   }
 
@@ -444,19 +453,19 @@ export class MdswarmClient extends EventEmitter<ClientEvents> {
 /** Connects to a coordinator: the address given, or the one in `<home>/coordinator.json`. */
 export async function connect (options: ConnectOptions = {}): Promise<MdswarmClient> {
   const home = resolveHome(options.home)
-  let network = options.network
-  if (network === undefined) {
-    try {
-      network = readCoordinatorInfo(home).network
-    } catch (err) {
-      if (options.coordinator === undefined) throw err
-      network = DEFAULT_NETWORK
-    }
-  }
-  const swarmKey = resolveSwarmKey({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}) })
   if (options.coordinator !== undefined) parseMultiaddr(options.coordinator)
+  // No address given: the home's coordinator.json must exist (readCoordinatorInfo says how to fix it when not).
+  const homeCoordinator = options.coordinator === undefined ? readCoordinatorInfo(home) : homeCoordinatorFor(home, options.coordinator)
+  const network = options.network ?? homeCoordinator?.network ?? DEFAULT_NETWORK
+  // --swarm-key, else the key file the home's coordinator recorded, else <home>/swarm.key.
+  const swarmKey = resolveSwarmKey({
+    home,
+    ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}),
+    ...(homeCoordinator?.swarmKeyFile !== undefined ? { recorded: homeCoordinator.swarmKeyFile } : {})
+  })
+  if (homeCoordinator?.privateNetwork === true && swarmKey === undefined) throw new PrivateNetworkError(dialOrder(homeCoordinator.multiaddrs)[0] ?? homeCoordinator.peerId)
   // The client has its own key (the coordinator of the same home has another), stable for allow-lists.
   const privateKey = await loadOrCreatePrivateKey(path.join(home, 'client'))
   const peer = await createPeer({ privateKey, listen: [], network, role: 'client', ...(swarmKey !== undefined ? { swarmKey } : {}) })
-  return new MdswarmClient(peer, home, options.coordinator)
+  return new MdswarmClient(peer, home, options.coordinator, swarmKey !== undefined)
 }

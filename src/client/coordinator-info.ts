@@ -15,6 +15,36 @@ export interface CoordinatorInfo {
   readonly network: string
   /** The web dashboard's URL, when the coordinator serves one. */
   readonly dashboard?: string
+  /** True when the coordinator runs a private network (pnet): every peer needs its swarm key. Absent: open. */
+  readonly privateNetwork?: boolean
+  /** Absolute path of the coordinator's swarm key file, when it read one: clients and nodes of this home use it without flags. */
+  readonly swarmKeyFile?: string
+}
+
+/** `<home>/coordinator.json` when the home has a readable one, else undefined (never throws). */
+export function readCoordinatorInfoIfAny (home: string): CoordinatorInfo | undefined {
+  try {
+    return readCoordinatorInfo(home)
+  } catch {
+    return undefined
+  }
+}
+
+/** The peer ID a multiaddr names in its last /p2p/ part, if any. */
+export function peerIdOfAddress (address: string): string | undefined {
+  const at = address.lastIndexOf('/p2p/')
+  return at < 0 ? undefined : address.slice(at + '/p2p/'.length).split('/')[0]
+}
+
+/**
+ * The coordinator.json of `home` when it describes the coordinator the caller
+ * dials: no address given (the file's coordinator is used), or an address
+ * naming the same peer ID. Its network and swarm key then apply without flags.
+ */
+export function homeCoordinatorFor (home: string, address: string | undefined): CoordinatorInfo | undefined {
+  const info = readCoordinatorInfoIfAny(home)
+  if (info === undefined || address === undefined) return info
+  return peerIdOfAddress(address) === info.peerId ? info : undefined
 }
 
 /** Reads `<home>/coordinator.json`; CoordinatorNotFoundError when absent or unreadable. */

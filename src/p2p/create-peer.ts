@@ -1,6 +1,6 @@
 /**
  * Builds the libp2p peer every mdswarm process runs: TCP, Noise, yamux,
- * identify, ping, gossipsub (signed messages, StrictSign) and a Kademlia DHT
+ * identify (and identify push), ping, gossipsub (signed messages, StrictSign) and a Kademlia DHT
  * of the network's own protocol that keeps private (LAN, loopback)
  * addresses. An optional pre-shared swarm key makes the network private.
  *
@@ -18,8 +18,8 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
-import { identify } from '@libp2p/identify'
-import type { Identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
 import { gossipsub, StrictSign } from '@libp2p/gossipsub'
@@ -29,7 +29,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import { preSharedKey } from '@libp2p/pnet'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { kadProtocol, isValidNetworkName } from './topics.ts'
+import { kadProtocol, isValidNetworkName, networkMarkerProtocol } from './topics.ts'
 import { InvalidMultiaddrError, InvalidNetworkNameError } from './errors.ts'
 import { parseSwarmKey } from './swarm-key.ts'
 import { CONNECTION_LIMITS_BY_ROLE, connectionManagerOptions, type ConnectionLimits } from './connection-limits.ts'
@@ -41,6 +41,8 @@ export type PeerRole = 'coordinator' | 'node' | 'client'
 
 export type PeerServices = {
   identify: Identify
+  /** Tells connected peers when this peer's protocols change (a node that switched networks: see advertiseNetwork). */
+  identifyPush: IdentifyPush
   ping: Ping
   pubsub: GossipSub
   dht: KadDHT
@@ -94,6 +96,7 @@ export async function createPeer (options: CreatePeerOptions): Promise<MdswarmPe
     ...(psk != null ? { connectionProtector: preSharedKey({ psk }) } : {}),
     services: {
       identify: identify(),
+      identifyPush: identifyPush(),
       ping: ping(),
       pubsub: gossipsub({
         globalSignaturePolicy: StrictSign,
@@ -111,6 +114,21 @@ export async function createPeer (options: CreatePeerOptions): Promise<MdswarmPe
     }
   })
   await peer.start()
+  if (options.role !== 'client') await advertiseNetwork(peer, options.network)
   await Promise.allSettled(bootstrap.map(async address => peer.dial(address, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })))
   return peer
+}
+
+/**
+ * Lists the network's marker protocol (topics.ts networkMarkerProtocol) among
+ * the peer's protocols, so identify tells every connected peer which network
+ * this one is on. A stream opened on it is closed at once.
+ */
+export async function advertiseNetwork (peer: MdswarmPeer, network: string): Promise<void> {
+  await peer.handle(networkMarkerProtocol(network), (stream) => { stream.abort(new Error('the network marker carries no data')) })
+}
+
+/** Stops listing `network`'s marker protocol (a node that switched networks). */
+export async function withdrawNetwork (peer: MdswarmPeer, network: string): Promise<void> {
+  await peer.unhandle(networkMarkerProtocol(network))
 }

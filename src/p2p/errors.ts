@@ -35,3 +35,30 @@ export class InvalidMultiaddrError extends Error {
     this.address = address
   }
 }
+
+/** The coordinator runs a private network (pnet) and this peer has no swarm key. */
+export class PrivateNetworkError extends Error {
+  readonly address: string
+  constructor (address: string) {
+    super(`Cannot reach the coordinator at ${address}: this coordinator runs a private network: pass --swarm-key FILE (the coordinator's key).`)
+    this.name = 'PrivateNetworkError'
+    this.address = address
+  }
+}
+
+/**
+ * This peer has a swarm key but the coordinator does not accept it: it runs a
+ * private network with another key, or an open network (`coordinatorPrivate` false).
+ */
+export class SwarmKeyMismatchError extends Error {
+  readonly address: string
+  readonly coordinatorPrivate: boolean
+  constructor (address: string, coordinatorPrivate: boolean) {
+    super(coordinatorPrivate
+      ? `Cannot reach the coordinator at ${address}: it runs a private network and did not accept this peer's swarm key: pass --swarm-key FILE with the coordinator's key.`
+      : `Cannot reach the coordinator at ${address}: it runs an open network, but this peer uses a swarm key: leave out --swarm-key (and move away <home>/swarm.key).`)
+    this.name = 'SwarmKeyMismatchError'
+    this.address = address
+    this.coordinatorPrivate = coordinatorPrivate
+  }
+}

@@ -39,14 +39,27 @@ export function readSwarmKeyFile (filePath: string): Uint8Array {
 }
 
 /**
- * The swarm key a process uses: the `--swarm-key FILE` given, else
- * `<home>/swarm.key` when the home has one, else none (an open network).
+ * The swarm key a process uses: the `--swarm-key FILE` given, else the key
+ * file recorded by the home's coordinator, else `<home>/swarm.key` when the
+ * home has one, else none (an open network).
  * Throws SwarmKeyError for a file that is missing or malformed.
  */
-export function resolveSwarmKey (options: { file?: string, home: string }): Uint8Array | undefined {
-  if (options.file !== undefined && options.file !== '') return readSwarmKeyFile(options.file)
+export function resolveSwarmKey (options: { file?: string, home: string, recorded?: string }): Uint8Array | undefined {
+  const file = resolveSwarmKeyFile(options)
+  return file !== undefined ? readSwarmKeyFile(file) : undefined
+}
+
+/**
+ * The swarm key file a process uses, as an absolute path: `file` (the
+ * `--swarm-key` flag), else `recorded` (the key file the home's coordinator
+ * wrote into its coordinator.json), else `<home>/swarm.key` when the home has
+ * one, else undefined (an open network).
+ */
+export function resolveSwarmKeyFile (options: { file?: string, home: string, recorded?: string }): string | undefined {
+  if (options.file !== undefined && options.file !== '') return path.resolve(options.file)
+  if (options.recorded !== undefined && options.recorded !== '') return path.resolve(options.recorded)
   const inHome = path.join(options.home, SWARM_KEY_FILE_NAME)
-  return fs.existsSync(inHome) ? readSwarmKeyFile(inHome) : undefined
+  return fs.existsSync(inHome) ? inHome : undefined
 }
 
 /**

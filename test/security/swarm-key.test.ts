@@ -2,7 +2,7 @@
  * Private networks (libp2p pnet), all real processes: a node with another
  * swarm key, or with none, never connects and never appears in
  * `mdswarm peers`; a node with the right key does; a client with the wrong
- * key cannot reach the coordinator at all.
+ * key cannot reach the coordinator at all, and is told its key is not accepted.
  */
 import test from 'ava'
 import fs from 'node:fs'
@@ -65,6 +65,6 @@ test('only peers with the coordinator\'s swarm key join: wrong key or none never
   // A client with the wrong key cannot reach the coordinator either.
   const outsiderClient = await runCliCommand(t, 'mdswarm', ['peers', '--json', '--home', coordinator.home, '--swarm-key', wrongKey])
   t.not(outsiderClient.code, 0)
-  t.regex(outsiderClient.stderr, /CoordinatorUnreachableError/)
+  t.regex(outsiderClient.stderr, /SwarmKeyMismatchError/)
   t.true(coordinator.proc.alive)
 })

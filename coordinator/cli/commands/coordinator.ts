@@ -6,7 +6,7 @@
  * `mdswarm coordinator allow PEERID [--admin]`, `revoke PEERID`, `allowed`:
  * the submitter allow-list (see ../allow-list-access.ts for how they reach it).
  */
-import { UsageError } from '../../../src/cli/run-command.ts'
+import { keepRunningOnClosedPipe, UsageError } from '../../../src/cli/run-command.ts'
 import { DEFAULT_INPUT_LIMITS } from '../../../src/engine/limits.ts'
 import { CoordinatorDaemon, DEFAULT_COORDINATOR_LISTEN, DEFAULT_DASHBOARD } from '../../daemon.ts'
 import { parseDashboardAddress } from '../../dashboard/address.ts'
@@ -69,6 +69,7 @@ allowed                 list the allowed clients
 async function start (args: string[]): Promise<number> {
   const { values } = parseFlags(args, FLAGS, USAGE)
   if (values.help === true) { process.stdout.write(HELP); return 0 }
+  keepRunningOnClosedPipe()
   const leaseSeconds = integerFlag(values['lease-seconds'], 'lease-seconds', 1, 86_400)
   const maxAttempts = integerFlag(values['max-attempts'], 'max-attempts', 1, 1000)
   const maxAtoms = integerFlag(values['max-atoms'], 'max-atoms', 1)
@@ -102,6 +103,10 @@ async function start (args: string[]): Promise<number> {
   for (const address of daemon.multiaddrs) process.stdout.write(`  listening on ${address}\n`)
   if (daemon.dashboardUrl !== null) process.stdout.write(`  dashboard ${daemon.dashboardUrl}\n`)
   process.stdout.write(`  home ${daemon.home}; press Ctrl-C to stop\n`)
+  if (daemon.privateNetwork) process.stdout.write(`  private network: peers need its swarm key${daemon.swarmKeyFile !== undefined ? ` (${daemon.swarmKeyFile}; clients with this home use it without flags)` : ''}\n`)
+  daemon.on('network-mismatch', ({ peerId, network }) => {
+    process.stdout.write(`peer ${peerId} is on network '${network}', not this coordinator's '${daemon.network}': its heartbeats and our offers never reach each other; restart it with --network ${daemon.network} (or without --network)\n`)
+  })
   daemon.on('lease-expired', (unitIds) => { process.stdout.write(`requeued after lease expiry: ${unitIds.join(', ')}\n`) })
   daemon.on('refusal', (r) => {
     const suppressed = r.suppressedBefore > 0 ? ` (${r.suppressedBefore} more refusals not shown)` : ''
