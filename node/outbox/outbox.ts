@@ -53,6 +53,11 @@ export class Outbox {
   private readonly records = new Map<string, UnitRecord>()
   /** Keys of the stored chunks, by unit ID (every attempt). */
   private readonly chunkKeys = new Map<string, Set<string>>()
+  /**
+   * The writes, one after another: a unit dropped (cancelled, lease lost) while its run's chunk write is in flight
+   * must not leave that chunk on disk, or see its record written back after the delete.
+   */
+  private writes: Promise<unknown> = Promise.resolve()
 
   private constructor (db: Db) {
     this.db = db
@@ -73,11 +78,24 @@ export class Outbox {
     return outbox
   }
 
+  /** Closes the database after the writes already handed over. */
   async close (): Promise<void> {
+    await this.writes
     await this.db.close()
   }
 
+  /** Runs `write` after every write handed over before it. */
+  private serially<T> (write: () => Promise<T>): Promise<T> {
+    const done = this.writes.then(write, write)
+    this.writes = done.catch(() => undefined)
+    return done
+  }
+
   async beginUnit (record: UnitRecord): Promise<void> {
+    await this.serially(async () => await this.beginUnitNow(record))
+  }
+
+  private async beginUnitNow (record: UnitRecord): Promise<void> {
     // A fresh lease replaces whatever an older attempt of the same unit left behind.
     const stale = [...this.chunkKeys.get(record.unit.unitId) ?? []]
     await this.db.batch([
@@ -99,6 +117,10 @@ export class Outbox {
 
   /** Persists one chunk together with the unit's new resume point, atomically. */
   async addChunk (chunk: OutboxChunk, progress: Pick<UnitRecord, 'resumeCheckpoint' | 'resumeStep' | 'nextFrame' | 'engineMs'>): Promise<void> {
+    await this.serially(async () => await this.addChunkNow(chunk, progress))
+  }
+
+  private async addChunkNow (chunk: OutboxChunk, progress: Pick<UnitRecord, 'resumeCheckpoint' | 'resumeStep' | 'nextFrame' | 'engineMs'>): Promise<void> {
     const record = await this.requireUnit(chunk.message.unitId)
     const updated: UnitRecord = { ...record, ...progress }
     await this.putChunkWithRecord(chunk, updated)
@@ -107,6 +129,10 @@ export class Outbox {
 
   /** Records the unit's end; its last chunk (`lastChunk`, ending at frame `nextFrame`) may be stored in the same write. */
   async finishUnit (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number, lastChunk?: { chunk: OutboxChunk, nextFrame: number }): Promise<void> {
+    await this.serially(async () => await this.finishUnitNow(unitId, final, engineMs, lastChunk))
+  }
+
+  private async finishUnitNow (unitId: string, final: NonNullable<UnitRecord['final']>, engineMs: number, lastChunk?: { chunk: OutboxChunk, nextFrame: number }): Promise<void> {
     const record = await this.requireUnit(unitId)
     const updated: UnitRecord = { ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step, ...(lastChunk !== undefined ? { nextFrame: lastChunk.nextFrame } : {}) }
     if (lastChunk === undefined) await this.units.put(unitId, encodeValue(updated))
@@ -125,6 +151,10 @@ export class Outbox {
   }
 
   async failUnit (unitId: string, failure: NonNullable<UnitRecord['failure']>): Promise<void> {
+    await this.serially(async () => await this.failUnitNow(unitId, failure))
+  }
+
+  private async failUnitNow (unitId: string, failure: NonNullable<UnitRecord['failure']>): Promise<void> {
     const record = await this.requireUnit(unitId)
     const updated: UnitRecord = { ...record, phase: 'failed', failure }
     await this.units.put(unitId, encodeValue(updated))
@@ -145,13 +175,19 @@ export class Outbox {
 
   /** The coordinator acknowledged this chunk: forget it. */
   async ackChunk (message: Pick<ChunkMessage, 'unitId' | 'attempt' | 'firstFrame'>): Promise<void> {
-    const key = chunkKey(message)
-    await this.chunks.del(key)
-    this.chunkKeys.get(message.unitId)?.delete(key)
+    await this.serially(async () => {
+      const key = chunkKey(message)
+      await this.chunks.del(key)
+      this.chunkKeys.get(message.unitId)?.delete(key)
+    })
   }
 
   /** Forgets a unit and every chunk it left (completed, lease lost, or cancelled). */
   async dropUnit (unitId: string): Promise<void> {
+    await this.serially(async () => await this.dropUnitNow(unitId))
+  }
+
+  private async dropUnitNow (unitId: string): Promise<void> {
     this.records.delete(unitId)
     const keys = [...this.chunkKeys.get(unitId) ?? []]
     this.chunkKeys.delete(unitId)

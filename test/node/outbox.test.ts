@@ -69,3 +69,25 @@ test('a unit\'s last chunk is stored with its end in one write and survives a re
   const stored = await outbox.getUnit(unit.unitId)
   t.like(stored, { phase: 'finished', nextFrame: 10, engineMs: 42, resumeStep: 100, final: { step: 100 } })
 })
+
+for (const dropFirst of [false, true]) {
+  test(`a unit dropped while its chunk is being written leaves nothing on disk (${dropFirst ? 'drop handed over first' : 'chunk handed over first'})`, async t => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mdswarm-outbox-'))
+    t.teardown(() => fs.rmSync(home, { recursive: true, force: true }))
+    let outbox = await Outbox.open(home)
+    await outbox.beginUnit(record())
+    await outbox.addChunk(chunk(0), { resumeCheckpoint: new Uint8Array([0]), resumeStep: 20, nextFrame: 2, engineMs: 1 })
+    // neither awaited before the other is handed over, as when a cancel arrives while the run stores a chunk
+    const add = (): Promise<void> => outbox.addChunk(chunk(2), { resumeCheckpoint: new Uint8Array([2]), resumeStep: 40, nextFrame: 4, engineMs: 2 })
+    const [first, second] = dropFirst ? [outbox.dropUnit(unit.unitId), add()] : [add(), outbox.dropUnit(unit.unitId)]
+    const outcomes = await Promise.allSettled([first, second])
+    if (dropFirst) t.like(outcomes[1], { status: 'rejected', reason: { name: 'UnknownUnitError' } })
+    else t.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled'])
+    t.is(await outbox.getUnit(unit.unitId), undefined)
+    await outbox.close()
+    outbox = await Outbox.open(home)
+    t.deepEqual(await outbox.allUnits(), [])
+    t.deepEqual(await outbox.pendingChunks(unit.unitId, 1), [])
+    await outbox.close()
+  })
+}
