@@ -3,6 +3,7 @@
  * Each command lives in `./commands/<name>.ts` and is loaded on demand.
  */
 import { runCli, type CommandTable } from '../../src/cli/run-command.ts'
+import { COMMAND_SUMMARIES } from './command-summaries.ts'
 
 const commands: CommandTable = {
   coordinator: async () => await import('./commands/coordinator.ts'),
@@ -19,4 +20,4 @@ const commands: CommandTable = {
   whoami: async () => await import('./commands/whoami.ts'),
 }
 
-await runCli('mdswarm', commands, process.argv.slice(2))
+await runCli('mdswarm', commands, process.argv.slice(2), COMMAND_SUMMARIES)

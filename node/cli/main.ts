@@ -3,6 +3,7 @@
  * Each command lives in `./commands/<name>.ts` and is loaded on demand.
  */
 import { runCli, type CommandTable } from '../../src/cli/run-command.ts'
+import { COMMAND_SUMMARIES } from './command-summaries.ts'
 
 const commands: CommandTable = {
   capabilities: async () => await import('./commands/capabilities.ts'),
@@ -11,4 +12,4 @@ const commands: CommandTable = {
   start: async () => await import('./commands/start.ts'),
 }
 
-await runCli('mdswarm-node', commands, process.argv.slice(2))
+await runCli('mdswarm-node', commands, process.argv.slice(2), COMMAND_SUMMARIES)

@@ -46,14 +46,18 @@ function endQuietlyOnClosedPipe (): void {
   }
 }
 
-export async function runCli (binary: string, commands: CommandTable, argv: string[]): Promise<void> {
+/**
+ * Runs the command `argv[0]` of `commands`. `summaries` (one line per command, the same as each module's
+ * `summary`) lets `--help` list the commands without loading them.
+ */
+export async function runCli (binary: string, commands: CommandTable, argv: string[], summaries: Readonly<Record<string, string>> = {}): Promise<void> {
   endQuietlyOnClosedPipe()
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`usage: ${binary} <command> [options]\n\ncommands:\n`)
     for (const [commandName, load] of Object.entries(commands)) {
-      const mod = await load()
-      process.stdout.write(`  ${commandName.padEnd(14)} ${mod.summary}\n`)
+      const summary = summaries[commandName] ?? (await load()).summary
+      process.stdout.write(`  ${commandName.padEnd(14)} ${summary}\n`)
     }
     process.exitCode = name === undefined ? 1 : 0
     return

@@ -2,8 +2,9 @@
 import { UsageError } from '../../../src/cli/run-command.ts'
 import { CLIENT_FLAGS, parseFlags } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Cancel jobs (running units are stopped on their nodes)'
+export const summary = COMMAND_SUMMARIES.cancel
 
 const USAGE = 'mdswarm cancel JOB... [--reason TEXT] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 

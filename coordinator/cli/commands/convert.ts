@@ -7,8 +7,9 @@ import * as fs from 'node:fs'
 import { UsageError } from '../../../src/cli/run-command.ts'
 import { openTrajectoryWriter, readTopologyPdb, readTrajectoryFile } from '../../../src/formats/trajectory-files.ts'
 import { parseFlags, requireFlag } from '../flags.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Convert a trajectory between .dcd, .xtc, .pdb and .mdsw (by file extension)'
+export const summary = COMMAND_SUMMARIES.convert
 
 const USAGE = 'mdswarm convert IN -o OUT [--precision NM] [--top TOPOLOGY.pdb] [--lossless] [--json]'
 

@@ -15,8 +15,9 @@ import { CLIENT_FLAGS, integerFlag, parseFlags } from '../flags.ts'
 import { printJson } from '../client-session.ts'
 import { withAllowList } from '../allow-list-access.ts'
 import { ago, table } from '../format.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Run the coordinator daemon (start) and manage its submitter allow-list (allow, revoke, allowed)'
+export const summary = COMMAND_SUMMARIES.coordinator
 
 const USAGE = 'mdswarm coordinator start [--listen MULTIADDR]... [--network NAME] [--home DIR] [--lease-seconds N] [--max-attempts N] [--swarm-key FILE] ' +
   '[--dashboard HOST:PORT | --no-dashboard] [--max-atoms N] [--max-steps N] [--max-input-mb N] [--claim-rate N] [--control-rate N]\n' +

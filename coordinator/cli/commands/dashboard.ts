@@ -16,8 +16,9 @@ import { CLIENT_FLAGS, parseFlags } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
 import { clientHome } from '../home-flag.ts'
 import { CoordinatorNotRunningError } from '../errors.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = "Print the URL of the coordinator's web dashboard (jobs, progress, peers)"
+export const summary = COMMAND_SUMMARIES.dashboard
 
 const USAGE = 'mdswarm dashboard [--home DIR] [--coordinator MULTIADDR] [--swarm-key FILE] [--json]'
 

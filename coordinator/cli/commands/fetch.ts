@@ -21,8 +21,9 @@ import { chunkFrames, decodeFrames, DEFAULT_PRECISION_NM, type DecodedChunk } fr
 import { CLIENT_FLAGS, parseFlags, requireFlag } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
 import { checkOutputFolder } from '../output-path.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Download a job\'s trajectory (finished or partial) as .xtc, .dcd, .pdb or .mdsw, optionally its topology as PDB'
+export const summary = COMMAND_SUMMARIES.fetch
 
 const USAGE = 'mdswarm fetch JOB -o out.xtc|out.dcd|out.pdb|out.mdsw [--topology out.pdb] [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 

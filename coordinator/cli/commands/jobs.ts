@@ -2,8 +2,9 @@
 import { CLIENT_FLAGS, parseFlags } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
 import { jobNote, percent, table } from '../format.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'List the jobs on the coordinator'
+export const summary = COMMAND_SUMMARIES.jobs
 
 const USAGE = 'mdswarm jobs [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 

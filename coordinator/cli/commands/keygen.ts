@@ -8,6 +8,7 @@ import { UsageError } from '../../../src/cli/run-command.ts'
 import { writeSwarmKeyFile } from '../../../src/p2p/swarm-key.ts'
 import { parseFlags } from '../flags.ts'
 import { printJson } from '../client-session.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
 const FLAGS = {
   output: { type: 'string', short: 'o' },
@@ -16,7 +17,7 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-export const summary = 'Make a swarm key for a private network (keygen swarm -o FILE)'
+export const summary = COMMAND_SUMMARIES.keygen
 
 const USAGE = 'mdswarm keygen swarm -o FILE [--force] [--json]'
 

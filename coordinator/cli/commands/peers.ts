@@ -6,8 +6,9 @@
 import { CLIENT_FLAGS, parseFlags } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
 import { ago, table } from '../format.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'List the coordinator and its nodes, with load and throughput'
+export const summary = COMMAND_SUMMARIES.peers
 
 const USAGE = 'mdswarm peers [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 

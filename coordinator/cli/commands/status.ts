@@ -3,8 +3,9 @@ import { UsageError } from '../../../src/cli/run-command.ts'
 import { CLIENT_FLAGS, parseFlags } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
 import { ago, percent, simulatedNs, table } from '../format.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Show one job: state, progress, units, failures and history'
+export const summary = COMMAND_SUMMARIES.status
 
 const USAGE = 'mdswarm status JOB [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 

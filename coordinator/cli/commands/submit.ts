@@ -18,8 +18,9 @@ import { DEFAULT_INPUT_LIMITS } from '../../../src/engine/limits.ts'
 import { DEFAULT_PRECISION_NM } from '../../../src/trajectory/index.ts'
 import { DEFAULT_MAX_ATTEMPTS, MAX_REPLICAS } from '../../queue/constants.ts'
 import { readInputFacts, refuseUnrunnable } from '../../submit/input-facts.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Submit a simulation (or an ensemble of replicas) to the coordinator'
+export const summary = COMMAND_SUMMARIES.submit
 
 const USAGE = 'mdswarm submit --system S.xml --integrator I.xml --pdb P.pdb [--state ST.xml] --steps N --report-every K ' +
   '[--segment-steps M] [--replicas R] [--seed X] [--priority P] [--name NAME] [--engine builtin|openmm|any] [--platform NAME] [--gpu] ' +

@@ -10,8 +10,9 @@ import { TERMINAL_JOB_STATES, type JobSummary } from '../../../src/client/contro
 import { CLIENT_FLAGS, parseFlags } from '../flags.ts'
 import { printJson, withClient } from '../client-session.ts'
 import { duration } from '../format.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Wait for jobs to finish, with progress bars (exit 1 if one failed)'
+export const summary = COMMAND_SUMMARIES.wait
 
 const USAGE = 'mdswarm wait JOB... | --all [--coordinator MULTIADDR] [--home DIR] [--swarm-key FILE] [--json]'
 

@@ -10,8 +10,9 @@ import { HOME_CLIENT_DIR } from '../../daemon.ts'
 import { parseFlags } from '../flags.ts'
 import { printJson } from '../client-session.ts'
 import { clientHome } from '../home-flag.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = "Print this home's client peer ID (what a coordinator's allow-list holds)"
+export const summary = COMMAND_SUMMARIES.whoami
 
 const USAGE = 'mdswarm whoami [--home DIR] [--json]'
 

@@ -11,8 +11,9 @@
  */
 import { detectNodeEngines } from '../../capabilities.ts'
 import { parseFlags } from '../parse-flags.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Show the engines, GPUs, cores and memory this node would advertise'
+export const summary = COMMAND_SUMMARIES.capabilities
 
 const USAGE = 'mdswarm-node capabilities [--json] [--python PATH] [--no-openmm] [--concurrency N]'
 

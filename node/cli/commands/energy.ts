@@ -15,8 +15,9 @@ import type { System } from '../../../src/engine/system.ts'
 import { UsageError } from '../../../src/cli/run-command.ts'
 import { parseFlags } from '../parse-flags.ts'
 import { readInputText } from '../input-files.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Potential energy and forces of a structure with the builtin engine'
+export const summary = COMMAND_SUMMARIES.energy
 
 const USAGE = 'mdswarm-node energy --system system.xml --pdb structure.pdb [--state state.xml] [--json]'
 

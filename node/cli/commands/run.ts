@@ -30,8 +30,9 @@ import { openRunTrajectory, writeFileAtomic } from '../output-files.ts'
 import { runWithOpenmm } from '../openmm-run.ts'
 import { nanosecondsPerDay, printRunSummary } from '../run-summary.ts'
 import { createStepProgressBar, interruptOnSignals } from '../run-progress.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Run a simulation locally (builtin engine or OpenMM), writing a DCD trajectory'
+export const summary = COMMAND_SUMMARIES.run
 
 const USAGE = 'mdswarm-node run --system system.xml --integrator integrator.xml --pdb structure.pdb [--state state.xml] ' +
   '--steps N --report-every K -o out.dcd [--checkpoint out.chk] [--seed X] [--resume out.chk] ' +

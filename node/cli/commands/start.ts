@@ -20,8 +20,9 @@ import { resolveSwarmKey } from '../../../src/p2p/swarm-key.ts'
 import { dialOrder, homeCoordinatorFor } from '../../../src/client/coordinator-info.ts'
 import { NodeDaemon } from '../../daemon.ts'
 import { integerFlag, parseFlags, parseProperties } from '../parse-flags.ts'
+import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
-export const summary = 'Start the node daemon: claim work units from a coordinator and run them'
+export const summary = COMMAND_SUMMARIES.start
 
 const USAGE = 'mdswarm-node start --coordinator MULTIADDR [--concurrency N] [--home DIR] [--network NAME] [--listen MULTIADDR]... [--swarm-key FILE] [--json] [--engine builtin|openmm] [--python PATH] [--platform NAME] [--property KEY=VALUE]...'
 
