@@ -29,7 +29,7 @@ import type { InputLimits } from '../src/engine/limits.ts'
 import { subscribeGossip } from '../src/p2p/gossip.ts'
 import { validateStatusMessage } from '../src/wire/validate.ts'
 import { BLOB_PROTOCOL, CLAIM_PROTOCOL, CONTROL_PROTOCOL, FRAMES_PROTOCOL, MAX_INBOUND_STREAMS_BY_PROTOCOL, MAX_OUTBOUND_STREAMS, second } from '../src/wire/constants.ts'
-import { COORDINATOR_FILE_NAME, type CoordinatorInfo } from '../src/client/coordinator-info.ts'
+import { COORDINATOR_FILE_NAME, readCoordinatorInfoIfAny, type CoordinatorInfo } from '../src/client/coordinator-info.ts'
 import { CoordinatorStore } from './store/coordinator-store.ts'
 import { WorkQueue } from './queue/work-queue.ts'
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_SWEEP_INTERVAL_MS } from './queue/constants.ts'
@@ -44,7 +44,7 @@ import { blobStreamHandler } from './protocols/blob-handler.ts'
 import { framesStreamHandler } from './protocols/frames-handler.ts'
 import { ControlService, controlStreamHandler } from './protocols/control-handler.ts'
 import { OfferAnnouncer } from './gossip/offer-announcer.ts'
-import { CoordinatorAlreadyRunningError } from './errors.ts'
+import { CoordinatorAlreadyRunningError, RecordedSwarmKeyMissingError } from './errors.ts'
 import { DashboardServer } from './dashboard/dashboard-server.ts'
 
 const log = logger('mdswarm:coordinator')
@@ -67,8 +67,13 @@ export interface CoordinatorOptions {
   readonly sweepIntervalMs?: number
   /** How often the top of the queue is re-offered on gossip, ms. */
   readonly offerIntervalMs?: number
-  /** Swarm key file (pnet); default `<home>/swarm.key` when present, else an open network. */
+  /**
+   * Swarm key file (pnet); default: the key this home's coordinator last ran with (coordinator.json), else
+   * `<home>/swarm.key` when present, else an open network.
+   */
   readonly swarmKeyFile?: string
+  /** Run an open network even though this home's coordinator last ran a private one (or the home has a swarm.key). */
+  readonly open?: boolean
   /** Swarm key bytes (file contents); wins over swarmKeyFile. */
   readonly swarmKey?: Uint8Array
   /** Per-peer rate limits: claim protocol, control protocol, blob + frames messages. */
@@ -154,7 +159,14 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
 
   static async start (options: CoordinatorOptions = {}): Promise<CoordinatorDaemon> {
     const home = resolveHome(options.home)
-    const network = options.network ?? DEFAULT_NETWORK
+    // What this home's coordinator last ran with carries over: a restart with fewer flags keeps its network name and,
+    // above all, its swarm key (a private network must never turn open unnoticed).
+    const previous = readCoordinatorInfoIfAny(home)
+    const network = options.network ?? previous?.network ?? DEFAULT_NETWORK
+    const recordedKeyFile = options.open !== true && previous?.privateNetwork === true ? previous.swarmKeyFile : undefined
+    if (options.swarmKey === undefined && options.swarmKeyFile === undefined && recordedKeyFile !== undefined && !fs.existsSync(recordedKeyFile)) {
+      throw new RecordedSwarmKeyMissingError(recordedKeyFile)
+    }
     const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
     let store: CoordinatorStore
     try {
@@ -170,7 +182,9 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
       const queue = new WorkQueue(store, { leaseTtlMs, defaultMaxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, chunkInspector })
       const recovered = await queue.recoverLeases()
       if (recovered > 0) log('recovered %d lease(s); their nodes have %d ms to renew', recovered, leaseTtlMs)
-      const swarmKeyFile = options.swarmKey !== undefined ? undefined : resolveSwarmKeyFile({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}) })
+      const swarmKeyFile = options.swarmKey !== undefined || (options.open === true && options.swarmKeyFile === undefined)
+        ? undefined
+        : resolveSwarmKeyFile({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}), ...(recordedKeyFile !== undefined ? { recorded: recordedKeyFile } : {}) })
       const swarmKey = options.swarmKey ?? (swarmKeyFile !== undefined ? readSwarmKeyFile(swarmKeyFile) : undefined)
       // The first start allows the client key of this home (created here if absent): the user who started it.
       const allowList = await AllowList.open(store.db, peerIdStringOf(await loadOrCreatePrivateKey(path.join(home, HOME_CLIENT_DIR))))

@@ -7,3 +7,16 @@ export class CoordinatorAlreadyRunningError extends Error {
     this.name = 'CoordinatorAlreadyRunningError'
   }
 }
+
+/**
+ * The home's coordinator last ran a private network with a key file that is
+ * gone: starting it open (or with another key) would silently change who can
+ * connect.
+ */
+export class RecordedSwarmKeyMissingError extends Error {
+  constructor (keyFile: string) {
+    super(`This coordinator last ran a private network with the swarm key ${keyFile}, which cannot be read. Put it back, ` +
+      'pass --swarm-key FILE (the same key, or every peer is cut off), or --open to run an open network from now on.')
+    this.name = 'RecordedSwarmKeyMissingError'
+  }
+}

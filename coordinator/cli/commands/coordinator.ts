@@ -19,7 +19,7 @@ import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
 export const summary = COMMAND_SUMMARIES.coordinator
 
-const USAGE = 'mdswarm coordinator start [--listen MULTIADDR]... [--network NAME] [--home DIR] [--lease-seconds N] [--max-attempts N] [--swarm-key FILE] ' +
+const USAGE = 'mdswarm coordinator start [--listen MULTIADDR]... [--network NAME] [--home DIR] [--lease-seconds N] [--max-attempts N] [--swarm-key FILE | --open] ' +
   '[--dashboard HOST:PORT | --no-dashboard] [--max-atoms N] [--max-steps N] [--max-input-mb N] [--claim-rate N] [--control-rate N]\n' +
   '       mdswarm coordinator allow PEERID [--admin] | revoke PEERID | allowed   [--home DIR] [--coordinator MULTIADDR] [--swarm-key FILE] [--json]'
 
@@ -30,6 +30,7 @@ const FLAGS = {
   'lease-seconds': { type: 'string' },
   'max-attempts': { type: 'string' },
   'swarm-key': { type: 'string' },
+  open: { type: 'boolean' },
   'max-atoms': { type: 'string' },
   'max-steps': { type: 'string' },
   'max-input-mb': { type: 'string' },
@@ -44,11 +45,13 @@ const HELP = `usage: ${USAGE}
 
 start: runs the coordinator in the foreground (Ctrl-C or SIGTERM stops it cleanly).
   --listen MULTIADDR   address to listen on (repeatable; default ${DEFAULT_COORDINATOR_LISTEN})
-  --network NAME       network name (topics, DHT); default 'default'
+  --network NAME       network name (topics, DHT); default: what this home's coordinator last ran with, else 'default'
   --home DIR           home folder (default $MDSWARM_HOME or ~/.mdswarm): key, database, coordinator.json
   --lease-seconds N    how long a node keeps a unit without renewing (default 30)
   --max-attempts N     failed attempts of a unit before its job fails (default 3)
-  --swarm-key FILE     private network key (make one with 'mdswarm keygen swarm -o FILE'); default <home>/swarm.key if present
+  --swarm-key FILE     private network key (make one with 'mdswarm keygen swarm -o FILE'); default: the key this home's
+                       coordinator last ran with (coordinator.json), else <home>/swarm.key if present
+  --open               an open network, even if this home's coordinator last ran a private one
   --dashboard HOST:PORT  where the read-only web dashboard listens (default ${DEFAULT_DASHBOARD.host}:${DEFAULT_DASHBOARD.port},
                        or any free port when that one is taken; port 0: any free port); 'mdswarm dashboard' prints its URL
   --no-dashboard       no web dashboard
@@ -79,12 +82,14 @@ async function start (args: string[]): Promise<number> {
   const claimRate = integerFlag(values['claim-rate'], 'claim-rate', 1, 1_000_000)
   const controlRate = integerFlag(values['control-rate'], 'control-rate', 1, 1_000_000)
   if (values.dashboard !== undefined && values['no-dashboard'] === true) throw new UsageError(`--dashboard and --no-dashboard exclude each other.\nusage: ${USAGE}`)
+  if (values.open === true && values['swarm-key'] !== undefined) throw new UsageError(`--open and --swarm-key exclude each other.\nusage: ${USAGE}`)
   const dashboardAddress = values.dashboard !== undefined ? parseDashboardAddress(values.dashboard) : null
   if (values.dashboard !== undefined && dashboardAddress === null) throw new UsageError(`--dashboard wants HOST:PORT (e.g. 127.0.0.1:4180, [::1]:4180, or a port), got '${values.dashboard}'.\nusage: ${USAGE}`)
   const dashboard = values['no-dashboard'] === true ? undefined : dashboardAddress ?? { ...DEFAULT_DASHBOARD, fallbackToAnyPort: true }
   const daemon = await CoordinatorDaemon.start({
     ...(dashboard !== undefined ? { dashboard } : {}),
     ...(values['swarm-key'] !== undefined ? { swarmKeyFile: values['swarm-key'] } : {}),
+    ...(values.open === true ? { open: true } : {}),
     inputLimits: {
       ...(maxAtoms !== undefined ? { maxAtoms } : {}),
       ...(maxSteps !== undefined ? { maxSteps } : {}),
