@@ -81,7 +81,10 @@ async function stopAll (): Promise<void> {
   swarm = null
 }
 
-process.once('SIGINT', () => { say('\ninterrupted: stopping the swarm…'); void stopAll().then(() => process.exit(130)) })
+// Ctrl-C, kill, a closed terminal: stop the coordinator and nodes too (exit 128 + the signal's number)
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.once(signal, () => { say(`\n${signal}: stopping the swarm…`); void stopAll().then(() => process.exit(code)) })
+}
 
 async function main (): Promise<void> {
   const started = performance.now()

@@ -52,7 +52,7 @@ while (( $# > 0 )); do
   case "$option" in
     --coordinator) coordinator="$value" ;;
     --user) user="$value" ;;
-    --home) home="$value" ;;
+    --home) [[ "$value" == /* ]] || value="$PWD/$value"; home="$value" ;;   # systemd resolves a relative path from /
     --swarm-key) [[ -r "$value" ]] || fail "--swarm-key $value: no readable file there"
                  node_args+=(--swarm-key "$(cd "$(dirname "$value")" && pwd)/$(basename "$value")") ;;
     --engine) [[ "$value" == builtin || "$value" == openmm ]] || fail "--engine must be builtin or openmm, got '$value'"

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { encodeCheckpoint } from '../../src/engine/checkpoint.ts'
 import { OpenmmEngine, type OpenmmOptions } from '../../src/engine-openmm/openmm-engine.ts'
 import { openRunTrajectory, writeFileAtomic } from './output-files.ts'
-import { nanosecondsPerDay, printRunSummary } from './run-summary.ts'
+import { nanosecondsPerDay, printRunSummary, reportNothingToRun } from './run-summary.ts'
 import { createStepProgressBar, interruptOnSignals } from './run-progress.ts'
 
 export interface OpenmmRunRequest {
@@ -22,6 +22,8 @@ export interface OpenmmRunRequest {
   readonly seed?: number
   /** The step the run ends at (absolute). */
   readonly endStep: number
+  /** The starting state's step (--steps counts from it). */
+  readonly initialStep: number
   readonly reportEvery: number
   readonly outputPath: string
   readonly checkpointPath?: string
@@ -49,6 +51,7 @@ export async function runWithOpenmm (request: OpenmmRunRequest): Promise<number>
 
 async function runEngine (engine: OpenmmEngine, request: OpenmmRunRequest): Promise<number> {
   const { reportEvery, outputPath, checkpointPath, endStep } = request
+  if (request.resumeBytes !== undefined && reportNothingToRun(engine.step, endStep, request.initialStep)) return 0
   const stepsToRun = Math.max(0, endStep - engine.step)
   const stepSizePs = engine.stepSizePs
   const atomCount = engine.particleCount

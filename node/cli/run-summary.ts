@@ -34,10 +34,6 @@ export function printRunSummary (summary: RunSummary): number {
     `Trajectory: ${summary.outputPath} (${summary.framesWritten} frames)` + (checkpointPath === undefined ? '' : `; checkpoint: ${checkpointPath}`),
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
-  if (stepsDone === 0 && summary.interruptedBy === undefined && summary.finalStep >= summary.endStep) {
-    process.stderr.write(`Nothing to run: the run is already at step ${summary.finalStep}, its end (--steps counts from the starting ` +
-      'state, also with --resume). To extend it, give a larger --steps with --resume.\n')
-  }
   if (summary.interruptedBy !== undefined) {
     process.stderr.write(`Interrupted (${String(summary.interruptedBy)}) at step ${summary.finalStep} of ${summary.endStep}. ` +
       (checkpointPath === undefined
@@ -52,4 +48,19 @@ export function printRunSummary (summary: RunSummary): number {
 export function nanosecondsPerDay (steps: number, stepSizePs: number, elapsedMs: number): number {
   const simulatedNs = steps * stepSizePs / 1000
   return simulatedNs / (elapsedMs / 86_400_000)
+}
+
+/**
+ * When a resumed run has nothing left to do (its checkpoint is at or past the
+ * end step), prints why and returns true; the caller then ends without
+ * touching the trajectory. `--steps` counts from the starting state.
+ */
+export function reportNothingToRun (checkpointStep: number, endStep: number, initialStep: number): boolean {
+  if (checkpointStep < endStep) return false
+  const where = checkpointStep === endStep
+    ? `the checkpoint is at step ${checkpointStep}, the end of this run`
+    : `the checkpoint is at step ${checkpointStep}, past this run's end step ${endStep}`
+  process.stderr.write(`Nothing to run: ${where} (--steps counts from the starting state, step ${initialStep}, also with --resume). ` +
+    `To extend the run, give --steps larger than ${checkpointStep - initialStep} with --resume.\n`)
+  return true
 }

@@ -181,7 +181,9 @@ export class Uploader {
     this.dirty.delete(held.unitId)
     this.backoff.succeeded(held.unitId)
     try {
-      await this.deps.abandon(held, `${refusal.code}: ${refusal.reason}`)
+      await this.deps.abandon(held, refusal.holderLost
+        ? `the coordinator no longer leases attempt ${held.attempt} to this node: the job was cancelled, or the lease ran out and the unit went to another node (${refusal.code})`
+        : `${refusal.code}: ${refusal.reason}`)
     } catch (err) {
       log.error('giving up unit %s failed: %s', held.unitId, (err as Error).message)
     }

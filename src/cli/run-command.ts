@@ -3,6 +3,9 @@
  * module, print typed errors as one clear line (never a bare stack trace),
  * and set the exit code. Set MDSWARM_DEBUG=1 to also print stacks.
  */
+import fs from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
 export interface CommandModule {
   /** One-line summary for `--help`. */
   readonly summary: string
@@ -17,6 +20,16 @@ export class UsageError extends Error {
   constructor (message: string) {
     super(message)
     this.name = 'UsageError'
+  }
+}
+
+/** mdswarm's version, from its package.json. */
+function packageVersion (): string {
+  try {
+    const file = fileURLToPath(new URL('../../package.json', import.meta.url))
+    return String((JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown }).version ?? 'unknown')
+  } catch {
+    return 'unknown'
   }
 }
 
@@ -53,6 +66,11 @@ function endQuietlyOnClosedPipe (): void {
 export async function runCli (binary: string, commands: CommandTable, argv: string[], summaries: Readonly<Record<string, string>> = {}): Promise<void> {
   endQuietlyOnClosedPipe()
   const [name, ...rest] = argv
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${binary} ${packageVersion()} (Node.js ${process.versions.node})\n`)
+    process.exitCode = 0
+    return
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`usage: ${binary} <command> [options]\n\ncommands:\n`)
     for (const [commandName, load] of Object.entries(commands)) {

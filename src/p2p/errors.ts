@@ -40,7 +40,7 @@ export class InvalidMultiaddrError extends Error {
 export class PrivateNetworkError extends Error {
   readonly address: string
   constructor (address: string) {
-    super(`Cannot reach the coordinator at ${address}: this coordinator runs a private network: pass --swarm-key FILE (the coordinator's key).`)
+    super(`Cannot reach the coordinator at ${address}: this coordinator runs a private network: pass --swarm-key FILE (the coordinator's key; swarmKeyFile in connect()).`)
     this.name = 'PrivateNetworkError'
     this.address = address
   }
@@ -55,7 +55,7 @@ export class SwarmKeyMismatchError extends Error {
   readonly coordinatorPrivate: boolean
   constructor (address: string, coordinatorPrivate: boolean) {
     super(coordinatorPrivate
-      ? `Cannot reach the coordinator at ${address}: it runs a private network and did not accept this peer's swarm key: pass --swarm-key FILE with the coordinator's key.`
+      ? `Cannot reach the coordinator at ${address}: it runs a private network and did not accept this peer's swarm key: pass --swarm-key FILE (swarmKeyFile in connect()) with the coordinator's key.`
       : `Cannot reach the coordinator at ${address}: it runs an open network, but this peer uses a swarm key: leave out --swarm-key (and move away <home>/swarm.key).`)
     this.name = 'SwarmKeyMismatchError'
     this.address = address

@@ -127,9 +127,15 @@ test('checkpoint + resume continues the same trajectory as one uninterrupted run
   const before = fs.readFileSync(split)
   const again = await runBinary([...ala2Args('langevin-middle.xml', 40, 10, split), '--seed', '7', '--resume', splitCheckpoint])
   t.is(again.status, 0, again.stderr)
-  t.regex(again.stdout, /Ran 0 steps/)
-  t.regex(again.stderr, /Nothing to run: the run is already at step 40.*larger --steps/)
+  t.is(again.stdout, '')
+  t.regex(again.stderr, /Nothing to run: the checkpoint is at step 40, the end of this run.*--steps larger than 40/)
   t.deepEqual(fs.readFileSync(split), before)
+  // a smaller --steps than the checkpoint's step says so, and a new output file is not created
+  const elsewhere = path.join(tmp, 'never-written.dcd')
+  const past = await runBinary([...ala2Args('langevin-middle.xml', 30, 10, elsewhere), '--seed', '7', '--resume', splitCheckpoint])
+  t.is(past.status, 0, past.stderr)
+  t.regex(past.stderr, /past this run's end step 30/)
+  t.false(fs.existsSync(elsewhere))
 })
 
 test('SIGINT writes the checkpoint, leaves a valid DCD and exits with 130; the run resumes from it', async (t) => {

@@ -46,7 +46,7 @@ test('after a cancel the node gives the unit up on the first refusal, once; the 
   await jobA.cancel('test: cancelled while running')
 
   const gaveUp = await eventually('the node to give unit A up', async () => abandoned.find(e => e.unitId === unitA), 60_000, 50)
-  t.regex(gaveUp.reason, /^(not-holder|cancelled|stale-attempt):/, 'given up on a refusal, not on the lease renewal')
+  t.regex(gaveUp.reason, /no longer leases attempt \d+ to this node.*\((not-holder|cancelled|stale-attempt)\)$/, 'given up on a refusal, not on the lease renewal')
   // Whatever A still had in flight is answered by now; nothing of it is sent again.
   await eventually('unit A to stop running', async () => node.runningUnits.includes(unitA) ? undefined : true, 30_000, 50)
   const refusedAfterGivingUp = coordinator.refusals.counts['not-holder'] + coordinator.refusals.counts['stale-attempt']

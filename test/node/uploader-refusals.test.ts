@@ -114,7 +114,7 @@ test('a cancelled unit is given up on its first refused upload; the unit still w
   await uploader.stop()
 
   t.deepEqual(abandoned.map(a => a.unitId), [cancelledUnit.unitId], 'given up once')
-  t.regex(abandoned[0].reason, /^not-holder:/)
+  t.regex(abandoned[0].reason, /no longer leases attempt 1 to this node: the job was cancelled.*\(not-holder\)$/)
   t.is(coordinator.refusals.counts['not-holder'], 1, 'one refused checkpoint put')
   t.is(coordinator.refusals.counts['stale-attempt'], 0)
   t.is(await outbox.getUnit(cancelledUnit.unitId), undefined, 'the outbox forgot the cancelled unit')

@@ -111,7 +111,7 @@ async function start (args: string[]): Promise<number> {
   process.stdout.write(`  home ${daemon.home}; press Ctrl-C to stop\n`)
   if (daemon.privateNetwork) process.stdout.write(`  private network: peers need its swarm key${daemon.swarmKeyFile !== undefined ? ` (${daemon.swarmKeyFile}; clients with this home use it without flags)` : ''}\n`)
   daemon.on('network-mismatch', ({ peerId, network }) => {
-    process.stdout.write(`peer ${peerId} is on network '${network}', not this coordinator's '${daemon.network}': its heartbeats and our offers never reach each other; restart it with --network ${daemon.network} (or without --network)\n`)
+    process.stdout.write(`peer ${peerId} is on network '${network}', not this coordinator's '${daemon.network}': its units run, but its heartbeats (ns/day, load) and our offers never reach each other; restart it with --network ${daemon.network} (or without --network)\n`)
   })
   daemon.on('lease-expired', (unitIds) => { process.stdout.write(`requeued after lease expiry: ${unitIds.join(', ')}\n`) })
   daemon.on('refusal', (r) => {

@@ -28,7 +28,7 @@ import { integerFlag, parseFlags, parseProperties, requireFlag } from '../parse-
 import { readInputBytes, readInputText } from '../input-files.ts'
 import { openRunTrajectory, writeFileAtomic } from '../output-files.ts'
 import { runWithOpenmm } from '../openmm-run.ts'
-import { nanosecondsPerDay, printRunSummary } from '../run-summary.ts'
+import { nanosecondsPerDay, printRunSummary, reportNothingToRun } from '../run-summary.ts'
 import { createStepProgressBar, interruptOnSignals } from '../run-progress.ts'
 import { COMMAND_SUMMARIES } from '../command-summaries.ts'
 
@@ -112,6 +112,7 @@ export async function run (args: string[]): Promise<number> {
       stateXml,
       resumeBytes,
       seed,
+      initialStep: stateXml === undefined ? 0 : parseStateXml(stateXml).step,
       endStep: (stateXml === undefined ? 0 : parseStateXml(stateXml).step) + steps,
       reportEvery,
       outputPath,
@@ -132,6 +133,7 @@ export async function run (args: string[]): Promise<number> {
     // The run ends `steps` after the starting state's step, also when resumed.
     const initialStep = stateXml === undefined ? 0 : parseStateXml(stateXml).step
     const endStep = initialStep + steps
+    if (resumeBytes !== undefined && reportNothingToRun(simulation.step, endStep, initialStep)) return 0
     const stepsToRun = Math.max(0, endStep - simulation.step)
     const stepSizePs = simulation.integrator.stepSizePs
     const atomCount = simulation.system.particleCount

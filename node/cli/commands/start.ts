@@ -100,7 +100,7 @@ export async function run (args: string[]): Promise<number> {
   daemon.on('unit-failed', e => { print('unit-failed', e, `unit ${e.unitId} failed: ${e.errorName}: ${e.reason}`) })
   daemon.on('network-adopted', e => { print('network-adopted', e, `joined the coordinator's network '${e.to}' (pass --network ${e.to} to start on it)`) })
   daemon.on('network-mismatch', e => {
-    print('network-mismatch', e, `this node is on network '${e.network}' but the coordinator runs '${e.coordinatorNetwork}': heartbeats and offers never reach it (peers and the dashboard show it idle); restart with --network ${e.coordinatorNetwork}, or without --network`)
+    print('network-mismatch', e, `this node is on network '${e.network}' but the coordinator runs '${e.coordinatorNetwork}': units still run, but its heartbeats (ns/day, load) and the coordinator's offers never reach each other; restart with --network ${e.coordinatorNetwork}, or without --network`)
   })
   daemon.on('refused', e => { print('refused', e, e.message) })
   daemon.on('offers-ignored', e => { print('offers-ignored', e, `ignored ${e.count} offer(s) from ${e.from}: not our coordinator (${e.total} in all)`) })
