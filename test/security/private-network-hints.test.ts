@@ -12,7 +12,7 @@ import { explainDialFailure, probeNetworkKind } from '../../src/p2p/network-prob
 import { readCoordinatorInfo } from '../../src/client/coordinator-info.ts'
 import { runCliCommand, startCoordinator, startNode, tempDir } from '../swarm/helpers/processes.ts'
 
-const HINT = "this coordinator runs a private network: pass --swarm-key FILE (the coordinator's key)"
+const HINT = 'this coordinator runs a private network: pass --swarm-key FILE'
 
 test('private coordinator: its own home needs no flags; a keyless client and node get one clear line', async t => {
   const root = tempDir(t, 'private-hints')
