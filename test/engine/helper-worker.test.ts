@@ -3,8 +3,10 @@
  * reaction-field and PME kernels' second thread runs on: a request is
  * consumed before its task runs (so the next request, handed over as soon as
  * DONE is seen, can never be overwritten: the lost request that hung a CI run
- * for 60 s), a task that throws or a setup that fails is an EngineError at
- * once, and many back-to-back requests all complete.
+ * for 60 s), a wake-up without a request runs nothing (it ran a phantom
+ * task, as a notify arriving late can), a task that throws or a setup that
+ * fails is an EngineError at once, and many back-to-back requests all
+ * complete, once each.
  */
 import test from 'ava'
 import { EngineError } from '../../src/engine/errors.ts'
@@ -37,6 +39,11 @@ class ProbeHelper extends HelperWorker {
     })
   }
 
+  /** Wakes the worker with no request, as the late notify of a request it already took does. */
+  wakeWithoutRequest (): void {
+    Atomics.notify(this.control, 0)
+  }
+
   run (request: number): { seen: number, count: number } {
     this.request(request)
     this.waitDone()
@@ -66,6 +73,20 @@ for (const spin of [false, true]) {
     }
   })
 }
+
+test('a wake-up without a request runs nothing (the worker waits again)', async (t) => {
+  const helper = new ProbeHelper()
+  try {
+    t.deepEqual(helper.run(1), { seen: 0, count: 1 })
+    for (let k = 0; k < 5; k++) {
+      helper.wakeWithoutRequest()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    t.deepEqual(helper.run(1), { seen: 0, count: 2 })
+  } finally {
+    helper.close()
+  }
+})
 
 test('a task that throws is an EngineError, and the helper goes on serving', (t) => {
   const helper = new ProbeHelper()

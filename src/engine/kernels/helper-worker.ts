@@ -53,8 +53,13 @@ function takeRequest () {
     const until = performance.now() + ${spinMs}
     while (Atomics.load(control, ${REQUEST_WORD}) === 0 && performance.now() < until) {}
   }
-  Atomics.wait(control, ${REQUEST_WORD}, 0)
-  const request = Atomics.load(control, ${REQUEST_WORD})
+  // a wake-up can find the word still 0: the notify of a request this thread already took (the caller stores the
+  // request, then notifies, and may be descheduled in between) arrives once that request is done; wait again
+  let request = 0
+  while (request === 0) {
+    Atomics.wait(control, ${REQUEST_WORD}, 0)
+    request = Atomics.load(control, ${REQUEST_WORD})
+  }
   if (request !== ${stopRequest}) Atomics.compareExchange(control, ${REQUEST_WORD}, request, 0)
   return request
 }
