@@ -184,7 +184,7 @@ export class CoordinatorDaemon extends EventEmitter<DaemonEvents> {
       if (recovered > 0) log('recovered %d lease(s); their nodes have %d ms to renew', recovered, leaseTtlMs)
       const swarmKeyFile = options.swarmKey !== undefined || (options.open === true && options.swarmKeyFile === undefined)
         ? undefined
-        : resolveSwarmKeyFile({ home, ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}), ...(recordedKeyFile !== undefined ? { recorded: recordedKeyFile } : {}) })
+        : resolveSwarmKeyFile({ home, file: options.swarmKeyFile, recorded: recordedKeyFile })
       const swarmKey = options.swarmKey ?? (swarmKeyFile !== undefined ? readSwarmKeyFile(swarmKeyFile) : undefined)
       // The first start allows the client key of this home (created here if absent): the user who started it.
       const allowList = await AllowList.open(store.db, peerIdStringOf(await loadOrCreatePrivateKey(path.join(home, HOME_CLIENT_DIR))))

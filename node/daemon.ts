@@ -382,8 +382,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   private onReported (held: HeldUnit, report: UnitReport): void {
     const base = { unitId: held.unitId, jobId: held.record.unit.jobId, attempt: held.attempt }
     if (report.kind === 'completed') this.emit('unit-completed', { ...base, frames: report.frames, engineMs: report.engineMs })
-    else if (report.kind === 'failed') this.emit('unit-failed', { ...base, errorName: report.errorName, reason: report.reason })
-    else this.emit('unit-abandoned', { ...base, reason: `${report.code}: ${report.reason}` })
+    else this.emit('unit-failed', { ...base, errorName: report.errorName, reason: report.reason })
     this.claims.wake()
   }
 

@@ -5,21 +5,13 @@
  * refused with HomeParentMissingError instead of creating a tree from /.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { DEFAULT_HOME_DIR_NAME, HOME_ENV_VAR, resolveHome } from '../../src/p2p/home.ts'
+import { homePath, resolveHome } from '../../src/p2p/home.ts'
 import { HomeParentMissingError } from './errors.ts'
-
-/** The home path `flag` > $MDSWARM_HOME > ~/.mdswarm names, as resolveHome chooses it (not created). */
-export function chosenHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env[HOME_ENV_VAR]
-  const chosen = flag !== undefined && flag !== '' ? flag : (fromEnv !== undefined && fromEnv !== '' ? fromEnv : path.join(os.homedir(), DEFAULT_HOME_DIR_NAME))
-  return path.resolve(chosen)
-}
 
 /** Throws HomeParentMissingError when the home is missing and so is the folder it would be made in. */
 export function checkHomeCreatable (flag?: string, env: NodeJS.ProcessEnv = process.env): void {
-  const home = chosenHome(flag, env)
+  const home = homePath(flag, env)
   if (fs.existsSync(home)) return
   const parent = path.dirname(home)
   if (!isFolder(parent)) throw new HomeParentMissingError(home, parent)

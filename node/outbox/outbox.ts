@@ -124,7 +124,7 @@ export class Outbox {
     const record = await this.requireUnit(chunk.message.unitId)
     const updated: UnitRecord = { ...record, ...progress }
     await this.putChunkWithRecord(chunk, updated)
-    this.remember(record, updated)
+    this.records.set(chunk.message.unitId, updated)
   }
 
   /** Records the unit's end; its last chunk (`lastChunk`, ending at frame `nextFrame`) may be stored in the same write. */
@@ -137,7 +137,7 @@ export class Outbox {
     const updated: UnitRecord = { ...record, phase: 'finished', final, engineMs, resumeCheckpoint: final.checkpoint, resumeStep: final.step, ...(lastChunk !== undefined ? { nextFrame: lastChunk.nextFrame } : {}) }
     if (lastChunk === undefined) await this.units.put(unitId, encodeValue(updated))
     else await this.putChunkWithRecord(lastChunk.chunk, updated)
-    this.remember(record, updated)
+    this.records.set(unitId, updated)
   }
 
   /** Writes a chunk and its unit's updated record in one batch. */
@@ -158,7 +158,7 @@ export class Outbox {
     const record = await this.requireUnit(unitId)
     const updated: UnitRecord = { ...record, phase: 'failed', failure }
     await this.units.put(unitId, encodeValue(updated))
-    this.remember(record, updated)
+    this.records.set(unitId, updated)
   }
 
   /** Unacknowledged chunks of one unit attempt, in frame order. */
@@ -195,11 +195,6 @@ export class Outbox {
       ...keys.map(key => ({ type: 'del' as const, sublevel: this.chunks, key })),
       { type: 'del', sublevel: this.units, key: unitId }
     ] as never)
-  }
-
-  /** Updates the in-memory copy unless the unit was dropped or replaced meanwhile. */
-  private remember (before: UnitRecord, after: UnitRecord): void {
-    if (this.records.get(after.unit.unitId) === before) this.records.set(after.unit.unitId, after)
   }
 
   private async requireUnit (unitId: string): Promise<UnitRecord> {

@@ -52,11 +52,6 @@ const HOLDER_LOST_BLOB_CODES: ReadonlySet<string> = new Set(['not-holder'])
 export type UnitReport =
   | { readonly kind: 'completed', readonly frames: number, readonly engineMs: number }
   | { readonly kind: 'failed', readonly errorName: string, readonly reason: string }
-  /**
-   * The coordinator no longer wants this attempt (lease lost, cancelled, refused).
-   * Not sent by the uploader: it gives such units up through `abandon`, which reports them.
-   */
-  | { readonly kind: 'rejected', readonly code: string, readonly reason: string }
 
 export interface UploaderDeps {
   readonly link: CoordinatorLink
@@ -64,7 +59,7 @@ export interface UploaderDeps {
   readonly held: HeldUnits
   /** Gives a unit up: stops its worker, drops its outbox entries, forgets it, and says so (once). */
   readonly abandon: (held: HeldUnit, reason: string) => Promise<void>
-  /** The coordinator accepted the unit's end (or rejected the attempt). */
+  /** The coordinator accepted the unit's end (an attempt it no longer wants is given up through `abandon` instead). */
   readonly onReported: (held: HeldUnit, report: UnitReport) => void
   /** A chunk was acknowledged (durably stored by the coordinator). */
   readonly onAcked?: (held: HeldUnit, firstFrame: number, frameCount: number) => void

@@ -458,11 +458,7 @@ export async function connect (options: ConnectOptions = {}): Promise<MdswarmCli
   const homeCoordinator = options.coordinator === undefined ? readCoordinatorInfo(home) : homeCoordinatorFor(home, options.coordinator)
   const network = options.network ?? homeCoordinator?.network ?? DEFAULT_NETWORK
   // --swarm-key, else the key file the home's coordinator recorded, else <home>/swarm.key.
-  const swarmKey = resolveSwarmKey({
-    home,
-    ...(options.swarmKeyFile !== undefined ? { file: options.swarmKeyFile } : {}),
-    ...(homeCoordinator?.swarmKeyFile !== undefined ? { recorded: homeCoordinator.swarmKeyFile } : {})
-  })
+  const swarmKey = resolveSwarmKey({ home, file: options.swarmKeyFile, recorded: homeCoordinator?.swarmKeyFile })
   if (homeCoordinator?.privateNetwork === true && swarmKey === undefined) throw new PrivateNetworkError(dialOrder(homeCoordinator.multiaddrs)[0] ?? homeCoordinator.peerId)
   // The client has its own key (the coordinator of the same home has another), stable for allow-lists.
   const privateKey = await loadOrCreatePrivateKey(path.join(home, 'client'))

@@ -10,10 +10,15 @@ import path from 'node:path'
 export const HOME_ENV_VAR = 'MDSWARM_HOME'
 export const DEFAULT_HOME_DIR_NAME = '.mdswarm'
 
-/** The absolute home path (`flag` > $MDSWARM_HOME > ~/.mdswarm), created (mode 0700) if missing. */
-export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+/** The absolute home path `flag` > $MDSWARM_HOME > ~/.mdswarm names (not created). */
+export function homePath (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = (flag != null && flag !== '') ? flag : (env[HOME_ENV_VAR] != null && env[HOME_ENV_VAR] !== '' ? env[HOME_ENV_VAR] : path.join(os.homedir(), DEFAULT_HOME_DIR_NAME))
-  const home = path.resolve(chosen)
+  return path.resolve(chosen)
+}
+
+/** The absolute home path (see homePath), created (mode 0700) if missing. */
+export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const home = homePath(flag, env)
   fs.mkdirSync(home, { recursive: true, mode: 0o700 })
   return home
 }

@@ -25,7 +25,7 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 1500
 const MULTISTREAM_HEADER = Buffer.from('\x13/multistream/1.0.0\n', 'latin1')
 
 /** Host and TCP port of an /ip4, /ip6 or /dns* address with /tcp; undefined for anything else (relay, other transports). */
-function tcpTarget (address: Multiaddr): { host: string, port: number } | undefined {
+export function tcpTarget (address: Multiaddr): { host: string, port: number } | undefined {
   let host: string | undefined
   let port: number | undefined
   for (const component of address.getComponents()) {

@@ -10,6 +10,8 @@
  * reach its dashboard (an SSH port forward).
  */
 import { readCoordinatorInfo } from '../../../src/client/coordinator-info.ts'
+import { parseMultiaddr } from '../../../src/p2p/create-peer.ts'
+import { tcpTarget } from '../../../src/p2p/network-probe.ts'
 import { CoordinatorNotFoundError } from '../../../src/client/errors.ts'
 import { DEFAULT_DASHBOARD } from '../../daemon.ts'
 import { CLIENT_FLAGS, parseFlags } from '../flags.ts'
@@ -37,12 +39,6 @@ Exits non-zero when the coordinator is not running.
 /** How long the dashboard has to answer before the coordinator counts as not running. */
 const DASHBOARD_PROBE_MS = 5000
 
-/** The host of a multiaddr (`/ip4/10.0.0.5/tcp/4100/p2p/...` → 10.0.0.5), or null. */
-function hostOf (multiaddr: string): string | null {
-  const match = /^\/(?:ip4|ip6|dns4|dns6|dns)\/([^/]+)\//.exec(multiaddr)
-  return match !== null ? match[1] : null
-}
-
 /** Resolves when the dashboard answers HTTP at all; CoordinatorNotRunningError when it does not. */
 async function checkAnswers (home: string, url: string): Promise<void> {
   try {
@@ -63,7 +59,7 @@ async function remote (values: { coordinator: string, home?: string, 'swarm-key'
       if ((err as Error).name === 'CoordinatorUnreachableError') throw err
     }
   })
-  const host = hostOf(values.coordinator) ?? 'coordinator-host'
+  const host = tcpTarget(parseMultiaddr(values.coordinator))?.host ?? 'coordinator-host'
   const port = DEFAULT_DASHBOARD.port
   const forward = `ssh -L ${port}:127.0.0.1:${port} ${host}`
   if (values.json === true) printJson({ url: null, coordinator: values.coordinator, host, forward })

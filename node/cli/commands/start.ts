@@ -72,11 +72,7 @@ export async function run (args: string[]): Promise<number> {
   if (coordinator === undefined) throw new UsageError(`--coordinator is required (no coordinator.json in ${home}). Usage: ${USAGE}`)
   const network = flags.network ?? homeCoordinator?.network
   const concurrency = flags.concurrency !== undefined ? integerFlag(flags.concurrency, 'concurrency', 1, 1024) : undefined
-  const swarmKey = resolveSwarmKey({
-    home,
-    ...(flags['swarm-key'] !== undefined ? { file: flags['swarm-key'] } : {}),
-    ...(homeCoordinator?.swarmKeyFile !== undefined ? { recorded: homeCoordinator.swarmKeyFile } : {})
-  })
+  const swarmKey = resolveSwarmKey({ home, file: flags['swarm-key'], recorded: homeCoordinator?.swarmKeyFile })
   const json = flags.json === true
   const preferred = flags.engine as 'builtin' | 'openmm' | undefined
   if (preferred !== undefined && preferred !== 'builtin' && preferred !== 'openmm') throw new UsageError(`--engine must be builtin or openmm, got '${preferred}'. Usage: ${USAGE}`)
